@@ -1,0 +1,75 @@
+/* mtastatScalars: identity and totals of the agent. */
+#include "config.h"
+
+#include <string.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "log.h"
+#include "mib_oid.h"
+#include "mib_scalars.h"
+#include "mtastat.h"
+
+int
+mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *mv)
+{
+	switch (col) {
+	case MIB_SCALAR_VERSION:
+		mib_value_str(mv, MTASTAT_VERSION, strlen(MTASTAT_VERSION));
+		return 0;
+	case MIB_SCALAR_START_TIME:
+		mib_value_time(mv, ctx->start_time);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static const oid mib_scalars_root[] = { MTASTAT_OID_SCALARS };
+
+static int
+mib_scalars_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	const struct mtastat *ctx = reginfo->my_reg_void;
+	netsnmp_request_info *req;
+	struct mib_value mv;
+	oid col;
+
+	if (reqinfo->mode != MODE_GET) {
+		/* Every object is read-only; the scalar_group helper answers SETs. */
+		return SNMP_ERR_NOERROR;
+	}
+	for (req = requests; req != NULL; req = req->next) {
+		if (req->processed)
+			continue;
+		/* The scalar_group helper extends rootoid while it calls us: use ours. */
+		col = req->requestvb->name[OID_LENGTH(mib_scalars_root)];
+		if (mib_scalar_value(ctx, (unsigned int)col, &mv) != 0) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+			continue;
+		}
+		mib_value_to_varbind(&mv, req->requestvb);
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+int
+mib_scalars_register(struct mtastat *ctx)
+{
+	netsnmp_handler_registration *reg;
+
+	reg = netsnmp_create_handler_registration("mtastatScalars", mib_scalars_handler,
+	    mib_scalars_root, OID_LENGTH(mib_scalars_root), HANDLER_CAN_RONLY);
+	if (reg == NULL)
+		return -1;
+	reg->my_reg_void = ctx;
+	if (netsnmp_register_scalar_group(reg, MIB_SCALAR_VERSION, MIB_SCALAR_LAST) !=
+	    MIB_REGISTERED_OK) {
+		log_err("snmp", "cannot register mtastatScalars");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,280 @@
+/* mtastatd: options, start-up, the net-snmp event loop, shutdown. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "log.h"
+#include "mib_scalars.h"
+#include "mtastat.h"
+#include "mtastatd.h"
+
+/*
+ * net-snmp's signal-free callbacks carry no user pointer we control in every
+ * case (signal handlers, logging during init_snmp), so the daemon's one
+ * context is reachable from here.  Nothing else is global.
+ */
+static struct mtastat *the_ctx;
+/* Set while init_snmp() reads configuration, to count its complaints. */
+static int reading_config;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: mtastatd [-f] [-n] [-c CONFIG] [-x AGENTX_SOCKET] [-p PIDFILE] [-D TOKENS]\n"
+	    "  -f          stay in the foreground, log to stderr\n"
+	    "  -n          check the configuration, say so and exit\n"
+	    "  -c CONFIG   configuration file (default " MTASTATD_CONFIG_DEFAULT ")\n"
+	    "  -x SOCKET   AgentX socket of the master agent (default: net-snmp's)\n"
+	    "  -p PIDFILE  write the process id to PIDFILE once connected\n"
+	    "  -D TOKENS   debug output for subsystems: parse,store,snmp,... or all\n"
+	    "  -v          print the version and exit\n");
+}
+
+static int
+netsnmp_log_bridge(int major, int minor, void *serverarg, void *clientarg)
+{
+	struct snmp_log_message *slm = serverarg;
+	char msg[1024];
+	size_t len;
+	enum log_level level;
+
+	snprintf(msg, sizeof(msg), "%s", slm->msg);
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		msg[--len] = '\0';
+	if (slm->priority <= LOG_ERR)
+		level = LOG_LEVEL_ERR;
+	else if (slm->priority == LOG_WARNING)
+		level = LOG_LEVEL_WARN;
+	else if (slm->priority == LOG_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	else
+		level = LOG_LEVEL_INFO;
+	if (reading_config && the_ctx != NULL && level <= LOG_LEVEL_WARN &&
+	    strstr(msg, ": line ") != NULL) {
+		the_ctx->config_errors++;
+		level = LOG_LEVEL_ERR;
+	}
+	if (level == LOG_LEVEL_DEBUG)
+		log_debug("netsnmp", "%s", msg);
+	else
+		log_msg(level, "snmp", "%s", msg);
+	return 0;
+}
+
+static int
+config_read_done(int major, int minor, void *serverarg, void *clientarg)
+{
+	reading_config = 0;
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	if (the_ctx == NULL)
+		return;
+	if (sig == SIGHUP)
+		the_ctx->reload = 1;
+	else
+		the_ctx->stop = 1;
+}
+
+static int
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the select() in agent_check_and_process must return. */
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int
+pidfile_write(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		log_err("main", "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		log_err("main", "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_options(struct mtastat *ctx, int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "fnc:x:p:D:vh")) != -1) {
+		switch (ch) {
+		case 'f': ctx->foreground = 1; break;
+		case 'n': ctx->check_only = 1; break;
+		case 'c': ctx->config_path = optarg; break;
+		case 'x': ctx->agentx_socket = optarg; break;
+		case 'p': ctx->pidfile = optarg; break;
+		case 'D':
+			if (log_debug_enable(optarg) != 0) {
+				fprintf(stderr, "mtastatd: -D %s: too many tokens\n", optarg);
+				return -1;
+			}
+			break;
+		case 'v': printf("mtastatd %s\n", MTASTAT_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything net-snmp needs before init_snmp() reads the configuration. */
+static void
+snmp_setup(struct mtastat *ctx)
+{
+	/* Client args would be freed by snmp_shutdown(): we pass none. */
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+	    netsnmp_log_bridge, NULL);
+	snmp_enable_calllog();
+	/* Only our file: not /etc/snmp/mtastat.conf nor ~/.snmp behind the user's back. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OPTIONALCONFIG,
+	    ctx->config_path);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	/* Timers run from the loop, never from SIGALRM in the middle of a write. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	if (log_debug_enabled("netsnmp"))
+		snmp_set_do_debugging(1);
+	/* -n checks a file; a master agent being down is not its business. */
+	if (ctx->check_only)
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+		    NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 1);
+	if (ctx->agentx_socket != NULL)
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
+		    ctx->agentx_socket);
+	/* The ping is also how a lost master is noticed and reconnected. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+	    MTASTATD_PING_INTERVAL);
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT,
+	    1 * ONE_SEC);
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 0);
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG,
+	    config_read_done, NULL);
+	/*
+	 * The agent answers by OID and never needs MIB names; loading the
+	 * distribution's default MIB list only prints warnings where the IETF
+	 * modules are missing (Debian's default).
+	 */
+	setenv("MIBS", "", 0);
+}
+
+static int
+config_file_readable(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("config", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+mtastatd_main(int argc, char **argv)
+{
+	struct mtastat ctx;
+	int rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config_path = MTASTATD_CONFIG_DEFAULT;
+	ctx.start_time = time(NULL);
+	if (parse_options(&ctx, argc, argv) != 0)
+		return 2;
+	log_init("mtastatd", !ctx.foreground && !ctx.check_only, !ctx.check_only);
+	the_ctx = &ctx;
+	if (config_file_readable(ctx.config_path) != 0)
+		return 1;
+	if (signals_install() != 0) {
+		log_err("main", "sigaction: %s", strerror(errno));
+		return 1;
+	}
+	snmp_setup(&ctx);
+	init_agent(MTASTATD_APPNAME);
+	if (mib_scalars_register(&ctx) != 0)
+		goto out;
+	reading_config = 1;
+	init_snmp(MTASTATD_APPNAME);
+	reading_config = 0;
+	if (ctx.config_errors > 0) {
+		log_err("config", "%s: %d error(s)", ctx.config_path, ctx.config_errors);
+		goto out;
+	}
+	if (ctx.check_only) {
+		printf("%s: configuration OK\n", ctx.config_path);
+		rc = 0;
+		goto out;
+	}
+	if (!ctx.foreground && daemon(0, 0) != 0) {
+		log_err("main", "daemon: %s", strerror(errno));
+		goto out;
+	}
+	if (ctx.pidfile != NULL && pidfile_write(ctx.pidfile) != 0)
+		goto out;
+	log_info("main", "mtastatd %s started", MTASTAT_VERSION);
+	while (!ctx.stop) {
+		agent_check_and_process(1);
+		if (ctx.reload) {
+			ctx.reload = 0;
+			log_info("main", "SIGHUP: nothing to reload yet");
+		}
+	}
+	log_info("main", "stopping");
+	rc = 0;
+out:
+	/* Our log callback must not run while net-snmp tears its callbacks down. */
+	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+	    netsnmp_log_bridge, NULL, 1);
+	snmp_disable_calllog();
+	snmp_shutdown(MTASTATD_APPNAME);
+	if (ctx.pidfile != NULL && !ctx.check_only)
+		unlink(ctx.pidfile);
+	the_ctx = NULL;
+	return rc;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# test.sh: install what is missing, build, run every test (unit and
+# integration), then again in a second tree built with ASan+UBSan.
+# Exits non-zero on any failure and prints the failing tests' logs.
+set -u
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+"$top/scripts/deps.sh" || exit 1
+
+passed=0; failed=0
+run_tree() {
+	dir=$1; shift
+	echo "== $dir: configure $*"
+	if ! "$top/scripts/build.sh" "$dir" "$@"; then
+		echo "== $dir: build failed"; failed=$((failed + 1)); return
+	fi
+	echo "== $dir: make check"
+	(cd "$dir" && make -j"$(nproc)" check >check.out 2>&1); rc=$?
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' "$dir/check.out"
+	p=$(grep -c '^PASS:' "$dir/check.out"); f=$(grep -cE '^(FAIL|ERROR|XPASS):' "$dir/check.out")
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ $rc -ne 0 ]; then
+		[ "$f" -gt 0 ] || failed=$((failed + 1))
+		for log in $(grep -lE '^(FAIL|ERROR)' $(find "$dir/tests" -name '*.trs') 2>/dev/null); do
+			echo "----- ${log%.trs}.log"; cat "${log%.trs}.log"
+		done
+		tail -n 30 "$dir/check.out"
+	fi
+}
+run_tree build
+# The sanitizer tree.  Leaks net-snmp keeps for the life of the process are
+# suppressed by library name in tests/lsan.supp; ours are reported.
+ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+run_tree build-asan --enable-sanitizers
+echo "test.sh: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,17 @@
+#!/bin/sh
+# MTASTAT-MIB passes smilint -l 6 silently and loads into the net-snmp tools.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+mt_init
+
+[ -f "$MIBS_IETF/SNMPv2-SMI.txt" ] || mt_fail "$MIBS_IETF lacks SNMPv2-SMI: run scripts/ietf-mibs.sh"
+out=$(SMIPATH="$MIBS_IETF:/usr/share/snmp/mibs" "${SMILINT:-smilint}" -l 6 "$top_srcdir/mib/MTASTAT-MIB.txt" 2>&1)
+[ -z "$out" ] || mt_fail "smilint -l 6 reports:
+$out"
+mt_log "ok: smilint -l 6 silent"
+
+oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On MTASTAT-MIB::mtastatVersion.0 2>&1)
+mt_expect "numeric OID of mtastatVersion.0" ".1.3.6.1.4.1.8072.9999.9999.25.1.1.1.0" "$oid"
+oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On MTASTAT-MIB::mtastatRelayLimitExceeded 2>&1)
+mt_expect "numeric OID of mtastatRelayLimitExceeded" ".1.3.6.1.4.1.8072.9999.9999.25.0.3" "$oid"
+hint=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -Td MTASTAT-MIB::mtastatIndicatorMean 2>&1 | grep -c 'DISPLAY-HINT.*"d-2"')
+mt_expect "mtastatIndicatorMean carries DISPLAY-HINT d-2" 1 "$hint"
