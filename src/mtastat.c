@@ -1,30 +1,234 @@
-/* mtastat: the command-line side (import, report, check) of the core library. */
+/* mtastat: the command-line side (import, report) of the core library. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "civil.h"
+#include "conf.h"
+#include "import.h"
+#include "ingest.h"
 #include "log.h"
 #include "mtastat.h"
+#include "report.h"
+#include "store.h"
+
+#define MTASTAT_CONFIG_DEFAULT SYSCONFDIR "/mtastat.conf"
+/* Rows in each top list of the text report. */
+#define REPORT_TOP_DEFAULT 20
 
 static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: mtastat COMMAND [OPTIONS]\n"
-	    "commands:\n"
-	    "  version     print the version\n"
-	    "  help        this text\n");
+	    "usage: mtastat import [--db PATH] [--config PATH] [--year Y] [--quiet] LOG...\n"
+	    "       mtastat report [--db PATH] [--config PATH] [--day YYYY-MM-DD |\n"
+	    "                      --from YYYY-MM-DD --to YYYY-MM-DD] [--json] [--top N]\n"
+	    "       mtastat version\n");
+}
+
+struct common {
+	const char *db;
+	const char *config;
+	struct mtastat_config cfg;
+};
+
+/* Config: an explicit --config must exist; the default may be absent. */
+static int
+load_config(struct common *c)
+{
+	const char *path = c->config != NULL ? c->config : MTASTAT_CONFIG_DEFAULT;
+	int errors;
+
+	config_init(&c->cfg);
+	if (c->config == NULL && access(path, F_OK) != 0)
+		return 0;
+	errors = config_read_file(&c->cfg, path, 1);
+	if (errors != 0) {
+		if (errors > 0)
+			fprintf(stderr, "mtastat: %s: %d error(s)\n", path, errors);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+db_path(const struct common *c)
+{
+	if (c->db != NULL)
+		return c->db;
+	return c->cfg.database != NULL ? c->cfg.database : CONFIG_DEFAULT_DATABASE;
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+print_unparsed(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT program, lines FROM unparsed ORDER BY lines DESC,"
+		" program LIMIT 20", -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("  unparsed %-32s %lld (all imports)\n", sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
+		{ "year", required_argument, NULL, 'y' }, { "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct common c = { 0 };
+	struct import_opts io = { 0, isatty(STDERR_FILENO) };
+	struct store store;
+	struct ingest ig;
+	struct timespec t0;
+	double secs;
+	int ch, i, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "d:c:y:q", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.db = optarg; break;
+		case 'c': c.config = optarg; break;
+		case 'y':
+			io.year = atoi(optarg);
+			if (io.year < 1970 || io.year > 9999) {
+				fprintf(stderr, "mtastat import: --year %s: expected 1970..9999\n", optarg);
+				return 2;
+			}
+			break;
+		case 'q': io.progress = 0; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&c) != 0)
+		return 2;
+	if (store_open(&store, db_path(&c)) != 0) {
+		config_free(&c.cfg);
+		return 1;
+	}
+	if (ingest_init(&ig, &c.cfg, &store) != 0) {
+		store_close(&store);
+		config_free(&c.cfg);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = optind; i < argc; i++)
+		if (import_file(&ig, argv[i], &io) != 0)
+			rc = 1;
+	secs = seconds_since(&t0);
+	printf("lines %llu, events %llu, unparsed %llu, evicted %llu, %.3f s, %.0f lines/s\n",
+	    (unsigned long long)ig.lines, (unsigned long long)ig.events,
+	    (unsigned long long)ig.unparsed, (unsigned long long)ig.corr.q.evictions, secs,
+	    secs > 0 ? (double)ig.lines / secs : 0.0);
+	if (ig.unparsed > 0)
+		print_unparsed(&store);
+	ingest_free(&ig);
+	store_close(&store);
+	config_free(&c.cfg);
+	return rc;
+}
+
+static int
+parse_day(const char *opt, const char *s, int32_t *d)
+{
+	if (civil_parse(s, d) != 0) {
+		fprintf(stderr, "mtastat report: %s %s: expected YYYY-MM-DD\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
+		{ "day", required_argument, NULL, 'D' }, { "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
+		{ "top", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
+	};
+	struct common c = { 0 };
+	struct report_opts ro = { INT32_MIN / 2, INT32_MAX / 2, 0, REPORT_TOP_DEFAULT };
+	struct store store;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "d:c:D:f:t:jn:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.db = optarg; break;
+		case 'c': c.config = optarg; break;
+		case 'D':
+			if (parse_day("--day", optarg, &ro.from) != 0)
+				return 2;
+			ro.to = ro.from;
+			break;
+		case 'f': if (parse_day("--from", optarg, &ro.from) != 0) return 2; break;
+		case 't': if (parse_day("--to", optarg, &ro.to) != 0) return 2; break;
+		case 'j': ro.json = 1; break;
+		case 'n': ro.top = atoi(optarg) > 0 ? atoi(optarg) : REPORT_TOP_DEFAULT; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&c) != 0)
+		return 2;
+	if (access(db_path(&c), R_OK) != 0) {
+		fprintf(stderr, "mtastat report: %s: %s\n", db_path(&c), strerror(errno));
+		config_free(&c.cfg);
+		return 1;
+	}
+	if (store_open(&store, db_path(&c)) != 0) {
+		config_free(&c.cfg);
+		return 1;
+	}
+	rc = report_print(&store, &ro, stdout) == 0 ? 0 : 1;
+	store_close(&store);
+	config_free(&c.cfg);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	const char *debug = getenv("MTASTAT_DEBUG");
+
 	log_init("mtastat", 0, 0);
+	if (debug != NULL)
+		log_debug_enable(debug); /* MTASTAT_DEBUG=parse,store */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("mtastat %s\n", MTASTAT_VERSION);
 		return 0;

@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+
+/* Arena chunks hold many names; one malloc per chunk, freed at reset. */
+#define ARENA_CHUNK (256 * 1024)
+#define KEYED_INITIAL 1024
+
+const char *const counter_names[C_COUNT] = {
+	"received", "delivered", "relayed", "deferred", "deferrals", "bounced",
+	"expired", "rejected", "auth_failed", "notifications", "bytes_received",
+	"bytes_delivered",
+};
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used;
+	char data[ARENA_CHUNK];
+};
+
+static char *
+arena_alloc(struct aggregate *a, size_t n)
+{
+	struct arena_chunk *c = a->arena;
+
+	if (c == NULL || ARENA_CHUNK - c->used < n) {
+		c = malloc(sizeof(*c));
+		if (c == NULL)
+			return NULL;
+		c->next = a->arena;
+		c->used = 0;
+		a->arena = c;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+void
+aggregate_init(struct aggregate *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void
+aggregate_reset(struct aggregate *a)
+{
+	struct arena_chunk *c, *next;
+
+	for (c = a->arena; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->arena = NULL;
+	a->nhours = 0;
+	a->last_hour = 0;
+	if (a->keyed != NULL)
+		memset(a->keyed, 0, a->keyed_cap * sizeof(*a->keyed));
+	a->nkeyed = 0;
+	a->lines = a->unparsed = 0;
+}
+
+void
+aggregate_free(struct aggregate *a)
+{
+	aggregate_reset(a);
+	free(a->hours);
+	free(a->keyed);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+aggregate_empty(const struct aggregate *a)
+{
+	return a->nhours == 0 && a->nkeyed == 0 && a->lines == 0;
+}
+
+int
+aggregate_add(struct aggregate *a, int32_t day, int hour, enum counter c, int64_t delta)
+{
+	struct agg_hour *h;
+	size_t i;
+
+	if (a->last_hour < a->nhours && a->hours[a->last_hour].day == day &&
+	    a->hours[a->last_hour].hour == hour) {
+		a->hours[a->last_hour].c[c] += delta;
+		return 0;
+	}
+	for (i = 0; i < a->nhours; i++)
+		if (a->hours[i].day == day && a->hours[i].hour == hour)
+			break;
+	if (i == a->nhours) {
+		if (a->nhours == a->hours_cap) {
+			size_t cap = a->hours_cap ? a->hours_cap * 2 : 64;
+			h = realloc(a->hours, cap * sizeof(*h));
+			if (h == NULL)
+				return -1;
+			a->hours = h;
+			a->hours_cap = cap;
+		}
+		h = &a->hours[a->nhours++];
+		memset(h, 0, sizeof(*h));
+		h->day = day;
+		h->hour = hour;
+	}
+	a->last_hour = i;
+	a->hours[i].c[c] += delta;
+	return 0;
+}
+
+static uint64_t
+hash_name(enum agg_kind kind, int32_t day, const char *p, size_t n)
+{
+	/* FNV-1a: names are short and attacker-chosen, but the table only lives one batch. */
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)kind << 40) ^ (uint32_t)day;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h | 1;
+}
+
+static int
+keyed_grow(struct aggregate *a)
+{
+	size_t cap = a->keyed_cap ? a->keyed_cap * 2 : KEYED_INITIAL, i, j;
+	struct agg_entry *t = calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	for (i = 0; i < a->keyed_cap; i++) {
+		if (!a->keyed[i].used)
+			continue;
+		for (j = a->keyed[i].hash & (cap - 1); t[j].used; j = (j + 1) & (cap - 1))
+			;
+		t[j] = a->keyed[i];
+	}
+	free(a->keyed);
+	a->keyed = t;
+	a->keyed_cap = cap;
+	return 0;
+}
+
+int
+aggregate_keyed(struct aggregate *a, enum agg_kind kind, int32_t day, struct strview name,
+    int64_t v0, int64_t v1)
+{
+	char low[AGG_NAME_MAX];
+	struct agg_entry *e;
+	uint64_t h;
+	size_t i, n = name.n > AGG_NAME_MAX ? AGG_NAME_MAX : name.n;
+	const char *p = name.p;
+
+	if (kind == AGG_DOMAIN) {
+		for (i = 0; i < n; i++)
+			low[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
+		p = low;
+	}
+	if ((a->nkeyed + 1) * 2 > a->keyed_cap && keyed_grow(a) != 0)
+		return -1;
+	h = hash_name(kind, day, p, n);
+	for (i = h & (a->keyed_cap - 1);; i = (i + 1) & (a->keyed_cap - 1)) {
+		e = &a->keyed[i];
+		if (!e->used)
+			break;
+		if (e->hash == h && e->kind == kind && e->day == day && e->len == n &&
+		    memcmp(e->name, p, n) == 0) {
+			e->v[0] += v0;
+			e->v[1] += v1;
+			return 0;
+		}
+	}
+	e->name = arena_alloc(a, n + 1);
+	if (e->name == NULL)
+		return -1;
+	memcpy(e->name, p, n);
+	e->name[n] = '\0';
+	e->hash = h;
+	e->len = (uint16_t)n;
+	e->kind = (uint8_t)kind;
+	e->day = day;
+	e->used = 1;
+	e->v[0] = v0;
+	e->v[1] = v1;
+	a->nkeyed++;
+	return 0;
+}

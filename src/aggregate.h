@@ -1,0 +1,83 @@
+/*
+ * Counts produced since the last commit: per hour, and per (kind, day, name)
+ * for accounts, recipient domains, senders and recipients.  The store adds
+ * them to the history and the aggregate is emptied; values are deltas and
+ * may be negative (a content-filter re-injection retracts a receipt).
+ */
+#ifndef MTASTAT_AGGREGATE_H
+#define MTASTAT_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strview.h"
+
+enum counter {
+	C_RECEIVED,
+	C_DELIVERED,
+	C_RELAYED,
+	C_DEFERRED,
+	C_DEFERRALS,
+	C_BOUNCED,
+	C_EXPIRED,
+	C_REJECTED,
+	C_AUTH_FAILED,
+	C_NOTIFICATIONS,
+	C_BYTES_RECEIVED,
+	C_BYTES_DELIVERED,
+	C_COUNT
+};
+
+/* JSON keys and SQL column names, in enum order. */
+extern const char *const counter_names[C_COUNT];
+
+enum agg_kind {
+	AGG_ACCOUNT,   /* v0 relayed recipients, v1 relayed messages */
+	AGG_DOMAIN,    /* v0 delivered recipients, v1 relayed recipients */
+	AGG_SENDER,    /* v0 received messages, v1 bytes */
+	AGG_RCPT,      /* v0 delivered, v1 relayed */
+	AGG_UNPARSED,  /* day 0; v0 unparsed lines of a program */
+	AGG_KINDS
+};
+
+struct agg_hour {
+	int32_t day;
+	int hour;
+	int64_t c[C_COUNT];
+};
+
+struct agg_entry {
+	uint64_t hash;
+	char *name;      /* in the arena, NUL-terminated */
+	uint16_t len;
+	uint8_t kind;
+	uint8_t used;
+	int32_t day;
+	int64_t v[2];
+};
+
+struct arena_chunk;
+
+struct aggregate {
+	struct agg_hour *hours;
+	size_t nhours, hours_cap;
+	struct agg_entry *keyed;
+	size_t nkeyed, keyed_cap;  /* open addressing, cap a power of two */
+	struct arena_chunk *arena;
+	uint64_t lines, unparsed;  /* lines read / not recognised since the last flush */
+	size_t last_hour;          /* index of the last hour touched: lines come in order */
+};
+
+/* Longest name kept (an RFC 5321 path is at most 256 octets). */
+#define AGG_NAME_MAX 256
+
+void aggregate_init(struct aggregate *);
+void aggregate_reset(struct aggregate *);  /* empty, keep memory */
+void aggregate_free(struct aggregate *);
+int aggregate_add(struct aggregate *, int32_t day, int hour, enum counter, int64_t delta);
+/* Names are lower-cased for domains, kept as-is otherwise, cut at AGG_NAME_MAX. */
+int aggregate_keyed(struct aggregate *, enum agg_kind, int32_t day, struct strview name,
+    int64_t v0, int64_t v1);
+int aggregate_empty(const struct aggregate *);
+
+#endif

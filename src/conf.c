@@ -1,0 +1,327 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "sanitize.h"
+
+/* Default batching: a second of wall time or this many lines, whichever first. */
+#define CONFIG_DEFAULT_COMMIT_LINES 1000000
+#define CONFIG_DEFAULT_COMMIT_MS 1000
+
+const char *const config_tokens[] = {
+	"database", "logfile", "localdomain", "contentfilter", "postfixname",
+	"queuetable", "commitlines", "commitms", NULL,
+};
+
+void
+config_init(struct mtastat_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->queuetable = CONFIG_DEFAULT_QUEUETABLE;
+	c->commit_lines = CONFIG_DEFAULT_COMMIT_LINES;
+	c->commit_ms = CONFIG_DEFAULT_COMMIT_MS;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+config_free(struct mtastat_config *c)
+{
+	size_t i;
+
+	free(c->database);
+	for (i = 0; i < c->nlogs; i++)
+		free(c->logs[i].path);
+	free(c->logs);
+	free_list(c->localdomains, c->nlocaldomains);
+	free_list(c->contentfilters, c->ncontentfilters);
+	free_list(c->postfixnames, c->npostfixnames + (c->postfixnames != NULL));
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+push(char ***v, size_t *n, const char *s, int nul_terminated)
+{
+	char **nv = realloc(*v, (*n + 1 + (size_t)nul_terminated) * sizeof(char *));
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL)
+		return -1;
+	(*n)++;
+	if (nul_terminated)
+		nv[*n] = NULL;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < min || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Split "word rest": returns the first word in buf and the rest. */
+static const char *
+first_word(const char *value, char *buf, size_t buflen)
+{
+	size_t n = strcspn(value, " \t");
+
+	if (n >= buflen)
+		n = buflen - 1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	value += strcspn(value, " \t");
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return value;
+}
+
+static int
+apply_logfile(struct mtastat_config *c, const char *value, char *err, size_t errlen)
+{
+	char path[CONFIG_LINE_MAX];
+	const char *rest = first_word(value, path, sizeof(path));
+	const struct mta_parser *p = &parser_postfix;
+	struct logsource *nl;
+
+	if (*rest != '\0' && (p = parser_by_name(rest)) == NULL) {
+		snprintf(err, errlen, "logfile %s: unknown log format '%s' (known: postfix)", path, rest);
+		return -1;
+	}
+	if (path[0] != '/') {
+		snprintf(err, errlen, "logfile %s: an absolute path is required", path);
+		return -1;
+	}
+	nl = realloc(c->logs, (c->nlogs + 1) * sizeof(*nl));
+	if (nl == NULL)
+		return -1;
+	c->logs = nl;
+	if ((nl[c->nlogs].path = strdup(path)) == NULL)
+		return -1;
+	nl[c->nlogs].parser = p;
+	c->nlogs++;
+	return 0;
+}
+
+static int
+has_space(const char *s)
+{
+	return strpbrk(s, " \t") != NULL;
+}
+
+int
+config_apply(struct mtastat_config *c, const char *token, const char *value,
+    char *err, size_t errlen)
+{
+	char low[CONFIG_LINE_MAX];
+	size_t i;
+
+	if (value == NULL || *value == '\0') {
+		snprintf(err, errlen, "%s: a value is required", token);
+		return -1;
+	}
+	if (strcasecmp(token, "database") == 0) {
+		free(c->database);
+		c->database = strdup(value);
+		return c->database == NULL ? -1 : 0;
+	}
+	if (strcasecmp(token, "logfile") == 0)
+		return apply_logfile(c, value, err, errlen);
+	if (strcasecmp(token, "localdomain") == 0 || strcasecmp(token, "contentfilter") == 0 ||
+	    strcasecmp(token, "postfixname") == 0) {
+		if (has_space(value) || strlen(value) >= sizeof(low)) {
+			snprintf(err, errlen, "%s: one value per line, without spaces", token);
+			return -1;
+		}
+		for (i = 0; value[i] != '\0'; i++)
+			low[i] = (char)tolower((unsigned char)value[i]);
+		low[i] = '\0';
+		if (strcasecmp(token, "localdomain") == 0)
+			return push(&c->localdomains, &c->nlocaldomains, low, 0);
+		if (strcasecmp(token, "postfixname") == 0)
+			return push(&c->postfixnames, &c->npostfixnames, value, 1);
+		/* "[127.0.0.1]:10024" and "127.0.0.1:10024" mean the same */
+		if (low[0] == '[') {
+			char *close = strchr(low, ']');
+			if (close == NULL) {
+				snprintf(err, errlen, "contentfilter %s: missing ']'", value);
+				return -1;
+			}
+			memmove(close, close + 1, strlen(close));
+			memmove(low, low + 1, strlen(low));
+		}
+		if (strrchr(low, ':') == NULL) {
+			snprintf(err, errlen, "contentfilter %s: expected address:port", value);
+			return -1;
+		}
+		return push(&c->contentfilters, &c->ncontentfilters, low, 0);
+	}
+	if (strcasecmp(token, "queuetable") == 0) {
+		if (parse_uint(value, 16, 100000000, &c->queuetable) != 0) {
+			snprintf(err, errlen, "queuetable %s: expected a number from 16 to 100000000", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "commitlines") == 0) {
+		if (parse_uint(value, 1, 100000000, &c->commit_lines) != 0) {
+			snprintf(err, errlen, "commitlines %s: expected a number from 1 to 100000000", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "commitms") == 0) {
+		if (parse_uint(value, 1, 3600000, &c->commit_ms) != 0) {
+			snprintf(err, errlen, "commitms %s: expected milliseconds from 1 to 3600000", value);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown token '%s'", token);
+	return -1;
+}
+
+static int
+is_known(const char *token)
+{
+	const char *const *t;
+
+	for (t = config_tokens; *t != NULL; t++)
+		if (strcasecmp(*t, token) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * net-snmp's own tokens may share the file (agentXSocket, doDebugging...).
+ * mtastat(1) leaves them to mtastatd, which knows them.
+ */
+static int
+is_foreign(const char *token)
+{
+	static const char *const prefixes[] = { "agentx", "agentX", "snmp", "do", "mib",
+		"persistent", "logTimestamp", "dontLog", "trap", "informsink", "defVersion",
+		"defCommunity", "leave_pid", "master", NULL };
+	const char *const *p;
+
+	for (p = prefixes; *p != NULL; p++)
+		if (strncasecmp(token, *p, strlen(*p)) == 0)
+			return 1;
+	return 0;
+}
+
+int
+config_read_file(struct mtastat_config *c, const char *path, int skip_foreign)
+{
+	char line[CONFIG_LINE_MAX + 2], err[CONFIG_LINE_MAX + 128], token[64];
+	const char *value;
+	FILE *f = fopen(path, "r");
+	int lineno = 0, errors = 0;
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		n = strlen(line);
+		if (n > CONFIG_LINE_MAX) {
+			fprintf(stderr, "%s: line %d: longer than %d bytes\n", path, lineno, CONFIG_LINE_MAX);
+			errors++;
+			while (n > 0 && line[n - 1] != '\n' && fgets(line, sizeof(line), f) != NULL)
+				n = strlen(line);
+			continue;
+		}
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		value = line + strspn(line, " \t");
+		if (*value == '\0' || *value == '#')
+			continue;
+		value = first_word(value, token, sizeof(token));
+		if (!is_known(token) && skip_foreign && is_foreign(token))
+			continue;
+		if (config_apply(c, token, value, err, sizeof(err)) != 0) {
+			sanitize_printable(err, strlen(err));
+			fprintf(stderr, "%s: line %d: %s\n", path, lineno, err);
+			errors++;
+		}
+	}
+	fclose(f);
+	return errors;
+}
+
+int
+config_is_local_domain(const struct mtastat_config *c, struct strview addr)
+{
+	const char *at = memrchr(addr.p, '@', addr.n);
+	size_t i, dn, ln;
+	const char *d;
+
+	if (at == NULL)
+		return 1; /* a bare local part is delivered here */
+	d = at + 1;
+	dn = addr.n - (size_t)(d - addr.p);
+	for (i = 0; i < c->nlocaldomains; i++) {
+		const char *l = c->localdomains[i];
+		ln = strlen(l);
+		if (l[0] == '.') {
+			/* ".example.com": example.com and every subdomain */
+			if ((dn == ln - 1 && strncasecmp(d, l + 1, dn) == 0) ||
+			    (dn > ln && strncasecmp(d + dn - ln, l, ln) == 0))
+				return 1;
+		} else if (dn == ln && strncasecmp(d, l, dn) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+config_is_content_filter(const struct mtastat_config *c, struct strview relay)
+{
+	const char *open, *close;
+	char buf[300];
+	size_t i, an, pn;
+
+	if (c->ncontentfilters == 0)
+		return 0;
+	open = memchr(relay.p, '[', relay.n);
+	close = open ? memchr(open, ']', relay.n - (size_t)(open - relay.p)) : NULL;
+	if (open == NULL || close == NULL)
+		return 0;
+	an = (size_t)(close - open - 1);
+	pn = relay.n - (size_t)(close + 1 - relay.p); /* ":port" */
+	if (an + pn >= sizeof(buf))
+		return 0;
+	memcpy(buf, open + 1, an);
+	memcpy(buf + an, close + 1, pn);
+	buf[an + pn] = '\0';
+	for (i = 0; i < c->ncontentfilters; i++)
+		if (strcasecmp(buf, c->contentfilters[i]) == 0)
+			return 1;
+	return 0;
+}

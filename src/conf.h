@@ -1,0 +1,64 @@
+/*
+ * mtastat.conf: net-snmp's format (a token, then its arguments; '#' starts a
+ * comment).  config_apply() gives every token its meaning; mtastatd feeds it
+ * from net-snmp's config handlers, mtastat(1) from config_read_file().
+ */
+#ifndef MTASTAT_CONF_H
+#define MTASTAT_CONF_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+#define CONFIG_DEFAULT_DATABASE LOCALSTATEDIR "/lib/mtastat/mtastat.db"
+/* In-flight queue ids remembered; ~100 bytes each.  Evictions are counted. */
+#define CONFIG_DEFAULT_QUEUETABLE 100000
+/* A longer config line is an error, not a silent cut. */
+#define CONFIG_LINE_MAX 4096
+
+struct logsource {
+	char *path;
+	const struct mta_parser *parser;
+};
+
+struct mtastat_config {
+	char *database;
+	struct logsource *logs;
+	size_t nlogs;
+	char **localdomains;   /* lower case; ".example.com" also matches subdomains */
+	size_t nlocaldomains;
+	char **contentfilters; /* "addr:port" as in relay=name[addr]:port */
+	size_t ncontentfilters;
+	char **postfixnames;   /* NULL-terminated; NULL: the parser's default */
+	size_t npostfixnames;
+	unsigned queuetable;
+	unsigned commit_lines;   /* commit at least every N lines */
+	unsigned commit_ms;      /* ... or every N milliseconds */
+};
+
+void config_init(struct mtastat_config *);
+void config_free(struct mtastat_config *);
+
+/* Names of the tokens config_apply() knows, NULL-terminated. */
+extern const char *const config_tokens[];
+
+/*
+ * Apply one "token value" pair.  Returns 0, or -1 with a cause in err
+ * (without file and line: the caller knows those).
+ */
+int config_apply(struct mtastat_config *, const char *token, const char *value,
+    char *err, size_t errlen);
+
+/*
+ * Read a whole file.  Every error is printed as "file: line N: cause" on
+ * stderr; tokens we do not know are errors unless they are net-snmp's
+ * (skip_foreign).  Returns the number of errors, -1 when unreadable.
+ */
+int config_read_file(struct mtastat_config *, const char *path, int skip_foreign);
+
+/* Is the domain of addr (after the last '@') local?  No '@': local. */
+int config_is_local_domain(const struct mtastat_config *, struct strview addr);
+/* Does relay "name[addr]:port" point at a configured content filter? */
+int config_is_content_filter(const struct mtastat_config *, struct strview relay);
+
+#endif

@@ -1,0 +1,190 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "correlate.h"
+
+int
+correlate_init(struct correlator *c, const struct mtastat_config *cfg, struct aggregate *agg)
+{
+	c->agg = agg;
+	c->cfg = cfg;
+	return msgtable_init(&c->q, cfg->queuetable);
+}
+
+void
+correlate_free(struct correlator *c)
+{
+	msgtable_free(&c->q);
+}
+
+static int
+count(struct correlator *c, const struct log_time *t, enum counter k, int64_t n)
+{
+	return aggregate_add(c->agg, t->day, t->hour, k, n);
+}
+
+static struct strview
+domain_of(struct strview addr)
+{
+	const char *at = memrchr(addr.p, '@', addr.n);
+
+	return at == NULL ? SV_NULL : sv_make(at + 1, addr.n - (size_t)(at + 1 - addr.p));
+}
+
+/* A message accepted from outside enters the active queue: received, once. */
+static int
+on_queued(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m = msgtable_get(&c->q, ev->qid);
+
+	if (m == NULL)
+		return 0;
+	m->flags |= MSG_DIRTY;
+	m->size = ev->size;
+	if (!(m->flags & MSG_SASL) && ev->has_sender && msgtable_set_account(m, ev->sender) != 0)
+		return -1;
+	if (!(m->flags & MSG_ORIGIN) || (m->flags & (MSG_RECEIVED | MSG_FILTERED)))
+		return 0;
+	m->flags |= MSG_RECEIVED;
+	m->recv_day = t->day;
+	m->recv_hour = (int8_t)t->hour;
+	if (count(c, t, C_RECEIVED, 1) || count(c, t, C_BYTES_RECEIVED, (int64_t)ev->size))
+		return -1;
+	return aggregate_keyed(c->agg, AGG_SENDER, t->day,
+	    ev->sender.n > 0 ? ev->sender : sv_make("<>", 2), 1, (int64_t)ev->size);
+}
+
+/*
+ * "status=sent (250 ... queued as NEWQID)" to a content filter: the message
+ * continues as NEWQID.  It was received once already, so NEWQID inherits the
+ * account and, if it was counted as received meanwhile, the count is undone.
+ */
+static int
+on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
+{
+	struct msg *child;
+	char account[AGG_NAME_MAX + 1];
+	int has_account = 0, sasl = 0;
+
+	if (parent != NULL && parent->account != NULL) {
+		snprintf(account, sizeof(account), "%s", parent->account);
+		has_account = 1;
+		sasl = (parent->flags & MSG_SASL) != 0;
+	}
+	child = msgtable_get(&c->q, newqid); /* may evict parent: copied above */
+	if (child == NULL)
+		return 0;
+	child->flags |= MSG_FILTERED | MSG_DIRTY;
+	if (child->flags & MSG_RECEIVED) {
+		child->flags &= (uint8_t)~MSG_RECEIVED;
+		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||
+		    aggregate_add(c->agg, child->recv_day, child->recv_hour, C_BYTES_RECEIVED,
+			-(int64_t)child->size))
+			return -1;
+	}
+	if (has_account) {
+		if (msgtable_set_account(child, sv_make(account, strlen(account))) != 0)
+			return -1;
+		if (sasl)
+			child->flags |= MSG_SASL;
+	}
+	return 0;
+}
+
+static int
+on_delivery(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m = msgtable_find(&c->q, ev->qid);
+	struct strview dom;
+	int relayed;
+
+	switch (ev->status) {
+	case DS_SENT:
+		break;
+	case DS_DEFERRED:
+		if (count(c, t, C_DEFERRALS, 1))
+			return -1;
+		if (m == NULL)
+			m = msgtable_get(&c->q, ev->qid);
+		if (m != NULL && !(m->flags & MSG_DEFERRED)) {
+			m->flags |= MSG_DEFERRED | MSG_DIRTY;
+			return count(c, t, C_DEFERRED, 1);
+		}
+		return 0;
+	case DS_BOUNCED:
+		return count(c, t, C_BOUNCED, 1);
+	default:
+		return 0;
+	}
+	if (ev->newqid.n > 0 && config_is_content_filter(c->cfg, ev->relay))
+		return on_handoff(c, m, ev->newqid);
+	relayed = !ev->local_delivery && !config_is_local_domain(c->cfg, ev->rcpt);
+	if (count(c, t, C_DELIVERED, 1) ||
+	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0))
+		return -1;
+	dom = domain_of(ev->rcpt);
+	if (aggregate_keyed(c->agg, AGG_RCPT, t->day, ev->rcpt, 1, relayed) ||
+	    (dom.n > 0 && aggregate_keyed(c->agg, AGG_DOMAIN, t->day, dom, 1, relayed)))
+		return -1;
+	if (!relayed)
+		return 0;
+	if (count(c, t, C_RELAYED, 1))
+		return -1;
+	if (m == NULL || m->account == NULL)
+		return 0;
+	if (aggregate_keyed(c->agg, AGG_ACCOUNT, t->day, sv_make(m->account, strlen(m->account)),
+		1, m->relay_day != t->day))
+		return -1;
+	if (m->relay_day != t->day) {
+		m->relay_day = t->day;
+		m->flags |= MSG_DIRTY;
+	}
+	return 0;
+}
+
+int
+correlate(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m;
+
+	switch (ev->type) {
+	case EV_CLIENT:
+		if ((m = msgtable_get(&c->q, ev->qid)) == NULL)
+			return 0;
+		m->flags |= MSG_ORIGIN | MSG_DIRTY;
+		if (ev->sasl.n > 0) {
+			m->flags |= MSG_SASL;
+			return msgtable_set_account(m, ev->sasl.n > AGG_NAME_MAX
+			    ? sv_make(ev->sasl.p, AGG_NAME_MAX) : ev->sasl);
+		}
+		return 0;
+	case EV_PICKUP:
+		if ((m = msgtable_get(&c->q, ev->qid)) == NULL)
+			return 0;
+		m->flags |= MSG_ORIGIN | MSG_DIRTY;
+		return msgtable_set_account(m, ev->sender.n > AGG_NAME_MAX
+		    ? sv_make(ev->sender.p, AGG_NAME_MAX) : ev->sender);
+	case EV_QUEUED:
+		return on_queued(c, t, ev);
+	case EV_DELIVERY:
+		return on_delivery(c, t, ev);
+	case EV_EXPIRED:
+		return count(c, t, C_EXPIRED, 1);
+	case EV_REMOVED:
+		if ((m = msgtable_find(&c->q, ev->qid)) != NULL)
+			msgtable_remove(&c->q, m);
+		return 0;
+	case EV_NOTIFICATION:
+		return count(c, t, C_NOTIFICATIONS, 1);
+	case EV_REJECT:
+		return count(c, t, C_REJECTED, 1);
+	case EV_AUTH_FAILED:
+		return count(c, t, C_AUTH_FAILED, 1);
+	case EV_UNPARSED:
+	case EV_IGNORED:
+		break;
+	}
+	return 0;
+}

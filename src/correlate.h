@@ -1,0 +1,24 @@
+/*
+ * Correlation: events of one message arrive on many lines and processes; the
+ * queue id ties them.  Counts go to the aggregate on the day and hour of the
+ * line that records them.
+ */
+#ifndef MTASTAT_CORRELATE_H
+#define MTASTAT_CORRELATE_H
+
+#include "aggregate.h"
+#include "conf.h"
+#include "event.h"
+#include "msgtable.h"
+
+struct correlator {
+	struct msgtable q;
+	struct aggregate *agg;
+	const struct mtastat_config *cfg;
+};
+
+int correlate_init(struct correlator *, const struct mtastat_config *, struct aggregate *);
+void correlate_free(struct correlator *);
+int correlate(struct correlator *, const struct log_time *, const struct mta_event *);
+
+#endif

@@ -1,0 +1,189 @@
+/* `mtastat import`: whole files, plain or gzip, resumable by fingerprint. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "import.h"
+#include "log.h"
+#include "reader.h"
+
+/* Redraw the progress bar at most this often. */
+#define PROGRESS_INTERVAL_MS 200
+
+static int
+is_gzip(int fd)
+{
+	unsigned char m[2];
+
+	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+int
+import_fingerprint(int fd, int gz, struct file_pos *p)
+{
+	ssize_t n;
+
+	if (!gz) {
+		n = pread(fd, p->fp, STORE_FP_MAX, 0);
+	} else {
+		int dup_fd = dup(fd);
+		gzFile g = dup_fd >= 0 ? gzdopen(dup_fd, "rb") : NULL;
+		if (g == NULL) {
+			if (dup_fd >= 0)
+				close(dup_fd);
+			return -1;
+		}
+		n = gzread(g, p->fp, STORE_FP_MAX);
+		gzclose(g);
+	}
+	if (n < 0)
+		return -1;
+	p->fp_len = (size_t)n;
+	return 0;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void
+progress(const char *path, uint64_t done, uint64_t total, uint64_t lines, long ms)
+{
+	int width = 30, fill = total ? (int)(done * (uint64_t)width / total) : 0, i;
+	char bar[64];
+
+	for (i = 0; i < width; i++)
+		bar[i] = i < fill ? '=' : ' ';
+	bar[width] = '\0';
+	fprintf(stderr, "\r%s [%s] %3d%% %llu lines %.0f lines/s ", path, bar,
+	    total ? (int)(done * 100 / total) : 0, (unsigned long long)lines,
+	    ms > 0 ? (double)lines * 1000.0 / (double)ms : 0.0);
+}
+
+/* Where a known file resumes; 1 when it has nothing new. */
+static int
+resume_point(struct ingest *ig, const char *path, struct file_pos *pos, struct syslog_clock *clk,
+    const struct stat *st, const struct import_opts *o, int gz)
+{
+	int found = store_file_lookup(ig->store, pos);
+
+	if (found < 0)
+		return -1;
+	if (found) {
+		syslog_clock_init(clk, pos->year);
+		clk->last_month = pos->last_month;
+		if (!gz && pos->offset >= (uint64_t)st->st_size) {
+			if (pos->offset > (uint64_t)st->st_size)
+				log_warn("import", "%s: shorter than when it was imported (%llu < %llu bytes):"
+				    " skipped", path, (unsigned long long)st->st_size,
+				    (unsigned long long)pos->offset);
+			return 1;
+		}
+		return 0;
+	}
+	pos->offset = 0;
+	pos->lines = 0;
+	if (o->year > 0)
+		syslog_clock_init(clk, o->year);
+	else
+		syslog_clock_init_mtime(clk, st->st_mtime);
+	return 0;
+}
+
+int
+import_file(struct ingest *ig, const char *path, const struct import_opts *o)
+{
+	static struct file_pos pos; /* 5 KiB: off the stack, one import at a time */
+	struct syslog_clock clk;
+	struct reader r;
+	struct stat st;
+	struct timespec t0;
+	const char *line;
+	size_t len;
+	int fd, gz, rc, draw = 0;
+	uint64_t start_lines = ig->lines;
+
+	memset(&pos, 0, sizeof(pos));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		log_err("import", "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	gz = is_gzip(fd);
+	snprintf(pos.path, sizeof(pos.path), "%s", path);
+	pos.dev = (uint64_t)st.st_dev;
+	pos.ino = (uint64_t)st.st_ino;
+	pos.size = gz ? 0 : (uint64_t)st.st_size;
+	if (import_fingerprint(fd, gz, &pos) != 0 ||
+	    (rc = resume_point(ig, path, &pos, &clk, &st, o, gz)) < 0) {
+		log_err("import", "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (rc == 1) {
+		log_info("import", "%s: already imported", path);
+		close(fd);
+		return 0;
+	}
+	if (reader_open(&r, fd, gz) != 0 || reader_seek(&r, pos.offset) != 0) {
+		log_err("import", "%s: cannot read from offset %llu", path,
+		    (unsigned long long)pos.offset);
+		reader_close(&r);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rc = reader_next(&r, &line, &len)) == 1) {
+		if (ingest_line(ig, &clk, line, len) != 0)
+			break;
+		if (ingest_commit_due(ig)) {
+			pos.offset = r.offset;
+			pos.year = clk.year;
+			pos.last_month = clk.last_month;
+			pos.lines += (int64_t)(ig->lines - start_lines);
+			start_lines = ig->lines;
+			if (ingest_commit(ig, &pos) != 0) {
+				rc = -1;
+				break;
+			}
+			if (o->progress && ms_since(&t0) / PROGRESS_INTERVAL_MS > draw) {
+				draw = (int)(ms_since(&t0) / PROGRESS_INTERVAL_MS);
+				progress(path, gz ? (uint64_t)gzoffset(r.gz) : r.offset,
+				    (uint64_t)st.st_size, pos.lines, ms_since(&t0));
+			}
+		}
+	}
+	if (rc < 0)
+		log_err("import", "%s: read error: %s", path, strerror(errno));
+	pos.offset = r.offset;
+	pos.year = clk.year;
+	pos.last_month = clk.last_month;
+	pos.lines += (int64_t)(ig->lines - start_lines);
+	if (rc >= 0 && ingest_commit(ig, &pos) != 0)
+		rc = -1;
+	if (o->progress) {
+		progress(path, 1, 1, pos.lines, ms_since(&t0));
+		fputc('\n', stderr);
+	}
+	if (reader_pending(&r) > 0)
+		log_warn("import", "%s: %zu bytes of an unterminated last line left for the next run",
+		    path, reader_pending(&r));
+	if (r.truncated > 0)
+		log_warn("import", "%s: %llu line(s) longer than %d bytes were cut", path,
+		    (unsigned long long)r.truncated, READER_LINE_MAX);
+	reader_close(&r);
+	return rc < 0 ? -1 : 0;
+}

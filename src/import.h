@@ -1,0 +1,19 @@
+#ifndef MTASTAT_IMPORT_H
+#define MTASTAT_IMPORT_H
+
+#include <stdint.h>
+
+#include "ingest.h"
+
+struct import_opts {
+	int year;      /* 0: from the file's mtime */
+	int progress;  /* draw a progress bar on stderr */
+};
+
+/* Read path (plain or gzip) from where an earlier run stopped. 0, or -1. */
+int import_file(struct ingest *, const char *path, const struct import_opts *);
+
+/* Fingerprint (head bytes) and identity of an open file; used by follow too. */
+int import_fingerprint(int fd, int gz, struct file_pos *);
+
+#endif

@@ -1,0 +1,114 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "sanitize.h"
+
+int
+ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *store)
+{
+	memset(ig, 0, sizeof(*ig));
+	ig->cfg = cfg;
+	ig->store = store;
+	ig->instances = cfg->postfixnames != NULL ? (const char *const *)cfg->postfixnames
+	    : parser_postfix.default_instances;
+	aggregate_init(&ig->agg);
+	if (correlate_init(&ig->corr, cfg, &ig->agg) != 0)
+		return -1;
+	if (store != NULL && store_load_queue(store, &ig->corr.q) != 0) {
+		correlate_free(&ig->corr);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
+	return 0;
+}
+
+void
+ingest_free(struct ingest *ig)
+{
+	correlate_free(&ig->corr);
+	aggregate_free(&ig->agg);
+}
+
+static int
+count_unparsed(struct ingest *ig, struct strview program)
+{
+	char name[INGEST_PROGRAM_NAME_MAX + 1];
+	size_t n;
+
+	ig->unparsed++;
+	ig->agg.unparsed++;
+	if (program.n == 0)
+		program = sv_make("(no syslog header)", 18);
+	else if (ig->nprograms >= INGEST_PROGRAMS_MAX)
+		program = sv_make("(other)", 7);
+	n = sanitize_copy(name, sizeof(name), program.p, program.n);
+	if (aggregate_keyed(&ig->agg, AGG_UNPARSED, 0, sv_make(name, n), 1, 0) != 0)
+		return -1;
+	ig->nprograms = (unsigned)ig->agg.nkeyed; /* an upper bound is enough */
+	return 0;
+}
+
+int
+ingest_line(struct ingest *ig, struct syslog_clock *clock, const char *line, size_t len)
+{
+	struct log_header h;
+	struct mta_event ev;
+
+	ig->lines++;
+	ig->agg.lines++;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (syslog_parse(clock, line, len, &h) != 0) {
+		log_debug("parse", "no syslog header: %.*s", (int)(len > 300 ? 300 : len), line);
+		return count_unparsed(ig, SV_NULL);
+	}
+	if (!parser_postfix.owns(ig->instances, &h))
+		return count_unparsed(ig, h.program);
+	parser_postfix.parse(&h, &ev);
+	if (ev.type == EV_UNPARSED) {
+		log_debug("parse", "unparsed: %.*s", (int)(len > 300 ? 300 : len), line);
+		return count_unparsed(ig, h.program);
+	}
+	if (ev.type == EV_IGNORED)
+		return 0;
+	ig->events++;
+	if (h.when.t > ig->newest_t)
+		ig->newest_t = h.when.t;
+	return correlate(&ig->corr, &h.when, &ev);
+}
+
+int
+ingest_commit_due(struct ingest *ig)
+{
+	struct timespec now;
+	long ms;
+
+	if (ig->lines - ig->lines_at_commit >= ig->cfg->commit_lines)
+		return 1;
+	if (((ig->lines - ig->lines_at_commit) & 0x3fff) != 0)
+		return 0; /* look at the clock every 16k lines only */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - ig->commit_time.tv_sec) * 1000 +
+	    (now.tv_nsec - ig->commit_time.tv_nsec) / 1000000;
+	return ms >= (long)ig->cfg->commit_ms;
+}
+
+int
+ingest_commit(struct ingest *ig, struct file_pos *pos)
+{
+	uint64_t ev = ig->corr.q.evictions;
+
+	if (store_commit(ig->store, &ig->agg, &ig->corr.q, pos, ev - ig->evictions_committed) != 0)
+		return -1;
+	if (ev > ig->evictions_committed)
+		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",
+		    ig->cfg->queuetable, (unsigned long long)ev);
+	ig->evictions_committed = ev;
+	ig->lines_at_commit = ig->lines;
+	ig->nprograms = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
+	return 0;
+}

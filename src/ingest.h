@@ -1,0 +1,44 @@
+/*
+ * The ingestion pipeline shared by `mtastat import` and mtastatd:
+ * line -> syslog header -> MTA parser -> correlator -> aggregate -> store.
+ */
+#ifndef MTASTAT_INGEST_H
+#define MTASTAT_INGEST_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "conf.h"
+#include "correlate.h"
+#include "store.h"
+#include "syslog_header.h"
+
+/* Distinct program names tracked for "unparsed per program"; the rest pool. */
+#define INGEST_PROGRAMS_MAX 256
+#define INGEST_PROGRAM_NAME_MAX 64
+
+struct ingest {
+	const struct mtastat_config *cfg;
+	const char *const *instances;   /* Postfix instance name prefixes */
+	struct store *store;
+	struct aggregate agg;
+	struct correlator corr;
+	uint64_t evictions_committed;
+	uint64_t lines, events, unparsed;  /* this process */
+	uint64_t lines_at_commit;
+	struct timespec commit_time;
+	int64_t newest_t;                  /* newest event's log time (wall clock) */
+	unsigned nprograms;                /* distinct unparsed programs this batch */
+};
+
+int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);
+void ingest_free(struct ingest *);
+/* Process one line; -1 only on out-of-memory. */
+int ingest_line(struct ingest *, struct syslog_clock *, const char *line, size_t len);
+/* Commit everything so far with pos (may be NULL). */
+int ingest_commit(struct ingest *, struct file_pos *);
+/* Is a commit due (commitlines / commitms)? */
+int ingest_commit_due(struct ingest *);
+
+#endif

@@ -1,0 +1,223 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "msgtable.h"
+
+static uint64_t
+qid_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+int
+msgtable_init(struct msgtable *t, uint32_t cap)
+{
+	uint32_t icap = 16, i;
+
+	memset(t, 0, sizeof(*t));
+	if (cap < 16)
+		cap = 16;
+	while (icap < cap * 2)
+		icap *= 2;
+	t->slab = calloc(cap, sizeof(*t->slab));
+	t->free_idx = malloc(cap * sizeof(*t->free_idx));
+	t->index = calloc(icap, sizeof(*t->index));
+	if (t->slab == NULL || t->free_idx == NULL || t->index == NULL) {
+		msgtable_free(t);
+		return -1;
+	}
+	t->cap = cap;
+	t->index_mask = icap - 1;
+	for (i = 0; i < cap; i++)
+		t->free_idx[i] = cap - 1 - i;
+	t->nfree = cap;
+	t->lru_head = t->lru_tail = MSG_NIL;
+	return 0;
+}
+
+void
+msgtable_free(struct msgtable *t)
+{
+	uint32_t i;
+
+	if (t->slab != NULL)
+		for (i = 0; i < t->cap; i++)
+			free(t->slab[i].account);
+	free(t->slab);
+	free(t->free_idx);
+	free(t->index);
+	free(t->gone);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint32_t
+slot_of(const struct msgtable *t, const char *qid, size_t n)
+{
+	uint32_t i = (uint32_t)qid_hash(qid, n) & t->index_mask;
+	uint32_t k;
+
+	for (;; i = (i + 1) & t->index_mask) {
+		k = t->index[i];
+		if (k == 0)
+			return i;
+		if (strncmp(t->slab[k - 1].qid, qid, n) == 0 && t->slab[k - 1].qid[n] == '\0')
+			return i;
+	}
+}
+
+static void
+lru_unlink(struct msgtable *t, uint32_t k)
+{
+	struct msg *m = &t->slab[k];
+
+	if (m->prev != MSG_NIL)
+		t->slab[m->prev].next = m->next;
+	else
+		t->lru_head = m->next;
+	if (m->next != MSG_NIL)
+		t->slab[m->next].prev = m->prev;
+	else
+		t->lru_tail = m->prev;
+}
+
+static void
+lru_append(struct msgtable *t, uint32_t k)
+{
+	struct msg *m = &t->slab[k];
+
+	m->prev = t->lru_tail;
+	m->next = MSG_NIL;
+	if (t->lru_tail != MSG_NIL)
+		t->slab[t->lru_tail].next = k;
+	else
+		t->lru_head = k;
+	t->lru_tail = k;
+}
+
+struct msg *
+msgtable_find(struct msgtable *t, struct strview qid)
+{
+	uint32_t s, k;
+
+	if (qid.n == 0 || qid.n > MSG_QID_MAX)
+		return NULL;
+	s = slot_of(t, qid.p, qid.n);
+	k = t->index[s];
+	if (k == 0)
+		return NULL;
+	if (t->lru_tail != k - 1) {
+		lru_unlink(t, k - 1);
+		lru_append(t, k - 1);
+	}
+	return &t->slab[k - 1];
+}
+
+/* Backward-shift deletion keeps linear probing free of tombstones. */
+static void
+index_delete(struct msgtable *t, uint32_t s)
+{
+	uint32_t i = s, j = s, home;
+
+	for (;;) {
+		t->index[i] = 0;
+		for (;;) {
+			j = (j + 1) & t->index_mask;
+			if (t->index[j] == 0)
+				return;
+			home = (uint32_t)qid_hash(t->slab[t->index[j] - 1].qid,
+			    strlen(t->slab[t->index[j] - 1].qid)) & t->index_mask;
+			/* move j back to i unless its home lies cyclically in (i, j] */
+			if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+				continue;
+			break;
+		}
+		t->index[i] = t->index[j];
+		i = j;
+	}
+}
+
+static void
+remember_gone(struct msgtable *t, const struct msg *m)
+{
+	if (!(m->flags & MSG_PERSISTED))
+		return;
+	if (t->ngone == t->gone_cap) {
+		uint32_t cap = t->gone_cap ? t->gone_cap * 2 : 256;
+		void *g = realloc(t->gone, cap * sizeof(*t->gone));
+		if (g == NULL)
+			return; /* the stale row is dropped when its id is reused or at expiry */
+		t->gone = g;
+		t->gone_cap = cap;
+	}
+	memcpy(t->gone[t->ngone++], m->qid, sizeof(m->qid));
+}
+
+void
+msgtable_remove(struct msgtable *t, struct msg *m)
+{
+	uint32_t k = (uint32_t)(m - t->slab);
+
+	remember_gone(t, m);
+	index_delete(t, slot_of(t, m->qid, strlen(m->qid)));
+	lru_unlink(t, k);
+	free(m->account);
+	memset(m, 0, sizeof(*m));
+	t->free_idx[t->nfree++] = k;
+	t->used--;
+}
+
+struct msg *
+msgtable_get(struct msgtable *t, struct strview qid)
+{
+	struct msg *m = msgtable_find(t, qid);
+	uint32_t k, s;
+
+	if (m != NULL)
+		return m;
+	if (qid.n == 0 || qid.n > MSG_QID_MAX)
+		return NULL;
+	if (t->nfree == 0) {
+		t->evictions++;
+		msgtable_remove(t, &t->slab[t->lru_head]);
+	}
+	k = t->free_idx[--t->nfree];
+	m = &t->slab[k];
+	memset(m, 0, sizeof(*m));
+	memcpy(m->qid, qid.p, qid.n);
+	m->relay_day = -1;
+	m->recv_day = -1;
+	s = slot_of(t, qid.p, qid.n);
+	t->index[s] = k + 1;
+	lru_append(t, k);
+	t->used++;
+	return m;
+}
+
+int
+msgtable_set_account(struct msg *m, struct strview account)
+{
+	char *a;
+
+	if (account.n == 0) {
+		free(m->account);
+		m->account = NULL;
+		return 0;
+	}
+	a = malloc(account.n + 1);
+	if (a == NULL)
+		return -1;
+	memcpy(a, account.p, account.n);
+	a[account.n] = '\0';
+	free(m->account);
+	m->account = a;
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * In-flight messages by queue id: a fixed slab, an open-addressing index and
+ * an LRU list.  The table never grows past its configured size: when full the
+ * least recently seen message is evicted and counted, so a log full of queue
+ * ids that are never removed cannot exhaust memory.
+ */
+#ifndef MTASTAT_MSGTABLE_H
+#define MTASTAT_MSGTABLE_H
+
+#include <stdint.h>
+
+#include "strview.h"
+
+/* Postfix long queue ids are 15 characters; leave room for odd builds. */
+#define MSG_QID_MAX 20
+#define MSG_NIL UINT32_MAX
+
+enum msg_flag {
+	MSG_ORIGIN = 1,     /* seen entering from outside: smtpd/qmqpd client=, pickup */
+	MSG_RECEIVED = 2,   /* counted as received */
+	MSG_DEFERRED = 4,   /* counted as deferred */
+	MSG_FILTERED = 8,   /* re-injected by a content filter: its parent was counted */
+	MSG_SASL = 16,      /* account is a SASL user name */
+	MSG_DIRTY = 32,     /* changed since the last commit */
+	MSG_PERSISTED = 64, /* a row exists in the store's queue table */
+};
+
+struct msg {
+	char qid[MSG_QID_MAX + 1];
+	uint8_t flags;
+	int8_t recv_hour;
+	int32_t recv_day;
+	int32_t relay_day;  /* day whose relayed_messages counted this message, or -1 */
+	uint64_t size;
+	char *account;      /* malloc'd; NULL: none (null sender, or unknown) */
+	uint32_t prev, next;
+};
+
+struct msgtable {
+	struct msg *slab;
+	uint32_t cap, used;
+	uint32_t *free_idx;
+	uint32_t nfree;
+	uint32_t *index;      /* slab index + 1; 0 is empty */
+	uint32_t index_mask;
+	uint32_t lru_head, lru_tail;
+	uint64_t evictions;
+	/* queue ids removed since the last commit that have a row in the store */
+	char (*gone)[MSG_QID_MAX + 1];
+	uint32_t ngone, gone_cap;
+};
+
+int msgtable_init(struct msgtable *, uint32_t cap);
+void msgtable_free(struct msgtable *);
+struct msg *msgtable_find(struct msgtable *, struct strview qid);
+/* Find or create; NULL only when qid is not a plausible queue id or on ENOMEM. */
+struct msg *msgtable_get(struct msgtable *, struct strview qid);
+void msgtable_remove(struct msgtable *, struct msg *);
+int msgtable_set_account(struct msg *, struct strview account);
+
+#endif

@@ -1,0 +1,234 @@
+/* `mtastat report`: pflogsumm-style text, or JSON for machines. */
+#include "config.h"
+
+#include <string.h>
+
+#include "aggregate.h"
+#include "civil.h"
+#include "log.h"
+#include "report.h"
+#include "sanitize.h"
+
+#define COUNTER_COLUMNS "received, delivered, relayed, deferred, deferrals, bounced," \
+	" expired, rejected, auth_failed, notifications, bytes_received, bytes_delivered"
+
+static sqlite3_stmt *
+prepare(struct store *s, const char *q, const struct report_opts *o)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK) {
+		log_err("report", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_bind_int(st, 1, o->from);
+	sqlite3_bind_int(st, 2, o->to);
+	return st;
+}
+
+void
+report_json_string(FILE *f, const char *s, int len)
+{
+	int i;
+
+	fputc('"', f);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c); /* bytes, not characters: log text is not UTF-8-safe */
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static int
+json_days(struct store *s, const struct report_opts *o, FILE *f)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT day, " COUNTER_COLUMNS " FROM daily"
+	    " WHERE day BETWEEN ?1 AND ?2 ORDER BY day", o);
+	char date[16];
+	int k, first = 1, rc;
+
+	if (st == NULL)
+		return -1;
+	fputs("{\"days\": {", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		civil_format(sqlite3_column_int(st, 0), date);
+		fprintf(f, "%s\n  \"%s\": {", first ? "" : ",", date);
+		for (k = 0; k < C_COUNT; k++)
+			fprintf(f, "%s\"%s\": %lld", k ? ", " : "", counter_names[k],
+			    (long long)sqlite3_column_int64(st, 1 + k));
+		fputc('}', f);
+		first = 0;
+	}
+	sqlite3_finalize(st);
+	fputs(first ? "}" : "\n}", f);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+json_accounts(struct store *s, const struct report_opts *o, FILE *f)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT d.day, a.name, d.relayed, d.relayed_messages"
+	    " FROM account_daily d JOIN accounts a ON a.id = d.account_id"
+	    " WHERE d.day BETWEEN ?1 AND ?2 AND d.relayed > 0 ORDER BY d.day, a.name", o);
+	char date[16];
+	int day = -1, first = 1, rc;
+
+	if (st == NULL)
+		return -1;
+	fputs(",\n\"accounts\": {", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 0) != day) {
+			day = sqlite3_column_int(st, 0);
+			civil_format(day, date);
+			fprintf(f, "%s\n  \"%s\": {", first ? "" : "},", date);
+			first = 1;
+		}
+		fprintf(f, "%s\n    ", first ? "" : ",");
+		report_json_string(f, (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_bytes(st, 1));
+		fprintf(f, ": {\"relayed\": %lld, \"relayed_messages\": %lld}",
+		    (long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3));
+		first = 0;
+	}
+	sqlite3_finalize(st);
+	fputs(day < 0 ? "}}\n" : "}\n}}\n", f);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+human_bytes(long long b, char *buf, size_t len)
+{
+	if (b >= 10LL * 1024 * 1024 * 1024)
+		snprintf(buf, len, "%lldG", b / (1024LL * 1024 * 1024));
+	else if (b >= 10LL * 1024 * 1024)
+		snprintf(buf, len, "%lldm", b / (1024LL * 1024));
+	else if (b >= 10LL * 1024)
+		snprintf(buf, len, "%lldk", b / 1024);
+	else
+		snprintf(buf, len, "%lld", b);
+}
+
+static int
+text_totals(struct store *s, const struct report_opts *o, FILE *f)
+{
+	static const char *const labels[C_COUNT] = {
+		"received", "delivered", "relayed", "deferred", "deferrals", "bounced",
+		"expired", "rejected", "auth failed", "notifications", "bytes received",
+		"bytes delivered",
+	};
+	sqlite3_stmt *st = prepare(s, "SELECT sum(received), sum(delivered), sum(relayed),"
+	    " sum(deferred), sum(deferrals), sum(bounced), sum(expired), sum(rejected),"
+	    " sum(auth_failed), sum(notifications), sum(bytes_received), sum(bytes_delivered)"
+	    " FROM daily WHERE day BETWEEN ?1 AND ?2", o);
+	char from[16], to[16], hb[32];
+	int k;
+
+	if (st == NULL)
+		return -1;
+	civil_format(o->from, from);
+	civil_format(o->to, to);
+	fprintf(f, "mtastat report %s .. %s\n\nGrand Totals\n------------\nmessages\n\n", from, to);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (k = 0; k < C_COUNT; k++) {
+			long long v = sqlite3_column_int64(st, k);
+			if (k >= C_BYTES_RECEIVED) {
+				human_bytes(v, hb, sizeof(hb));
+				fprintf(f, "  %9s   %s\n", hb, labels[k]);
+			} else {
+				fprintf(f, "  %9lld   %s\n", v, labels[k]);
+			}
+		}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+text_per_day(struct store *s, const struct report_opts *o, FILE *f)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT day, received, delivered, relayed, deferred,"
+	    " bounced, rejected, auth_failed FROM daily WHERE day BETWEEN ?1 AND ?2 ORDER BY day", o);
+	char date[16];
+
+	if (st == NULL)
+		return -1;
+	fprintf(f, "\nPer-Day Traffic Summary\n"
+	    "    date        received  delivered    relayed   deferred    bounced   rejected  authfail\n"
+	    "    -------------------------------------------------------------------------------------\n");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		civil_format(sqlite3_column_int(st, 0), date);
+		fprintf(f, "    %s %9lld %10lld %10lld %10lld %10lld %10lld %9lld\n", date,
+		    (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
+		    (long long)sqlite3_column_int64(st, 5), (long long)sqlite3_column_int64(st, 6),
+		    (long long)sqlite3_column_int64(st, 7));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* A "top N" list: query returns (name, n[, m]) ordered. */
+static int
+text_top(struct store *s, const struct report_opts *o, FILE *f, const char *title,
+    const char *q, const char *cols)
+{
+	sqlite3_stmt *st = prepare(s, q, o);
+	char name[300];
+	int rows = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 3, o->top);
+	fprintf(f, "\n%s\n", title);
+	fprintf(f, "%.*s\n", (int)strlen(title), "--------------------------------------------------------------------------------");
+	fprintf(f, "  %s\n", cols);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sanitize_copy(name, sizeof(name), (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+		if (sqlite3_column_count(st) > 2)
+			fprintf(f, "  %9lld %9lld   %s\n", (long long)sqlite3_column_int64(st, 1),
+			    (long long)sqlite3_column_int64(st, 2), name);
+		else
+			fprintf(f, "  %9lld   %s\n", (long long)sqlite3_column_int64(st, 1), name);
+		rows++;
+	}
+	if (rows == 0)
+		fprintf(f, "  none\n");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+text_report(struct store *s, const struct report_opts *o, FILE *f)
+{
+	if (text_totals(s, o, f) != 0 || text_per_day(s, o, f) != 0)
+		return -1;
+	if (text_top(s, o, f, "Senders by message count",
+		"SELECT sender, sum(messages) n, sum(bytes) FROM sender_daily WHERE day BETWEEN ?1 AND ?2"
+		" GROUP BY sender ORDER BY n DESC, sender LIMIT ?3", "   msgs     bytes   sender") ||
+	    text_top(s, o, f, "Recipients by delivery count",
+		"SELECT rcpt, sum(delivered) n, sum(relayed) FROM rcpt_daily WHERE day BETWEEN ?1 AND ?2"
+		" GROUP BY rcpt ORDER BY n DESC, rcpt LIMIT ?3", "   dlvd   relayed   recipient") ||
+	    text_top(s, o, f, "Recipient domains by delivery count",
+		"SELECT domain, sum(delivered) n, sum(relayed) FROM domain_daily"
+		" WHERE day BETWEEN ?1 AND ?2 GROUP BY domain ORDER BY n DESC, domain LIMIT ?3",
+		"   dlvd   relayed   domain") ||
+	    text_top(s, o, f, "Per-account relays (SASL user, else envelope sender)",
+		"SELECT a.name, sum(d.relayed) n, sum(d.relayed_messages) FROM account_daily d"
+		" JOIN accounts a ON a.id = d.account_id WHERE d.day BETWEEN ?1 AND ?2"
+		" GROUP BY a.id ORDER BY n DESC, a.name LIMIT ?3", "  rcpts      msgs   account"))
+		return -1;
+	return 0;
+}
+
+int
+report_print(struct store *s, const struct report_opts *o, FILE *f)
+{
+	if (o->json)
+		return json_days(s, o, f) != 0 || json_accounts(s, o, f) != 0 ? -1 : 0;
+	return text_report(s, o, f);
+}

@@ -1,0 +1,489 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+/* WAL readers (mtastat report, the agent) wait this long for a writer. */
+#define STORE_BUSY_MS 5000
+
+enum {
+	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
+	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
+	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_COUNT
+};
+
+static const char *const schema_v1[] = {
+	"CREATE TABLE hourly(day INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	" received INTEGER DEFAULT 0, delivered INTEGER DEFAULT 0, relayed INTEGER DEFAULT 0,"
+	" deferred INTEGER DEFAULT 0, deferrals INTEGER DEFAULT 0, bounced INTEGER DEFAULT 0,"
+	" expired INTEGER DEFAULT 0, rejected INTEGER DEFAULT 0, auth_failed INTEGER DEFAULT 0,"
+	" notifications INTEGER DEFAULT 0, bytes_received INTEGER DEFAULT 0,"
+	" bytes_delivered INTEGER DEFAULT 0, PRIMARY KEY(day, hour)) WITHOUT ROWID",
+	"CREATE TABLE daily(day INTEGER PRIMARY KEY,"
+	" received INTEGER DEFAULT 0, delivered INTEGER DEFAULT 0, relayed INTEGER DEFAULT 0,"
+	" deferred INTEGER DEFAULT 0, deferrals INTEGER DEFAULT 0, bounced INTEGER DEFAULT 0,"
+	" expired INTEGER DEFAULT 0, rejected INTEGER DEFAULT 0, auth_failed INTEGER DEFAULT 0,"
+	" notifications INTEGER DEFAULT 0, bytes_received INTEGER DEFAULT 0,"
+	" bytes_delivered INTEGER DEFAULT 0)",
+	"CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" first_day INTEGER NOT NULL)",
+	"CREATE TABLE account_daily(account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" day INTEGER NOT NULL, relayed INTEGER NOT NULL, relayed_messages INTEGER NOT NULL,"
+	" PRIMARY KEY(account_id, day)) WITHOUT ROWID",
+	"CREATE INDEX account_daily_day ON account_daily(day)",
+	"CREATE TABLE domain_daily(domain TEXT NOT NULL, day INTEGER NOT NULL,"
+	" delivered INTEGER NOT NULL, relayed INTEGER NOT NULL, PRIMARY KEY(day, domain))"
+	" WITHOUT ROWID",
+	"CREATE TABLE sender_daily(sender TEXT NOT NULL, day INTEGER NOT NULL,"
+	" messages INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(day, sender))"
+	" WITHOUT ROWID",
+	"CREATE TABLE rcpt_daily(rcpt TEXT NOT NULL, day INTEGER NOT NULL,"
+	" delivered INTEGER NOT NULL, relayed INTEGER NOT NULL, PRIMARY KEY(day, rcpt))"
+	" WITHOUT ROWID",
+	"CREATE TABLE unparsed(program TEXT PRIMARY KEY, lines INTEGER NOT NULL)",
+	"CREATE TABLE totals(key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+	"CREATE TABLE files(id INTEGER PRIMARY KEY, fingerprint BLOB NOT NULL,"
+	" fp_len INTEGER NOT NULL, path TEXT NOT NULL, dev INTEGER, ino INTEGER,"
+	" offset INTEGER NOT NULL, size INTEGER, year INTEGER, last_month INTEGER,"
+	" lines INTEGER NOT NULL DEFAULT 0, updated INTEGER)",
+	"CREATE TABLE queue(qid TEXT PRIMARY KEY, flags INTEGER NOT NULL, recv_day INTEGER,"
+	" recv_hour INTEGER, relay_day INTEGER, size INTEGER, account TEXT) WITHOUT ROWID",
+	NULL,
+};
+
+static const char *const sql[ST_COUNT] = {
+	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"
+	    " deferrals, bounced, expired, rejected, auth_failed, notifications,"
+	    " bytes_received, bytes_delivered) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT(day, hour) DO UPDATE SET received = received + excluded.received,"
+	    " delivered = delivered + excluded.delivered, relayed = relayed + excluded.relayed,"
+	    " deferred = deferred + excluded.deferred, deferrals = deferrals + excluded.deferrals,"
+	    " bounced = bounced + excluded.bounced, expired = expired + excluded.expired,"
+	    " rejected = rejected + excluded.rejected,"
+	    " auth_failed = auth_failed + excluded.auth_failed,"
+	    " notifications = notifications + excluded.notifications,"
+	    " bytes_received = bytes_received + excluded.bytes_received,"
+	    " bytes_delivered = bytes_delivered + excluded.bytes_delivered",
+	[ST_DAILY] = "INSERT INTO daily(day, received, delivered, relayed, deferred,"
+	    " deferrals, bounced, expired, rejected, auth_failed, notifications,"
+	    " bytes_received, bytes_delivered) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT(day) DO UPDATE SET received = received + excluded.received,"
+	    " delivered = delivered + excluded.delivered, relayed = relayed + excluded.relayed,"
+	    " deferred = deferred + excluded.deferred, deferrals = deferrals + excluded.deferrals,"
+	    " bounced = bounced + excluded.bounced, expired = expired + excluded.expired,"
+	    " rejected = rejected + excluded.rejected,"
+	    " auth_failed = auth_failed + excluded.auth_failed,"
+	    " notifications = notifications + excluded.notifications,"
+	    " bytes_received = bytes_received + excluded.bytes_received,"
+	    " bytes_delivered = bytes_delivered + excluded.bytes_delivered",
+	[ST_ACCOUNT_ID] = "INSERT INTO accounts(name, first_day) VALUES(?, ?)"
+	    " ON CONFLICT(name) DO UPDATE SET first_day = min(first_day, excluded.first_day)"
+	    " RETURNING id",
+	[ST_ACCOUNT_DAY] = "INSERT INTO account_daily(account_id, day, relayed, relayed_messages)"
+	    " VALUES(?,?,?,?) ON CONFLICT(account_id, day) DO UPDATE SET"
+	    " relayed = relayed + excluded.relayed,"
+	    " relayed_messages = relayed_messages + excluded.relayed_messages",
+	[ST_DOMAIN] = "INSERT INTO domain_daily(domain, day, delivered, relayed) VALUES(?,?,?,?)"
+	    " ON CONFLICT(day, domain) DO UPDATE SET delivered = delivered + excluded.delivered,"
+	    " relayed = relayed + excluded.relayed",
+	[ST_SENDER] = "INSERT INTO sender_daily(sender, day, messages, bytes) VALUES(?,?,?,?)"
+	    " ON CONFLICT(day, sender) DO UPDATE SET messages = messages + excluded.messages,"
+	    " bytes = bytes + excluded.bytes",
+	[ST_RCPT] = "INSERT INTO rcpt_daily(rcpt, day, delivered, relayed) VALUES(?,?,?,?)"
+	    " ON CONFLICT(day, rcpt) DO UPDATE SET delivered = delivered + excluded.delivered,"
+	    " relayed = relayed + excluded.relayed",
+	[ST_UNPARSED] = "INSERT INTO unparsed(program, lines) VALUES(?, ?)"
+	    " ON CONFLICT(program) DO UPDATE SET lines = lines + excluded.lines",
+	[ST_TOTAL_ADD] = "INSERT INTO totals(key, value) VALUES(?, ?)"
+	    " ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+	[ST_QUEUE_PUT] = "INSERT OR REPLACE INTO queue(qid, flags, recv_day, recv_hour,"
+	    " relay_day, size, account) VALUES(?,?,?,?,?,?,?)",
+	[ST_QUEUE_DEL] = "DELETE FROM queue WHERE qid = ?",
+	[ST_FILE_INSERT] = "INSERT INTO files(fingerprint, fp_len, path, dev, ino, offset, size,"
+	    " year, last_month, lines, updated) VALUES(?,?,?,?,?,?,?,?,?,?, strftime('%s','now'))",
+	[ST_FILE_UPDATE] = "UPDATE files SET fingerprint = ?, fp_len = ?, path = ?, dev = ?,"
+	    " ino = ?, offset = ?, size = ?, year = ?, last_month = ?, lines = ?,"
+	    " updated = strftime('%s','now') WHERE id = ?",
+	[ST_FILE_LOOKUP] = "SELECT id, offset, year, last_month, lines, fp_len FROM files"
+	    " WHERE fp_len <= ?2 AND fingerprint = substr(?1, 1, fp_len)"
+	    " ORDER BY fp_len DESC, id DESC LIMIT 1",
+	[ST_TOTAL_GET] = "SELECT value FROM totals WHERE key = ?",
+};
+
+static int
+fail(struct store *s, const char *what)
+{
+	log_err("store", "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int
+exec(struct store *s, const char *q)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, q, NULL, NULL, &err) != SQLITE_OK) {
+		log_err("store", "%s: %s: %s", s->path, q, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Migrations run in order, each in its own transaction with the version bump. */
+static int
+migrate(struct store *s)
+{
+	char q[64];
+	int v = user_version(s), i;
+
+	if (v < 0)
+		return fail(s, "reading the schema version");
+	if (v > STORE_SCHEMA_VERSION) {
+		log_err("store", "%s: schema version %d is newer than this mtastat (%d)",
+		    s->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (v == 0) {
+		if (exec(s, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		for (i = 0; schema_v1[i] != NULL; i++)
+			if (exec(s, schema_v1[i]) != 0) {
+				exec(s, "ROLLBACK");
+				return -1;
+			}
+		snprintf(q, sizeof(q), "PRAGMA user_version = %d", 1);
+		if (exec(s, q) != 0 || exec(s, "COMMIT") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store *s, const char *path)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->path = strdup(path);
+	if (s->path == NULL)
+		return -1;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(s, "open");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	/* WAL + NORMAL: a crashed process loses nothing committed; power loss at
+	 * worst rolls back the last commit, positions included, so nothing doubles. */
+	if (exec(s, "PRAGMA journal_mode = WAL") != 0 || exec(s, "PRAGMA synchronous = NORMAL") != 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON") != 0 || migrate(s) != 0) {
+		store_close(s);
+		return -1;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+			NULL) != SQLITE_OK) {
+			fail(s, sql[i]);
+			store_close(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(s->st) / sizeof(s->st[0]); i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+step(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, sqlite3_sql(st));
+	return 0;
+}
+
+static int
+put_hours(struct store *s, const struct aggregate *a)
+{
+	sqlite3_stmt *h = s->st[ST_HOURLY], *d = s->st[ST_DAILY];
+	size_t i;
+	int k;
+
+	for (i = 0; i < a->nhours; i++) {
+		const struct agg_hour *x = &a->hours[i];
+		sqlite3_bind_int(h, 1, x->day);
+		sqlite3_bind_int(h, 2, x->hour);
+		sqlite3_bind_int(d, 1, x->day);
+		for (k = 0; k < C_COUNT; k++) {
+			sqlite3_bind_int64(h, 3 + k, x->c[k]);
+			sqlite3_bind_int64(d, 2 + k, x->c[k]);
+		}
+		if (step(s, h) != 0 || step(s, d) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+put_account(struct store *s, const struct agg_entry *e)
+{
+	sqlite3_stmt *st = s->st[ST_ACCOUNT_ID];
+	sqlite3_int64 id;
+
+	sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, e->day);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return fail(s, "account id");
+	}
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	st = s->st[ST_ACCOUNT_DAY];
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, e->day);
+	sqlite3_bind_int64(st, 3, e->v[0]);
+	sqlite3_bind_int64(st, 4, e->v[1]);
+	return step(s, st);
+}
+
+static int
+put_keyed(struct store *s, const struct aggregate *a)
+{
+	static const int stmt_of[AGG_KINDS] = {
+		[AGG_DOMAIN] = ST_DOMAIN, [AGG_SENDER] = ST_SENDER, [AGG_RCPT] = ST_RCPT,
+	};
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < a->keyed_cap; i++) {
+		const struct agg_entry *e = &a->keyed[i];
+		if (!e->used)
+			continue;
+		if (e->kind == AGG_ACCOUNT) {
+			if (put_account(s, e) != 0)
+				return -1;
+			continue;
+		}
+		if (e->kind == AGG_UNPARSED) {
+			st = s->st[ST_UNPARSED];
+			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, e->v[0]);
+		} else {
+			st = s->st[stmt_of[e->kind]];
+			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, e->day);
+			sqlite3_bind_int64(st, 3, e->v[0]);
+			sqlite3_bind_int64(st, 4, e->v[1]);
+		}
+		if (step(s, st) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_total(struct store *s, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = s->st[ST_TOTAL_ADD];
+
+	if (v == 0)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return step(s, st);
+}
+
+static int
+put_queue(struct store *s, struct msgtable *q)
+{
+	sqlite3_stmt *st;
+	uint32_t i;
+
+	st = s->st[ST_QUEUE_DEL];
+	for (i = 0; i < q->ngone; i++) {
+		sqlite3_bind_text(st, 1, q->gone[i], -1, SQLITE_STATIC);
+		if (step(s, st) != 0)
+			return -1;
+	}
+	st = s->st[ST_QUEUE_PUT];
+	for (i = 0; i < q->cap; i++) {
+		struct msg *m = &q->slab[i];
+		if (m->qid[0] == '\0' || !(m->flags & MSG_DIRTY))
+			continue;
+		sqlite3_bind_text(st, 1, m->qid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, m->flags & ~(MSG_DIRTY | MSG_PERSISTED));
+		sqlite3_bind_int(st, 3, m->recv_day);
+		sqlite3_bind_int(st, 4, m->recv_hour);
+		sqlite3_bind_int(st, 5, m->relay_day);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
+		if (m->account != NULL)
+			sqlite3_bind_text(st, 7, m->account, -1, SQLITE_STATIC);
+		if (step(s, st) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+queue_committed(struct msgtable *q)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->cap; i++) {
+		struct msg *m = &q->slab[i];
+		if (m->qid[0] != '\0' && (m->flags & MSG_DIRTY))
+			m->flags = (uint8_t)((m->flags & ~MSG_DIRTY) | MSG_PERSISTED);
+	}
+	q->ngone = 0;
+}
+
+static int
+put_position(struct store *s, struct file_pos *p)
+{
+	sqlite3_stmt *st = s->st[p->id ? ST_FILE_UPDATE : ST_FILE_INSERT];
+
+	sqlite3_bind_blob(st, 1, p->fp, (int)p->fp_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)p->fp_len);
+	sqlite3_bind_text(st, 3, p->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)p->dev);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)p->ino);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)p->offset);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)p->size);
+	sqlite3_bind_int(st, 8, p->year);
+	sqlite3_bind_int(st, 9, p->last_month);
+	sqlite3_bind_int64(st, 10, p->lines);
+	if (p->id)
+		sqlite3_bind_int64(st, 11, p->id);
+	if (step(s, st) != 0)
+		return -1;
+	if (!p->id)
+		p->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct aggregate *a, struct msgtable *q, struct file_pos *pos,
+    uint64_t evictions)
+{
+	if (exec(s, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	if (put_hours(s, a) != 0 || put_keyed(s, a) != 0 ||
+	    add_total(s, "lines", (int64_t)a->lines) != 0 ||
+	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
+	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
+	    (q != NULL && put_queue(s, q) != 0) || (pos != NULL && put_position(s, pos) != 0)) {
+		exec(s, "ROLLBACK");
+		return -1;
+	}
+	if (exec(s, "COMMIT") != 0) {
+		exec(s, "ROLLBACK");
+		return -1;
+	}
+	aggregate_reset(a);
+	if (q != NULL)
+		queue_committed(q);
+	return 0;
+}
+
+int
+store_file_lookup(struct store *s, struct file_pos *p)
+{
+	sqlite3_stmt *st = s->st[ST_FILE_LOOKUP];
+	int rc;
+
+	if (p->fp_len == 0)
+		return 0;
+	sqlite3_bind_blob(st, 1, p->fp, (int)p->fp_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)p->fp_len);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->id = sqlite3_column_int64(st, 0);
+		p->offset = (uint64_t)sqlite3_column_int64(st, 1);
+		p->year = sqlite3_column_int(st, 2);
+		p->last_month = sqlite3_column_int(st, 3);
+		p->lines = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "file lookup");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_load_queue(struct store *s, struct msgtable *q)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT qid, flags, recv_day, recv_hour, relay_day, size,"
+		" account FROM queue", -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "load queue");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *qid = (const char *)sqlite3_column_text(st, 0);
+		const char *acct = (const char *)sqlite3_column_text(st, 6);
+		struct msg *m;
+		if (qid == NULL || (m = msgtable_get(q, sv_make(qid, strlen(qid)))) == NULL)
+			continue;
+		m->flags = (uint8_t)(sqlite3_column_int(st, 1) | MSG_PERSISTED);
+		m->recv_day = sqlite3_column_int(st, 2);
+		m->recv_hour = (int8_t)sqlite3_column_int(st, 3);
+		m->relay_day = sqlite3_column_int(st, 4);
+		m->size = (uint64_t)sqlite3_column_int64(st, 5);
+		if (acct != NULL)
+			msgtable_set_account(m, sv_make(acct, strlen(acct)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, "load queue");
+	return 0;
+}
+
+int64_t
+store_total(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = s->st[ST_TOTAL_GET];
+	int64_t v = 0;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return v;
+}

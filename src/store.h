@@ -1,0 +1,57 @@
+/*
+ * The history: SQLite in WAL mode.  Counts, the in-flight queue and the read
+ * position that produced them are written in one transaction, so a crash
+ * neither loses nor repeats a line.  Every statement binds its parameters.
+ */
+#ifndef MTASTAT_STORE_H
+#define MTASTAT_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "aggregate.h"
+#include "msgtable.h"
+
+/* Bytes of a file's head that identify it across renames and compression. */
+#define STORE_FP_MAX 1024
+#define STORE_SCHEMA_VERSION 1
+
+struct file_pos {
+	int64_t id;          /* row in files, 0 when new */
+	char path[4096];
+	uint64_t dev, ino;
+	uint64_t offset;     /* uncompressed bytes consumed */
+	uint64_t size;       /* uncompressed size when known, else 0 */
+	unsigned char fp[STORE_FP_MAX];
+	size_t fp_len;
+	int year, last_month;  /* the BSD syslog clock */
+	int64_t lines;       /* lines read from this file, all runs */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[24];
+};
+
+int store_open(struct store *, const char *path);
+void store_close(struct store *);
+
+/* Look a file up by its head; fills pos (id, offset, clock) when known. 1 found, 0 not, -1 error. */
+int store_file_lookup(struct store *, struct file_pos *);
+
+/*
+ * Add the aggregate, the queue changes and pos (may be NULL) in one
+ * transaction, then empty the aggregate and mark the queue clean.
+ */
+int store_commit(struct store *, struct aggregate *, struct msgtable *, struct file_pos *,
+    uint64_t evictions);
+
+/* Load the persisted in-flight queue into an empty table. */
+int store_load_queue(struct store *, struct msgtable *);
+
+/* Totals kept in the totals table: lines, unparsed, evictions. */
+int64_t store_total(struct store *, const char *key);
+
+#endif

@@ -1,0 +1,53 @@
+/* A slice of a line: parsers point into the read buffer instead of copying. */
+#ifndef MTASTAT_STRVIEW_H
+#define MTASTAT_STRVIEW_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct strview {
+	const char *p;
+	size_t n;
+};
+
+#define SV_NULL ((struct strview){ NULL, 0 })
+
+static inline struct strview
+sv_make(const char *p, size_t n)
+{
+	struct strview s = { p, n };
+	return s;
+}
+
+static inline int
+sv_eq(struct strview s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+static inline int
+sv_starts(struct strview s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+/* Position of lit in s, or -1.  (memmem: config.h defines _GNU_SOURCE.) */
+static inline long
+sv_find(struct strview s, const char *lit)
+{
+	const char *p = memmem(s.p, s.n, lit, strlen(lit));
+
+	return p == NULL ? -1 : p - s.p;
+}
+
+static inline struct strview
+sv_skip(struct strview s, size_t k)
+{
+	if (k > s.n)
+		k = s.n;
+	return sv_make(s.p + k, s.n - k);
+}
+
+#endif
