@@ -106,6 +106,7 @@ int
 import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 {
 	static struct file_pos pos; /* 5 KiB: off the stack, one import at a time */
+	struct file_pos *posp = &pos;
 	struct syslog_clock clk;
 	struct reader r;
 	struct stat st;
@@ -155,7 +156,7 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			pos.last_month = clk.last_month;
 			pos.lines += (int64_t)(ig->lines - start_lines);
 			start_lines = ig->lines;
-			if (ingest_commit(ig, &pos) != 0) {
+			if (ingest_commit(ig, &posp, 1) != 0) {
 				rc = -1;
 				break;
 			}
@@ -172,7 +173,7 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	pos.year = clk.year;
 	pos.last_month = clk.last_month;
 	pos.lines += (int64_t)(ig->lines - start_lines);
-	if (rc >= 0 && ingest_commit(ig, &pos) != 0)
+	if (rc >= 0 && ingest_commit(ig, &posp, 1) != 0)
 		rc = -1;
 	if (o->progress) {
 		progress(path, 1, 1, pos.lines, ms_since(&t0));

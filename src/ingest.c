@@ -97,11 +97,12 @@ ingest_commit_due(struct ingest *ig)
 }
 
 int
-ingest_commit(struct ingest *ig, struct file_pos *pos)
+ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 {
 	uint64_t ev = ig->corr.q.evictions;
 
-	if (store_commit(ig->store, &ig->agg, &ig->corr.q, pos, ev - ig->evictions_committed) != 0)
+	if (store_commit(ig->store, &ig->agg, &ig->corr.q, pos, npos,
+		ev - ig->evictions_committed) != 0)
 		return -1;
 	if (ev > ig->evictions_committed)
 		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",

@@ -36,8 +36,8 @@ int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);
 void ingest_free(struct ingest *);
 /* Process one line; -1 only on out-of-memory. */
 int ingest_line(struct ingest *, struct syslog_clock *, const char *line, size_t len);
-/* Commit everything so far with pos (may be NULL). */
-int ingest_commit(struct ingest *, struct file_pos *);
+/* Commit everything so far with the read positions that produced it. */
+int ingest_commit(struct ingest *, struct file_pos *const *pos, size_t npos);
 /* Is a commit due (commitlines / commitms)? */
 int ingest_commit_due(struct ingest *);
 

@@ -16,6 +16,12 @@ reader_open(struct reader *r, int fd, int gz)
 	if (r->buf == NULL)
 		return -1;
 	if (gz) {
+		/* a dup'd descriptor may have moved the shared offset: start at the top */
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			free(r->buf);
+			r->buf = NULL;
+			return -1;
+		}
 		r->gz = gzdopen(fd, "rb");
 		if (r->gz == NULL) {
 			free(r->buf);

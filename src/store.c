@@ -13,7 +13,7 @@
 enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
-	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_COUNT
+	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -112,6 +112,8 @@ static const char *const sql[ST_COUNT] = {
 	    " WHERE fp_len <= ?2 AND fingerprint = substr(?1, 1, fp_len)"
 	    " ORDER BY fp_len DESC, id DESC LIMIT 1",
 	[ST_TOTAL_GET] = "SELECT value FROM totals WHERE key = ?",
+	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino"
+	    " FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
 
 static int
@@ -396,9 +398,20 @@ put_position(struct store *s, struct file_pos *p)
 	return 0;
 }
 
+static int
+put_positions(struct store *s, struct file_pos *const *pos, size_t npos)
+{
+	size_t i;
+
+	for (i = 0; i < npos; i++)
+		if (pos[i] != NULL && pos[i]->fp_len > 0 && put_position(s, pos[i]) != 0)
+			return -1;
+	return 0;
+}
+
 int
-store_commit(struct store *s, struct aggregate *a, struct msgtable *q, struct file_pos *pos,
-    uint64_t evictions)
+store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
+    struct file_pos *const *pos, size_t npos, uint64_t evictions)
 {
 	if (exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
@@ -406,7 +419,7 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q, struct fi
 	    add_total(s, "lines", (int64_t)a->lines) != 0 ||
 	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
 	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
-	    (q != NULL && put_queue(s, q) != 0) || (pos != NULL && put_position(s, pos) != 0)) {
+	    (q != NULL && put_queue(s, q) != 0) || put_positions(s, pos, npos) != 0) {
 		exec(s, "ROLLBACK");
 		return -1;
 	}
@@ -442,6 +455,34 @@ store_file_lookup(struct store *s, struct file_pos *p)
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(s, "file lookup");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_file_by_path(struct store *s, const char *path, struct file_pos *p)
+{
+	sqlite3_stmt *st = s->st[ST_FILE_BY_PATH];
+	int rc, n;
+
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->id = sqlite3_column_int64(st, 0);
+		p->offset = (uint64_t)sqlite3_column_int64(st, 1);
+		p->year = sqlite3_column_int(st, 2);
+		p->last_month = sqlite3_column_int(st, 3);
+		p->lines = sqlite3_column_int64(st, 4);
+		n = sqlite3_column_bytes(st, 5);
+		p->fp_len = n > STORE_FP_MAX ? STORE_FP_MAX : (size_t)n;
+		memcpy(p->fp, sqlite3_column_blob(st, 5), p->fp_len);
+		p->dev = (uint64_t)sqlite3_column_int64(st, 6);
+		p->ino = (uint64_t)sqlite3_column_int64(st, 7);
+		snprintf(p->path, sizeof(p->path), "%s", path);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "file by path");
 	return rc == SQLITE_ROW;
 }
 

@@ -45,8 +45,11 @@ int store_file_lookup(struct store *, struct file_pos *);
  * Add the aggregate, the queue changes and pos (may be NULL) in one
  * transaction, then empty the aggregate and mark the queue clean.
  */
-int store_commit(struct store *, struct aggregate *, struct msgtable *, struct file_pos *,
-    uint64_t evictions);
+int store_commit(struct store *, struct aggregate *, struct msgtable *,
+    struct file_pos *const *pos, size_t npos, uint64_t evictions);
+
+/* The newest record for a path (a followed log), for rotation while stopped. */
+int store_file_by_path(struct store *, const char *path, struct file_pos *);
 
 /* Load the persisted in-flight queue into an empty table. */
 int store_load_queue(struct store *, struct msgtable *);

@@ -1,0 +1,351 @@
+/*
+ * The counting contract on a hand-made log whose counts were worked out by
+ * hand (tests/fixtures/definitions.log), and durability: re-import, gzip,
+ * resume in the middle with the in-flight queue, year rollover, eviction.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <zlib.h>
+
+#include "civil.h"
+#include "conf.h"
+#include "import.h"
+#include "ingest.h"
+#include "testutil.h"
+
+static char *dir;
+static char fixture[4096];
+
+static void
+setup(void)
+{
+	const char *top = getenv("top_srcdir");
+
+	dir = tu_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/definitions.log", top ? top : "..");
+}
+
+static void
+teardown(void)
+{
+	tu_rmdir(dir);
+}
+
+static void
+test_config(struct mtastat_config *cfg)
+{
+	char err[256];
+
+	config_init(cfg);
+	ck_assert_int_eq(config_apply(cfg, "localdomain", "example.test", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(cfg, "contentfilter", "[127.0.0.1]:10024", err, sizeof(err)), 0);
+}
+
+/* Import files into db with a fresh pipeline, as one `mtastat import` run. */
+static void
+import(const char *db, const struct mtastat_config *cfg, const char *const *files, size_t n)
+{
+	struct import_opts io = { 2026, 0 };
+	struct store s;
+	struct ingest ig;
+	size_t i;
+
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, cfg, &s), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(import_file(&ig, files[i], &io), 0);
+	ingest_free(&ig);
+	store_close(&s);
+}
+
+static int64_t
+day_value(struct store *s, const char *date, enum counter c)
+{
+	char q[128];
+	int32_t d;
+
+	ck_assert_int_eq(civil_parse(date, &d), 0);
+	snprintf(q, sizeof(q), "SELECT %s FROM daily WHERE day = %d", counter_names[c], d);
+	return tu_query(s, q, NULL);
+}
+
+static int64_t
+account_value(struct store *s, const char *date, const char *account, const char *col)
+{
+	char q[256];
+	int32_t d;
+
+	ck_assert_int_eq(civil_parse(date, &d), 0);
+	snprintf(q, sizeof(q), "SELECT d.%s FROM account_daily d JOIN accounts a ON a.id ="
+	    " d.account_id WHERE a.name = ?1 AND d.day = %d", col, d);
+	return tu_query(s, q, account);
+}
+
+/* Every number below was counted by hand from the fixture; see its lines. */
+static void
+assert_definitions(const char *db)
+{
+	struct store s;
+
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_RECEIVED), 4);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_BYTES_RECEIVED), 5200);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DELIVERED), 7);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_BYTES_DELIVERED), 9000);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_RELAYED), 4);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DEFERRED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DEFERRALS), 2);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_BOUNCED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_EXPIRED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_REJECTED), 2);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_AUTH_FAILED), 2);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_NOTIFICATIONS), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-03", C_RECEIVED), 0);
+	ck_assert_int_eq(day_value(&s, "2026-11-03", C_DELIVERED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-03", C_RELAYED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-11-03", C_BYTES_DELIVERED), 500);
+	ck_assert_int_eq(account_value(&s, "2026-11-02", "friend@ext.example", "relayed"), 1);
+	ck_assert_int_eq(account_value(&s, "2026-11-02", "carol", "relayed"), 1);
+	ck_assert_int_eq(account_value(&s, "2026-11-02", "carol", "relayed_messages"), 1);
+	ck_assert_int_eq(account_value(&s, "2026-11-03", "carol", "relayed"), 1);
+	ck_assert_int_eq(account_value(&s, "2026-11-03", "carol", "relayed_messages"), 1);
+	ck_assert_int_eq(account_value(&s, "2026-11-02", "eve@example.test", "relayed"), 2);
+	ck_assert_int_eq(account_value(&s, "2026-11-02", "eve@example.test", "relayed_messages"), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM account_daily", NULL), 4);
+	ck_assert_int_eq(store_total(&s, "lines"), 42);
+	ck_assert_int_eq(store_total(&s, "unparsed"), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT lines FROM unparsed WHERE program = 'dovecot'", NULL), 1);
+	/* every message was removed except the aborted transaction, which Postfix never closes */
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue", NULL), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue WHERE qid = 'CCCC333333'", NULL), 1);
+	store_close(&s);
+}
+
+START_TEST(counts_follow_the_definitions)
+{
+	struct mtastat_config cfg;
+	const char *files[] = { fixture };
+	char db[4200];
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	import(db, &cfg, files, 1);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(reimport_and_gzip_count_nothing_twice)
+{
+	struct mtastat_config cfg;
+	char db[4200], gzpath[4200], buf[65536];
+	const char *files[2];
+	FILE *in;
+	gzFile out;
+	size_t n;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	snprintf(gzpath, sizeof(gzpath), "%s/maillog.1.gz", dir);
+	in = fopen(fixture, "rb");
+	out = gzopen(gzpath, "wb");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		gzwrite(out, buf, (unsigned)n);
+	fclose(in);
+	gzclose(out);
+	files[0] = fixture;
+	files[1] = gzpath;
+	import(db, &cfg, files, 2);   /* the .gz is the same file compressed */
+	import(db, &cfg, files, 1);   /* and again */
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(gzip_alone_counts_the_same)
+{
+	struct mtastat_config cfg;
+	char db[4200], gzpath[4200], buf[65536];
+	const char *files[1];
+	FILE *in;
+	gzFile out;
+	size_t n;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/g.db", dir);
+	snprintf(gzpath, sizeof(gzpath), "%s/maillog.2.gz", dir);
+	in = fopen(fixture, "rb");
+	out = gzopen(gzpath, "wb");
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		gzwrite(out, buf, (unsigned)n);
+	fclose(in);
+	gzclose(out);
+	files[0] = gzpath;
+	import(db, &cfg, files, 1);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+/* Stop after every line, restart: positions and the in-flight queue carry over. */
+START_TEST(resume_after_every_line_counts_the_same)
+{
+	struct mtastat_config cfg;
+	char db[4200], part[4200], line[2048];
+	const char *files[1];
+	FILE *in, *out;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/r.db", dir);
+	snprintf(part, sizeof(part), "%s/maillog", dir);
+	in = fopen(fixture, "r");
+	ck_assert_ptr_nonnull(in);
+	files[0] = part;
+	while (fgets(line, sizeof(line), in) != NULL) {
+		out = fopen(part, "a");
+		fputs(line, out);
+		fclose(out);
+		import(db, &cfg, files, 1);
+	}
+	fclose(in);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(year_rolls_over_in_december)
+{
+	struct mtastat_config cfg;
+	struct import_opts io = { 2025, 0 };
+	struct store s;
+	struct ingest ig;
+	char db[4200], log[4200];
+
+	config_init(&cfg);
+	snprintf(db, sizeof(db), "%s/y.db", dir);
+	snprintf(log, sizeof(log), "%s/maillog", dir);
+	tu_write(log, "w",
+	    "Dec 31 23:59:59 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no\n"
+	    "Jan  1 00:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no\n"
+	    "Jan  1 00:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no\n");
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_int_eq(day_value(&s, "2025-12-31", C_REJECTED), 1);
+	ck_assert_int_eq(day_value(&s, "2026-01-01", C_REJECTED), 2);
+	ingest_free(&ig);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(queue_table_is_bounded)
+{
+	struct mtastat_config cfg;
+	struct import_opts io = { 2026, 0 };
+	struct store s;
+	struct ingest ig;
+	char db[4200], log[4200], line[256];
+	FILE *f;
+	int i;
+
+	config_init(&cfg);
+	cfg.queuetable = 16;
+	snprintf(db, sizeof(db), "%s/q.db", dir);
+	snprintf(log, sizeof(log), "%s/maillog", dir);
+	f = fopen(log, "w");
+	for (i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "Nov  2 10:00:%02d mx postfix/smtpd[1]: %010X: client=x[192.0.2.1]\n",
+		    i, 0xA00000 + i);
+		fputs(line, f);
+	}
+	fclose(f);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_uint_eq(ig.corr.q.evictions, 24);
+	ck_assert_uint_eq(ig.corr.q.used, 16);
+	ck_assert_int_eq(store_total(&s, "evictions"), 24);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue", NULL), 16);
+	ingest_free(&ig);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_errors_and_matching)
+{
+	struct mtastat_config cfg;
+	char err[256];
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_apply(&cfg, "queuetable", "12", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "16"));
+	ck_assert_int_eq(config_apply(&cfg, "logfile", "relative/path", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_apply(&cfg, "logfile", "/var/log/mail.log exim", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown log format"));
+	ck_assert_int_eq(config_apply(&cfg, "nosuch", "1", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_apply(&cfg, "localdomain", ".Corp.Example", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "localdomain", "example.org", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("a@corp.example", 14)), 1);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("a@mx.CORP.example", 17)), 1);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("a@notcorp.example", 17)), 0);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("a@EXAMPLE.org", 13)), 1);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("a@sub.example.org", 17)), 0);
+	ck_assert_int_eq(config_is_local_domain(&cfg, sv_make("root", 4)), 1);
+	ck_assert_int_eq(config_apply(&cfg, "contentfilter", "127.0.0.1:10024", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_is_content_filter(&cfg, sv_make("127.0.0.1[127.0.0.1]:10024", 26)), 1);
+	ck_assert_int_eq(config_is_content_filter(&cfg, sv_make("127.0.0.1[127.0.0.1]:10025", 26)), 0);
+	ck_assert_int_eq(config_is_content_filter(&cfg, sv_make("none", 4)), 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_file_reports_every_error_with_line)
+{
+	struct mtastat_config cfg;
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/mtastat.conf", dir);
+	tu_write(path, "w", "# comment\nlocaldomain example.test\nqueuetable many\n"
+	    "agentXSocket /tmp/x\nbogus 1\nlogfile /var/log/mail.log\n");
+	config_init(&cfg);
+	ck_assert_int_eq(config_read_file(&cfg, path, 1), 2);
+	ck_assert_uint_eq(cfg.nlocaldomains, 1);
+	ck_assert_uint_eq(cfg.nlogs, 1);
+	config_free(&cfg);
+	config_init(&cfg);
+	ck_assert_int_eq(config_read_file(&cfg, path, 0), 3); /* agentXSocket is not ours */
+	config_free(&cfg);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *tc = tcase_create("definitions");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, counts_follow_the_definitions);
+	tcase_add_test(tc, reimport_and_gzip_count_nothing_twice);
+	tcase_add_test(tc, gzip_alone_counts_the_same);
+	tcase_add_test(tc, resume_after_every_line_counts_the_same);
+	tcase_add_test(tc, year_rolls_over_in_december);
+	tcase_add_test(tc, queue_table_is_bounded);
+	tcase_add_test(tc, config_errors_and_matching);
+	tcase_add_test(tc, config_file_reports_every_error_with_line);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
