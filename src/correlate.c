@@ -41,7 +41,7 @@ on_queued(struct correlator *c, const struct log_time *t, const struct mta_event
 
 	if (m == NULL)
 		return 0;
-	m->flags |= MSG_DIRTY;
+	m->flags |= MSG_DIRTY | MSG_QUEUED;
 	m->size = ev->size;
 	if (!(m->flags & MSG_SASL) && ev->has_sender && msgtable_set_account(m, ev->sender) != 0)
 		return -1;

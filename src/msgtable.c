@@ -186,7 +186,11 @@ msgtable_get(struct msgtable *t, struct strview qid)
 	if (qid.n == 0 || qid.n > MSG_QID_MAX)
 		return NULL;
 	if (t->nfree == 0) {
-		t->evictions++;
+		/* client= without a queued message is an aborted transaction, not a loss */
+		if (t->slab[t->lru_head].flags & MSG_QUEUED)
+			t->evictions++;
+		else
+			t->abandoned++;
 		msgtable_remove(t, &t->slab[t->lru_head]);
 	}
 	k = t->free_idx[--t->nfree];

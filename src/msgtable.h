@@ -23,6 +23,7 @@ enum msg_flag {
 	MSG_SASL = 16,      /* account is a SASL user name */
 	MSG_DIRTY = 32,     /* changed since the last commit */
 	MSG_PERSISTED = 64, /* a row exists in the store's queue table */
+	MSG_QUEUED = 128,   /* qmgr saw it enter the active queue */
 };
 
 struct msg {
@@ -44,7 +45,8 @@ struct msgtable {
 	uint32_t *index;      /* slab index + 1; 0 is empty */
 	uint32_t index_mask;
 	uint32_t lru_head, lru_tail;
-	uint64_t evictions;
+	uint64_t evictions;   /* queued messages pushed out while in flight */
+	uint64_t abandoned;   /* transactions that never reached the queue (RSET, disconnect) */
 	/* queue ids removed since the last commit that have a row in the store */
 	char (*gone)[MSG_QID_MAX + 1];
 	uint32_t ngone, gone_cap;
