@@ -11,10 +11,37 @@
 #include "mib_oid.h"
 #include "mib_scalars.h"
 #include "mtastat.h"
+#include "aggregate.h"
+
+time_t
+mib_log_time(int64_t wall)
+{
+	time_t t = (time_t)wall;
+	struct tm tm;
+
+	if (wall == 0 || gmtime_r(&t, &tm) == NULL)
+		return 0;
+	tm.tm_isdst = -1; /* the wall clock was local time: let the zone decide */
+	return mktime(&tm);
+}
+
+static uint64_t
+nonneg(int64_t v)
+{
+	return v < 0 ? 0 : (uint64_t)v;
+}
 
 int
 mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *mv)
 {
+	static const enum counter totals[] = {
+		[MIB_SCALAR_RECEIVED] = C_RECEIVED, [MIB_SCALAR_DELIVERED] = C_DELIVERED,
+		[MIB_SCALAR_RELAYED] = C_RELAYED, [MIB_SCALAR_DEFERRED] = C_DEFERRED,
+		[MIB_SCALAR_BOUNCED] = C_BOUNCED, [MIB_SCALAR_REJECTED] = C_REJECTED,
+		[MIB_SCALAR_BYTES_RECEIVED] = C_BYTES_RECEIVED,
+		[MIB_SCALAR_BYTES_DELIVERED] = C_BYTES_DELIVERED,
+	};
+
 	switch (col) {
 	case MIB_SCALAR_VERSION:
 		mib_value_str(mv, MTASTAT_VERSION, strlen(MTASTAT_VERSION));
@@ -22,7 +49,20 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 	case MIB_SCALAR_START_TIME:
 		mib_value_time(mv, ctx->start_time);
 		return 0;
+	case MIB_SCALAR_LAST_EVENT_TIME:
+		mib_value_time(mv, mib_log_time(ctx->ig.newest_t));
+		return 0;
+	case MIB_SCALAR_LINES_READ:
+		mib_value_u64(mv, nonneg(ctx->totals.lines));
+		return 0;
+	case MIB_SCALAR_LINES_UNPARSED:
+		mib_value_u64(mv, nonneg(ctx->totals.unparsed));
+		return 0;
 	default:
+		if (col >= MIB_SCALAR_RECEIVED && col <= MIB_SCALAR_LAST) {
+			mib_value_u64(mv, nonneg(ctx->totals.c[totals[col]]));
+			return 0;
+		}
 		return -1;
 	}
 }

@@ -7,9 +7,23 @@
 /* Columns under mtastatScalars (MTASTAT-MIB). */
 enum mib_scalar {
 	MIB_SCALAR_VERSION = 1,
-	MIB_SCALAR_START_TIME = 2,
-	MIB_SCALAR_LAST = MIB_SCALAR_START_TIME, /* highest one served so far */
+	MIB_SCALAR_START_TIME,
+	MIB_SCALAR_LAST_EVENT_TIME,
+	MIB_SCALAR_LINES_READ,
+	MIB_SCALAR_LINES_UNPARSED,
+	MIB_SCALAR_RECEIVED,
+	MIB_SCALAR_DELIVERED,
+	MIB_SCALAR_RELAYED,
+	MIB_SCALAR_DEFERRED,
+	MIB_SCALAR_BOUNCED,
+	MIB_SCALAR_REJECTED,
+	MIB_SCALAR_BYTES_RECEIVED,
+	MIB_SCALAR_BYTES_DELIVERED,
+	MIB_SCALAR_LAST = MIB_SCALAR_BYTES_DELIVERED,
 };
+
+/* A log wall-clock time (seconds as if UTC) as a real time_t in the local zone. */
+time_t mib_log_time(int64_t wall);
 
 /* Value of scalar col, or -1 when there is no such scalar. */
 int mib_scalar_value(const struct mtastat *, unsigned int col, struct mib_value *);

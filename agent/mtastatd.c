@@ -203,6 +203,26 @@ snmp_setup(struct mtastat *ctx)
 	setenv("MIBS", "", 0);
 }
 
+/* SIGHUP: commit, re-read the configuration, follow the logs it names. */
+static void
+reload(struct mtastat *ctx)
+{
+	ctx->reload = 0;
+	log_info("main", "SIGHUP: reloading %s", ctx->config_path);
+	watch_stop(ctx);
+	ctx->config_errors = 0;
+	reading_config = 1;
+	update_config();
+	reading_config = 0;
+	if (ctx->config_errors > 0)
+		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
+		    ctx->config_errors);
+	if (watch_start(ctx) != 0)
+		log_err("main", "cannot restart after reload; stopping");
+	if (!ctx->ingest_ready)
+		ctx->stop = 1;
+}
+
 static int
 config_file_readable(const char *path)
 {
@@ -235,8 +255,10 @@ mtastatd_main(int argc, char **argv)
 		log_err("main", "sigaction: %s", strerror(errno));
 		return 1;
 	}
+	ctx.inotify_fd = -1;
 	snmp_setup(&ctx);
 	init_agent(MTASTATD_APPNAME);
+	config_snmp_register(&ctx);
 	if (mib_scalars_register(&ctx) != 0)
 		goto out;
 	reading_config = 1;
@@ -255,19 +277,22 @@ mtastatd_main(int argc, char **argv)
 		log_err("main", "daemon: %s", strerror(errno));
 		goto out;
 	}
+	if (watch_start(&ctx) != 0)
+		goto out;
 	if (ctx.pidfile != NULL && pidfile_write(ctx.pidfile) != 0)
 		goto out;
 	log_info("main", "mtastatd %s started", MTASTAT_VERSION);
 	while (!ctx.stop) {
-		agent_check_and_process(1);
-		if (ctx.reload) {
-			ctx.reload = 0;
-			log_info("main", "SIGHUP: nothing to reload yet");
-		}
+		/* with a backlog, only peek at SNMP between slices */
+		agent_check_and_process(watch_work(&ctx) ? 0 : 1);
+		if (ctx.reload)
+			reload(&ctx);
 	}
 	log_info("main", "stopping");
 	rc = 0;
 out:
+	watch_stop(&ctx);
+	config_free(&ctx.cfg);
 	/* Our log callback must not run while net-snmp tears its callbacks down. */
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
 	    netsnmp_log_bridge, NULL, 1);

@@ -4,6 +4,12 @@
 
 #include <time.h>
 
+#include "aggregate.h"
+#include "conf.h"
+#include "follow.h"
+#include "ingest.h"
+#include "store.h"
+
 /* Default configuration file, read through net-snmp's config handlers. */
 #define MTASTATD_CONFIG_DEFAULT SYSCONFDIR "/mtastat.conf"
 /* net-snmp application name: selects the config handlers and the log ident. */
@@ -22,11 +28,34 @@ struct mtastat {
 	int config_errors;        /* errors seen while reading the config */
 	volatile int stop;        /* set by SIGTERM/SIGINT */
 	volatile int reload;      /* set by SIGHUP */
+
+	struct mtastat_config cfg; /* filled by the config handlers */
+	struct store store;
+	int store_open;
+	struct ingest ig;
+	int ingest_ready;
+	struct follow *logs;       /* one per cfg.logs[] */
+	size_t nlogs;
+	int inotify_fd;            /* -1 when unavailable: the periodic alarm reads */
+	int work_pending;          /* a log may have new lines */
+	unsigned alarm_id;
+	struct totals totals;      /* committed + pending, for the Counter64 scalars */
 };
 
 int mtastatd_main(int argc, char **argv);
 
 /* MIB registration (mib_scalars.c). */
 int mib_scalars_register(struct mtastat *);
+
+/* Config tokens through net-snmp's handlers (config_snmp.c). */
+void config_snmp_register(struct mtastat *);
+
+/* Following the configured logs inside net-snmp's loop (watch.c). */
+int watch_start(struct mtastat *);
+/* Read one bounded slice of every log; 1 when a backlog remains. */
+int watch_work(struct mtastat *);
+/* Commit what was read; at exit and when due. */
+int watch_commit(struct mtastat *);
+void watch_stop(struct mtastat *);
 
 #endif

@@ -60,6 +60,7 @@ aggregate_reset(struct aggregate *a)
 		memset(a->keyed, 0, a->keyed_cap * sizeof(*a->keyed));
 	a->nkeyed = 0;
 	a->lines = a->unparsed = 0;
+	a->newest_t = 0;
 }
 
 void
@@ -188,4 +189,17 @@ aggregate_keyed(struct aggregate *a, enum agg_kind kind, int32_t day, struct str
 	e->v[1] = v1;
 	a->nkeyed++;
 	return 0;
+}
+
+void
+aggregate_sum_into(const struct aggregate *a, struct totals *t)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < a->nhours; i++)
+		for (k = 0; k < C_COUNT; k++)
+			t->c[k] += a->hours[i].c[k];
+	t->lines += (int64_t)a->lines;
+	t->unparsed += (int64_t)a->unparsed;
 }

@@ -65,6 +65,7 @@ struct aggregate {
 	size_t nkeyed, keyed_cap;  /* open addressing, cap a power of two */
 	struct arena_chunk *arena;
 	uint64_t lines, unparsed;  /* lines read / not recognised since the last flush */
+	int64_t newest_t;          /* newest event's log time in this batch, 0: none */
 	size_t last_hour;          /* index of the last hour touched: lines come in order */
 };
 
@@ -79,5 +80,14 @@ int aggregate_add(struct aggregate *, int32_t day, int hour, enum counter, int64
 int aggregate_keyed(struct aggregate *, enum agg_kind, int32_t day, struct strview name,
     int64_t v0, int64_t v1);
 int aggregate_empty(const struct aggregate *);
+
+/* Totals since the history began: what the MIB's Counter64 scalars show. */
+struct totals {
+	int64_t c[C_COUNT];
+	int64_t lines, unparsed;
+};
+
+/* Add the aggregate's pending deltas to t (before the aggregate is committed). */
+void aggregate_sum_into(const struct aggregate *, struct totals *t);
 
 #endif

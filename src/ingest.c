@@ -21,6 +21,8 @@ ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *s
 		correlate_free(&ig->corr);
 		return -1;
 	}
+	if (store != NULL)
+		ig->newest_t = store_total(store, "newest_t");
 	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
 	return 0;
 }
@@ -77,6 +79,8 @@ ingest_line(struct ingest *ig, struct syslog_clock *clock, const char *line, siz
 	ig->events++;
 	if (h.when.t > ig->newest_t)
 		ig->newest_t = h.when.t;
+	if (h.when.t > ig->agg.newest_t)
+		ig->agg.newest_t = h.when.t;
 	return correlate(&ig->corr, &h.when, &ev);
 }
 

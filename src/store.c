@@ -13,7 +13,7 @@
 enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
-	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_COUNT
+	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -112,6 +112,8 @@ static const char *const sql[ST_COUNT] = {
 	    " WHERE fp_len <= ?2 AND fingerprint = substr(?1, 1, fp_len)"
 	    " ORDER BY fp_len DESC, id DESC LIMIT 1",
 	[ST_TOTAL_GET] = "SELECT value FROM totals WHERE key = ?",
+	[ST_TOTAL_MAX] = "INSERT INTO totals(key, value) VALUES(?, ?)"
+	    " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
 	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino"
 	    " FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
@@ -331,6 +333,18 @@ add_total(struct store *s, const char *key, int64_t v)
 }
 
 static int
+max_total(struct store *s, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = s->st[ST_TOTAL_MAX];
+
+	if (v == 0)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return step(s, st);
+}
+
+static int
 put_queue(struct store *s, struct msgtable *q)
 {
 	sqlite3_stmt *st;
@@ -419,6 +433,7 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
 	    add_total(s, "lines", (int64_t)a->lines) != 0 ||
 	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
 	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
+	    max_total(s, "newest_t", a->newest_t) != 0 ||
 	    (q != NULL && put_queue(s, q) != 0) || put_positions(s, pos, npos) != 0) {
 		exec(s, "ROLLBACK");
 		return -1;
@@ -527,4 +542,30 @@ store_total(struct store *s, const char *key)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return v;
+}
+
+int
+store_load_totals(struct store *s, struct totals *t)
+{
+	sqlite3_stmt *st;
+	int k, rc;
+
+	memset(t, 0, sizeof(*t));
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(received), 0), coalesce(sum(delivered), 0),"
+		" coalesce(sum(relayed), 0), coalesce(sum(deferred), 0), coalesce(sum(deferrals), 0),"
+		" coalesce(sum(bounced), 0), coalesce(sum(expired), 0), coalesce(sum(rejected), 0),"
+		" coalesce(sum(auth_failed), 0), coalesce(sum(notifications), 0),"
+		" coalesce(sum(bytes_received), 0), coalesce(sum(bytes_delivered), 0) FROM daily",
+		-1, &st, NULL) != SQLITE_OK)
+		return fail(s, "load totals");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (k = 0; k < C_COUNT; k++)
+			t->c[k] = sqlite3_column_int64(st, k);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return fail(s, "load totals");
+	t->lines = store_total(s, "lines");
+	t->unparsed = store_total(s, "unparsed");
+	return 0;
 }

@@ -54,6 +54,9 @@ int store_file_by_path(struct store *, const char *path, struct file_pos *);
 /* Load the persisted in-flight queue into an empty table. */
 int store_load_queue(struct store *, struct msgtable *);
 
+/* Totals since the history began, from the daily table and the totals table. */
+int store_load_totals(struct store *, struct totals *);
+
 /* Totals kept in the totals table: lines, unparsed, evictions. */
 int64_t store_total(struct store *, const char *key);
 
