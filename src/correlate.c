@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "correlate.h"
+#include "log.h"
 
 int
 correlate_init(struct correlator *c, const struct mtastat_config *cfg, struct aggregate *agg)
@@ -48,6 +49,7 @@ on_queued(struct correlator *c, const struct log_time *t, const struct mta_event
 	if (!(m->flags & MSG_ORIGIN) || (m->flags & (MSG_RECEIVED | MSG_FILTERED)))
 		return 0;
 	m->flags |= MSG_RECEIVED;
+	log_debug("correlate", "%s: received", m->qid);
 	m->recv_day = t->day;
 	m->recv_hour = (int8_t)t->hour;
 	if (count(c, t, C_RECEIVED, 1) || count(c, t, C_BYTES_RECEIVED, (int64_t)ev->size))
@@ -77,6 +79,7 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 	if (child == NULL)
 		return 0;
 	child->flags |= MSG_FILTERED | MSG_DIRTY;
+	log_debug("correlate", "%s: re-injected by a content filter", child->qid);
 	if (child->flags & MSG_RECEIVED) {
 		child->flags &= (uint8_t)~MSG_RECEIVED;
 		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||

@@ -133,6 +133,24 @@ is_local_service(struct strview svc)
 	    sv_eq(svc, "pipe") || sv_eq(svc, "discard");
 }
 
+/* A queue id at the start of s ending at a non-alphanumeric byte; its length or 0. */
+static size_t
+qid_token(struct strview s)
+{
+	char buf[QID_MAX + 2];
+	size_t n;
+
+	for (n = 0; n < s.n && n <= QID_MAX && ((s.p[n] >= '0' && s.p[n] <= '9') ||
+	    (s.p[n] >= 'A' && s.p[n] <= 'Z') || (s.p[n] >= 'a' && s.p[n] <= 'z')); n++)
+		;
+	if (n < QID_MIN || n > QID_MAX)
+		return 0;
+	/* same rules as a "QID:" prefix */
+	memcpy(buf, s.p, n);
+	buf[n] = ':';
+	return qid_prefix(sv_make(buf, n + 1)) == n ? n : 0;
+}
+
 /* "... queued as NEWQID)" in the remote server's reply. */
 static struct strview
 queued_as(struct strview m)
@@ -144,15 +162,8 @@ queued_as(struct strview m)
 	if (at < 0)
 		return SV_NULL;
 	rest = sv_skip(m, (size_t)at + 10);
-	n = qid_prefix(rest);
-	if (n == 0) {
-		/* "queued as X)" is not followed by ':'; measure the id directly */
-		for (n = 0; n < rest.n && n <= QID_MAX && is_long_qid_char(rest.p[n]); n++)
-			;
-		if (n < QID_MIN || n > QID_MAX)
-			return SV_NULL;
-	}
-	return sv_make(rest.p, n);
+	n = qid_token(rest);
+	return n ? sv_make(rest.p, n) : SV_NULL;
 }
 
 static void
@@ -219,11 +230,8 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 		long at = sv_find(rest, "notification: ");
 		if (at >= 0) {
 			struct strview id = sv_skip(rest, (size_t)at + 14);
-			size_t n;
-			for (n = 0; n < id.n && n <= QID_MAX && is_long_qid_char(id.p[n]); n++)
-				;
 			ev->type = EV_NOTIFICATION;
-			ev->newqid = sv_make(id.p, n);
+			ev->newqid = sv_make(id.p, qid_token(id));
 		}
 	} else if (sv_eq(svc, "postsuper")) {
 		if (sv_starts(rest, "removed"))
