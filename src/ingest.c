@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ingest.h"
@@ -34,6 +35,36 @@ ingest_free(struct ingest *ig)
 	aggregate_free(&ig->agg);
 }
 
+/* This run's tally; the last slot pools programs beyond the limit. */
+static void
+tally_program(struct ingest *ig, const char *name, size_t n)
+{
+	struct program_count *p;
+	unsigned i = ig->last_program;
+
+	if (i < ig->nrun_programs && strncmp(ig->programs[i].name, name, n) == 0 &&
+	    ig->programs[i].name[n] == '\0') {
+		ig->programs[i].lines++;
+		return;
+	}
+	for (i = 0; i < ig->nrun_programs; i++)
+		if (strncmp(ig->programs[i].name, name, n) == 0 && ig->programs[i].name[n] == '\0')
+			break;
+	if (i == ig->nrun_programs) {
+		if (i == INGEST_PROGRAMS_MAX) {
+			i = INGEST_PROGRAMS_MAX;
+			snprintf(ig->programs[i].name, sizeof(ig->programs[i].name), "(other)");
+		} else {
+			memcpy(ig->programs[i].name, name, n);
+			ig->programs[i].name[n] = '\0';
+			ig->nrun_programs++;
+		}
+	}
+	p = &ig->programs[i];
+	p->lines++;
+	ig->last_program = i;
+}
+
 static int
 count_unparsed(struct ingest *ig, struct strview program)
 {
@@ -47,6 +78,7 @@ count_unparsed(struct ingest *ig, struct strview program)
 	else if (ig->nprograms >= INGEST_PROGRAMS_MAX)
 		program = sv_make("(other)", 7);
 	n = sanitize_copy(name, sizeof(name), program.p, program.n);
+	tally_program(ig, name, n);
 	if (aggregate_keyed(&ig->agg, AGG_UNPARSED, 0, sv_make(name, n), 1, 0) != 0)
 		return -1;
 	ig->nprograms = (unsigned)ig->agg.nkeyed; /* an upper bound is enough */

@@ -18,6 +18,11 @@
 #define INGEST_PROGRAMS_MAX 256
 #define INGEST_PROGRAM_NAME_MAX 64
 
+struct program_count {
+	char name[INGEST_PROGRAM_NAME_MAX + 1];
+	uint64_t lines;
+};
+
 struct ingest {
 	const struct mtastat_config *cfg;
 	const char *const *instances;   /* Postfix instance name prefixes */
@@ -30,6 +35,9 @@ struct ingest {
 	struct timespec commit_time;
 	int64_t newest_t;                  /* newest event's log time (wall clock) */
 	unsigned nprograms;                /* distinct unparsed programs this batch */
+	/* unparsed lines per program in this process, for the end-of-import summary */
+	struct program_count programs[INGEST_PROGRAMS_MAX + 1];
+	unsigned nrun_programs, last_program;
 };
 
 int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);

@@ -76,17 +76,14 @@ seconds_since(const struct timespec *t0)
 }
 
 static void
-print_unparsed(struct store *s)
+print_unparsed(const struct ingest *ig)
 {
-	sqlite3_stmt *st;
+	unsigned i;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT program, lines FROM unparsed ORDER BY lines DESC,"
-		" program LIMIT 20", -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("  unparsed %-32s %lld (all imports)\n", sqlite3_column_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 1));
-	sqlite3_finalize(st);
+	for (i = 0; i <= INGEST_PROGRAMS_MAX; i++)
+		if (ig->programs[i].lines > 0)
+			printf("  unparsed %-40s %llu\n", ig->programs[i].name,
+			    (unsigned long long)ig->programs[i].lines);
 }
 
 static int
@@ -145,7 +142,7 @@ cmd_import(int argc, char **argv)
 	    (unsigned long long)ig.unparsed, (unsigned long long)ig.corr.q.evictions, secs,
 	    secs > 0 ? (double)ig.lines / secs : 0.0);
 	if (ig.unparsed > 0)
-		print_unparsed(&store);
+		print_unparsed(&ig);
 	ingest_free(&ig);
 	store_close(&store);
 	config_free(&c.cfg);

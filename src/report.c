@@ -132,6 +132,17 @@ text_totals(struct store *s, const struct report_opts *o, FILE *f)
 		return -1;
 	civil_format(o->from, from);
 	civil_format(o->to, to);
+	{
+		/* an open range shows the days the history holds */
+		sqlite3_stmt *r = prepare(s, "SELECT min(day), max(day) FROM daily"
+		    " WHERE day BETWEEN ?1 AND ?2", o);
+		if (r != NULL && sqlite3_step(r) == SQLITE_ROW &&
+		    sqlite3_column_type(r, 0) != SQLITE_NULL) {
+			civil_format(sqlite3_column_int(r, 0), from);
+			civil_format(sqlite3_column_int(r, 1), to);
+		}
+		sqlite3_finalize(r);
+	}
 	fprintf(f, "mtastat report %s .. %s\n\nGrand Totals\n------------\nmessages\n\n", from, to);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		for (k = 0; k < C_COUNT; k++) {
