@@ -16,7 +16,8 @@
 
 const char *const config_tokens[] = {
 	"database", "logfile", "localdomain", "contentfilter", "postfixname",
-	"queuetable", "commitlines", "commitms", NULL,
+	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
+	"minabsdiff", "minreldiff", "intraday", "relaylimit", NULL,
 };
 
 void
@@ -26,6 +27,14 @@ config_init(struct mtastat_config *c)
 	c->queuetable = CONFIG_DEFAULT_QUEUETABLE;
 	c->commit_lines = CONFIG_DEFAULT_COMMIT_LINES;
 	c->commit_ms = CONFIG_DEFAULT_COMMIT_MS;
+	c->days = CONFIG_DEFAULT_DAYS;
+	c->mindays = CONFIG_DEFAULT_MINDAYS;
+	c->sigma = CONFIG_DEFAULT_SIGMA;
+	c->sigmaclear = -1;
+	c->minabsdiff = CONFIG_DEFAULT_MINABSDIFF;
+	c->minreldiff = CONFIG_DEFAULT_MINRELDIFF;
+	c->intraday = 1;
+	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
 }
 
 static void
@@ -50,6 +59,9 @@ config_free(struct mtastat_config *c)
 	free_list(c->localdomains, c->nlocaldomains);
 	free_list(c->contentfilters, c->ncontentfilters);
 	free_list(c->postfixnames, c->npostfixnames + (c->postfixnames != NULL));
+	for (i = 0; i < c->nrelay_overrides; i++)
+		free(c->relay_overrides[i].who);
+	free(c->relay_overrides);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -80,6 +92,20 @@ parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
 	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < min || v > max)
 		return -1;
 	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max))
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -126,10 +152,111 @@ apply_logfile(struct mtastat_config *c, const char *value, char *err, size_t err
 	return 0;
 }
 
+/* "relaylimit N", "relaylimit ACCOUNT N", "relaylimit @domain N" */
+static int
+apply_relaylimit(struct mtastat_config *c, const char *value, char *err, size_t errlen)
+{
+	char who[CONFIG_LINE_MAX];
+	const char *rest = first_word(value, who, sizeof(who));
+	struct relay_override *o;
+	unsigned limit;
+	size_t i;
+
+	if (*rest == '\0') {
+		if (parse_uint(who, 0, 4294967295UL, &c->relaylimit) != 0) {
+			snprintf(err, errlen, "relaylimit %s: expected a number of recipients", who);
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_uint(rest, 0, 4294967295UL, &limit) != 0 || strpbrk(rest, " \t") != NULL) {
+		snprintf(err, errlen, "relaylimit %s %s: expected ACCOUNT N or @domain N", who, rest);
+		return -1;
+	}
+	for (i = 0; who[i] != '\0'; i++)
+		who[i] = (char)tolower((unsigned char)who[i]);
+	o = realloc(c->relay_overrides, (c->nrelay_overrides + 1) * sizeof(*o));
+	if (o == NULL)
+		return -1;
+	c->relay_overrides = o;
+	if ((o[c->nrelay_overrides].who = strdup(who)) == NULL)
+		return -1;
+	o[c->nrelay_overrides++].limit = limit;
+	return 0;
+}
+
+unsigned
+config_relay_limit(const struct mtastat_config *c, const char *account)
+{
+	const char *at = strrchr(account, '@');
+	size_t i;
+	int domain = -1;
+
+	for (i = 0; i < c->nrelay_overrides; i++) {
+		const char *who = c->relay_overrides[i].who;
+		if (strcasecmp(who, account) == 0)
+			return c->relay_overrides[i].limit; /* the most specific */
+		if (who[0] == '@' && at != NULL && strcasecmp(who + 1, at + 1) == 0)
+			domain = (int)i;
+	}
+	return domain >= 0 ? c->relay_overrides[domain].limit : c->relaylimit;
+}
+
+double
+config_sigma_clear(const struct mtastat_config *c)
+{
+	return c->sigmaclear >= 0 ? c->sigmaclear : c->sigma - 0.5;
+}
+
 static int
 has_space(const char *s)
 {
 	return strpbrk(s, " \t") != NULL;
+}
+
+/* Tokens of the baselines and alarms. */
+static int
+apply_alarm_token(struct mtastat_config *c, const char *token, const char *value,
+    char *err, size_t errlen)
+{
+	double *d = NULL, max = 1e12;
+
+	if (strcasecmp(token, "relaylimit") == 0)
+		return apply_relaylimit(c, value, err, errlen);
+	if (strcasecmp(token, "days") == 0 || strcasecmp(token, "mindays") == 0) {
+		unsigned *u = strcasecmp(token, "days") == 0 ? &c->days : &c->mindays;
+		if (parse_uint(value, 2, CONFIG_DAYS_MAX, u) != 0) {
+			snprintf(err, errlen, "%s %s: expected a number of days from 2 to %d", token,
+			    value, CONFIG_DAYS_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "intraday") == 0) {
+		if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0) {
+			c->intraday = strcasecmp(value, "yes") == 0;
+			return 0;
+		}
+		snprintf(err, errlen, "intraday %s: expected yes or no", value);
+		return -1;
+	}
+	if (strcasecmp(token, "sigma") == 0)
+		d = &c->sigma, max = 100;
+	else if (strcasecmp(token, "sigmaclear") == 0)
+		d = &c->sigmaclear, max = 100;
+	else if (strcasecmp(token, "minabsdiff") == 0)
+		d = &c->minabsdiff;
+	else if (strcasecmp(token, "minreldiff") == 0)
+		d = &c->minreldiff, max = 100;
+	if (d == NULL) {
+		snprintf(err, errlen, "unknown token '%s'", token);
+		return -1;
+	}
+	if (parse_double(value, 0, max, d) != 0) {
+		snprintf(err, errlen, "%s %s: expected a number from 0 to %g", token, value, max);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -200,8 +327,7 @@ config_apply(struct mtastat_config *c, const char *token, const char *value,
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown token '%s'", token);
-	return -1;
+	return apply_alarm_token(c, token, value, err, errlen);
 }
 
 static int

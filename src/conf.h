@@ -15,6 +15,14 @@
 #define CONFIG_DEFAULT_QUEUETABLE 100000
 /* A longer config line is an error, not a silent cut. */
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_DEFAULT_DAYS 15
+#define CONFIG_DEFAULT_MINDAYS 7
+#define CONFIG_DEFAULT_SIGMA 2.0
+#define CONFIG_DEFAULT_MINABSDIFF 10.0
+#define CONFIG_DEFAULT_MINRELDIFF 0.10
+#define CONFIG_DEFAULT_RELAYLIMIT 100
+/* Longest window: a year of days is plenty and bounds the memory of a query. */
+#define CONFIG_DAYS_MAX 366
 
 struct logsource {
 	char *path;
@@ -34,7 +42,27 @@ struct mtastat_config {
 	unsigned queuetable;
 	unsigned commit_lines;   /* commit at least every N lines */
 	unsigned commit_ms;      /* ... or every N milliseconds */
+
+	/* baselines and alarms (stats.c, detect.c) */
+	unsigned days;           /* window of complete days */
+	unsigned mindays;        /* below: insufficientData */
+	double sigma;            /* k in |V - M| > k S */
+	double sigmaclear;       /* clear below this many S; < 0: sigma - 0.5 */
+	double minabsdiff;       /* |V - M| must also exceed this */
+	double minreldiff;       /* ... and this times M */
+	int intraday;            /* judge today-so-far too */
+	unsigned relaylimit;     /* default daily relayed recipients per account */
+	struct relay_override {
+		char *who;       /* "account" or "@domain", lower case */
+		unsigned limit;
+	} *relay_overrides;
+	size_t nrelay_overrides;
 };
+
+/* The relay limit of an account: exact account, then @domain, then default. */
+unsigned config_relay_limit(const struct mtastat_config *, const char *account);
+/* sigmaclear as configured, or sigma - 0.5 */
+double config_sigma_clear(const struct mtastat_config *);
 
 void config_init(struct mtastat_config *);
 void config_free(struct mtastat_config *);

@@ -12,6 +12,7 @@
 
 #include "civil.h"
 #include "conf.h"
+#include "detect.h"
 #include "import.h"
 #include "ingest.h"
 #include "log.h"
@@ -30,6 +31,7 @@ usage(FILE *out)
 	    "usage: mtastat import [--db PATH] [--config PATH] [--year Y] [--quiet] LOG...\n"
 	    "       mtastat report [--db PATH] [--config PATH] [--day YYYY-MM-DD |\n"
 	    "                      --from YYYY-MM-DD --to YYYY-MM-DD] [--json] [--top N]\n"
+	    "       mtastat check [--db PATH] [--config PATH] [--all] [--json]\n"
 	    "       mtastat version\n");
 }
 
@@ -210,6 +212,134 @@ cmd_report(int argc, char **argv)
 	return rc;
 }
 
+static const char *
+judgement_name(enum judgement j)
+{
+	static const char *const names[] = { "?", "normal", "high", "low", "insufficientData" };
+
+	return j >= J_NORMAL && j <= J_INSUFFICIENT ? names[j] : "?";
+}
+
+static void
+check_text(const struct detect_result *r, int all)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < r->nalarms; i++)
+		printf("%s\n", r->alarms[i].text);
+	if (!all)
+		return;
+	for (k = 0; k < IND_COUNT; k++) {
+		const struct indicator_stat *is = &r->stats[k];
+		printf("%-20s status:%s today:%lld", is->def->name, judgement_name(r->status[k]),
+		    (long long)is->today);
+		if (is->last.judged)
+			printf(" last-day V:%lld M:%.2f S:%.2f z:%.2f days:%d", (long long)is->last.v,
+			    is->last.mean, is->last.sd, is->last.z, is->last.n);
+		if (is->sofar.judged)
+			printf(" so-far V:%lld M:%.2f S:%.2f z:%.2f", (long long)is->sofar.v,
+			    is->sofar.mean, is->sofar.sd, is->sofar.z);
+		printf("\n");
+	}
+}
+
+static void
+json_baseline(const char *key, const struct baseline *b)
+{
+	char date[16] = "";
+
+	if (!b->judged) {
+		printf(", \"%s\": null", key);
+		return;
+	}
+	civil_format(b->day, date);
+	printf(", \"%s\": {\"day\": \"%s\", \"value\": %lld, \"mean\": %.2f, \"sd\": %.2f,"
+	    " \"z\": %.2f, \"days\": %d}", key, date, (long long)b->v, b->mean, b->sd, b->z, b->n);
+}
+
+static void
+check_json(const struct detect_result *r)
+{
+	static const char *const kinds[] = { "", "anomaly", "normal", "relayLimitExceeded",
+		"relayLimitCleared", "logStalled" };
+	size_t i;
+	int k;
+
+	printf("{\"alarms\": [");
+	for (i = 0; i < r->nalarms; i++) {
+		const struct alarm *a = &r->alarms[i];
+		printf("%s\n  {\"kind\": \"%s\", \"subject\": ", i ? "," : "", kinds[a->kind]);
+		report_json_string(stdout, a->subject, (int)strlen(a->subject));
+		printf(", \"value\": %lld, \"mean\": %.2f, \"sd\": %.2f, \"z\": %.2f, \"limit\": %u,"
+		    " \"text\": ", (long long)a->value, a->mean, a->sd, a->z, a->limit);
+		report_json_string(stdout, a->text, (int)strlen(a->text));
+		printf("}");
+	}
+	printf("],\n\"indicators\": [");
+	for (k = 0; k < IND_COUNT; k++) {
+		const struct indicator_stat *is = &r->stats[k];
+		printf("%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"today\": %lld",
+		    k ? "," : "", is->def->name, judgement_name(r->status[k]), (long long)is->today);
+		json_baseline("last_day", &is->last);
+		json_baseline("so_far", &is->sofar);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct common c = { 0 };
+	struct detect_result r;
+	struct store store;
+	int ch, all = 0, json = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "d:c:aj", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.db = optarg; break;
+		case 'c': c.config = optarg; break;
+		case 'a': all = 1; break;
+		case 'j': json = 1; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&c) != 0)
+		return 2;
+	if (access(db_path(&c), R_OK | W_OK) != 0) {
+		fprintf(stderr, "mtastat check: %s: %s\n", db_path(&c), strerror(errno));
+		config_free(&c.cfg);
+		return 2;
+	}
+	if (store_open(&store, db_path(&c)) != 0) {
+		config_free(&c.cfg);
+		return 2;
+	}
+	if (detect_run(&store, &c.cfg, 0, &r) != 0) {
+		rc = 2;
+	} else {
+		if (json)
+			check_json(&r);
+		else
+			check_text(&r, all);
+		rc = r.raised > 0 ? 1 : 0;
+	}
+	detect_result_free(&r);
+	store_close(&store);
+	config_free(&c.cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -226,6 +356,8 @@ main(int argc, char **argv)
 		return cmd_import(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("mtastat %s\n", MTASTAT_VERSION);
 		return 0;

@@ -55,6 +55,20 @@ static const char *const schema_v1[] = {
 	NULL,
 };
 
+/* v2: alarms (detect.c) */
+static const char *const schema_v2[] = {
+	"CREATE TABLE alarm_state(subject TEXT PRIMARY KEY, raised INTEGER NOT NULL,"
+	" day INTEGER NOT NULL, since INTEGER NOT NULL)",
+	"CREATE TABLE alarm_log(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL, subject TEXT NOT NULL, value INTEGER NOT NULL,"
+	" mean REAL NOT NULL, sd REAL NOT NULL, z REAL NOT NULL, lim INTEGER NOT NULL,"
+	" text TEXT NOT NULL)",
+	"CREATE INDEX alarm_log_time ON alarm_log(time)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { schema_v1, schema_v2 };
+
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"
 	    " deferrals, bounced, expired, rejected, auth_failed, notifications,"
@@ -166,15 +180,16 @@ migrate(struct store *s)
 		    s->path, v, STORE_SCHEMA_VERSION);
 		return -1;
 	}
-	if (v == 0) {
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		const char *const *m = migrations[v];
 		if (exec(s, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		for (i = 0; schema_v1[i] != NULL; i++)
-			if (exec(s, schema_v1[i]) != 0) {
+		for (i = 0; m[i] != NULL; i++)
+			if (exec(s, m[i]) != 0) {
 				exec(s, "ROLLBACK");
 				return -1;
 			}
-		snprintf(q, sizeof(q), "PRAGMA user_version = %d", 1);
+		snprintf(q, sizeof(q), "PRAGMA user_version = %d", v + 1);
 		if (exec(s, q) != 0 || exec(s, "COMMIT") != 0)
 			return -1;
 	}

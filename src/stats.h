@@ -1,0 +1,72 @@
+/*
+ * Baselines: for each indicator the mean M and sample standard deviation S
+ * (n - 1) over a window of complete days, the last complete day's value V,
+ * and the same for today so far against the mean cumulative count by this
+ * time of day.  "Today" and "now" are the newest event's log time, so a
+ * replay of old logs behaves as live operation.
+ */
+#ifndef MTASTAT_STATS_H
+#define MTASTAT_STATS_H
+
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "conf.h"
+#include "store.h"
+
+enum indicator {
+	IND_RECVD, IND_SENT, IND_RELAY, IND_RECVD_W, IND_SENT_W, IND_RELAY_W,
+	IND_DEFERRED, IND_BOUNCED, IND_REJECTED, IND_AUTH_FAILED, IND_COUNT
+};
+
+struct indicator_def {
+	const char *name;     /* SMTP_RECVD_MSGS ... */
+	enum counter counter;
+	int weekdays;         /* _W: Monday to Friday only */
+};
+
+extern const struct indicator_def indicator_defs[IND_COUNT];
+
+enum judgement { J_NORMAL = 1, J_HIGH = 2, J_LOW = 3, J_INSUFFICIENT = 4 };
+
+/* One comparison of a value against a window of days. */
+struct baseline {
+	double v;        /* the value judged */
+	double mean, sd; /* over the window */
+	double z;        /* (v - mean) / sd, 0 when sd is 0 */
+	int n;           /* days in the window */
+	int32_t day;     /* the day whose value is v, -1 when none */
+	int judged;      /* 0: not applicable (a weekday indicator on a weekend) */
+};
+
+struct indicator_stat {
+	const struct indicator_def *def;
+	int64_t today;           /* count so far on the day of the newest event */
+	struct baseline last;    /* the last complete day (weekday for _W) */
+	struct baseline sofar;   /* today so far vs expected so far */
+};
+
+/* Hourly counts of a range of days, zero where the store has no row. */
+struct day_series {
+	int32_t first, last;      /* civil days, inclusive */
+	int32_t history_start;    /* first day the store has, or INT32_MAX */
+	int64_t (*h)[24][C_COUNT];
+};
+
+int stats_load(struct store *, int32_t first, int32_t last, struct day_series *);
+void stats_series_free(struct day_series *);
+
+/* Mean and sample standard deviation of x[0..n); sd 0 when n < 2. */
+void stats_mean_sd(const double *x, int n, double *mean, double *sd);
+
+/*
+ * Compute every indicator at log time now (wall clock seconds as if UTC):
+ * today = its day, the current hour's share by its minutes.
+ */
+void stats_compute(const struct day_series *, const struct mtastat_config *, int64_t now,
+    struct indicator_stat out[IND_COUNT]);
+
+/* The days stats_compute() needs before today, for stats_load(). */
+int32_t stats_first_day_needed(const struct mtastat_config *, int32_t today);
+
+#endif
