@@ -17,20 +17,39 @@ if [ $keep -eq 1 ]; then
 	trap - EXIT
 fi
 
-sample="$top/tests/fixtures/sample-postfix.log"
+# The sample: a log written by a real Postfix on loopback when present,
+# else the hand-counted definitions fixture.
+sample="$top/tests/fixtures/postfix-e2e/maillog"
+[ -f "$sample" ] || sample="$top/tests/fixtures/definitions.log"
+cp "$sample" "$MT_TMP/mail.log"
 cat > "$MT_TMP/mtastat.conf" <<CONF
 # demo configuration: see mtastat.conf(5)
+database      $MT_TMP/mtastat.db
+logfile       $MT_TMP/mail.log postfix
+localdomain   example.test
+localdomain   corp.test
+contentfilter 127.0.0.1:10024
 CONF
 
 mt_start_snmpd
 mt_start_mtastatd "$MT_TMP/mtastat.conf"
 mt_wait_registered
+lines=$(wc -l < "$MT_TMP/mail.log")
+mt_wait_for "mtastatd to read the sample" sh -c \
+	"[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT .1.3.6.1.4.1.8072.9999.9999.25.1.1.4.0)\" = $lines ]"
 
 echo "== snmpwalk -v2c -c public 127.0.0.1:$MT_SNMP_PORT MTASTAT-MIB::mtastatMIB"
 snmpwalk -v2c -c public -M "$MT_MIBDIRS" -m MTASTAT-MIB "127.0.0.1:$MT_SNMP_PORT" MTASTAT-MIB::mtastatMIB
 echo
 echo "== numeric:"
 snmpwalk -v2c -c public -On "127.0.0.1:$MT_SNMP_PORT" .1.3.6.1.4.1.8072.9999.9999.25
+
+echo
+echo "== mtastat report --db $MT_TMP/mtastat.db"
+"$top/build/mtastat" report --db "$MT_TMP/mtastat.db"
+echo
+echo "== mtastat check --all --db $MT_TMP/mtastat.db"
+"$top/build/mtastat" check --all --config "$MT_TMP/mtastat.conf"
 
 if [ $keep -eq 1 ]; then
 	cat <<MSG

@@ -81,9 +81,14 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 	child->flags |= MSG_FILTERED | MSG_DIRTY;
 	log_debug("correlate", "%s: re-injected by a content filter", child->qid);
 	if (child->flags & MSG_RECEIVED) {
+		/* without SASL the child's account is still its own envelope sender */
+		struct strview sender = child->account != NULL && !(child->flags & MSG_SASL)
+		    ? sv_make(child->account, strlen(child->account)) : sv_make("<>", 2);
 		child->flags &= (uint8_t)~MSG_RECEIVED;
 		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||
 		    aggregate_add(c->agg, child->recv_day, child->recv_hour, C_BYTES_RECEIVED,
+			-(int64_t)child->size) ||
+		    aggregate_keyed(c->agg, AGG_SENDER, child->recv_day, sender, -1,
 			-(int64_t)child->size))
 			return -1;
 	}

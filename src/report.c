@@ -196,7 +196,7 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
 	sqlite3_bind_int(st, 3, o->top);
 	fprintf(f, "\n%s\n", title);
 	fprintf(f, "%.*s\n", (int)strlen(title), "--------------------------------------------------------------------------------");
-	fprintf(f, "  %s\n", cols);
+	fprintf(f, "%s\n", cols);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		sanitize_copy(name, sizeof(name), (const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
@@ -220,18 +220,18 @@ text_report(struct store *s, const struct report_opts *o, FILE *f)
 		return -1;
 	if (text_top(s, o, f, "Senders by message count",
 		"SELECT sender, sum(messages) n, sum(bytes) FROM sender_daily WHERE day BETWEEN ?1 AND ?2"
-		" GROUP BY sender ORDER BY n DESC, sender LIMIT ?3", "   msgs     bytes   sender") ||
+		" GROUP BY sender ORDER BY n DESC, sender LIMIT ?3", "       msgs     bytes   sender") ||
 	    text_top(s, o, f, "Recipients by delivery count",
 		"SELECT rcpt, sum(delivered) n, sum(relayed) FROM rcpt_daily WHERE day BETWEEN ?1 AND ?2"
-		" GROUP BY rcpt ORDER BY n DESC, rcpt LIMIT ?3", "   dlvd   relayed   recipient") ||
+		" GROUP BY rcpt ORDER BY n DESC, rcpt LIMIT ?3", "  delivered   relayed   recipient") ||
 	    text_top(s, o, f, "Recipient domains by delivery count",
 		"SELECT domain, sum(delivered) n, sum(relayed) FROM domain_daily"
 		" WHERE day BETWEEN ?1 AND ?2 GROUP BY domain ORDER BY n DESC, domain LIMIT ?3",
-		"   dlvd   relayed   domain") ||
+		"  delivered   relayed   domain") ||
 	    text_top(s, o, f, "Per-account relays (SASL user, else envelope sender)",
 		"SELECT a.name, sum(d.relayed) n, sum(d.relayed_messages) FROM account_daily d"
 		" JOIN accounts a ON a.id = d.account_id WHERE d.day BETWEEN ?1 AND ?2"
-		" GROUP BY a.id ORDER BY n DESC, a.name LIMIT ?3", "  rcpts      msgs   account"))
+		" GROUP BY a.id ORDER BY n DESC, a.name LIMIT ?3", "     relayed     msgs   account"))
 		return -1;
 	return 0;
 }

@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +198,32 @@ migrate(struct store *s)
 	return 0;
 }
 
+/* Create the database's directory (and parents) like mkdir -p, mode 0750. */
+static int
+make_parent(const char *path)
+{
+	char dir[4096];
+	char *p;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 int
 store_open(struct store *s, const char *path)
 {
@@ -205,6 +233,8 @@ store_open(struct store *s, const char *path)
 	s->path = strdup(path);
 	if (s->path == NULL)
 		return -1;
+	if (make_parent(path) != 0)
+		log_err("store", "%s: cannot create its directory: %s", path, strerror(errno));
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fail(s, "open");

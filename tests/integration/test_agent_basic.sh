@@ -7,7 +7,7 @@ VERSION_OID=.1.3.6.1.4.1.8072.9999.9999.25.1.1.1.0
 START_OID=.1.3.6.1.4.1.8072.9999.9999.25.1.1.2.0
 
 # Configuration check mode: a good file passes, a bad one names file and line.
-printf '# empty but valid\n' > "$MT_TMP/mtastat.conf"
+printf '# no logs, a private history\ndatabase %s/h.db\n' "$MT_TMP" > "$MT_TMP/mtastat.conf"
 out=$("$top_builddir/mtastatd" -n -c "$MT_TMP/mtastat.conf" 2>&1) || mt_fail "-n on a valid config: $out"
 mt_expect "mtastatd -n on a valid config" "$MT_TMP/mtastat.conf: configuration OK" "$out"
 printf '# comment\nnosuchtoken 42\n' > "$MT_TMP/bad.conf"

@@ -114,6 +114,11 @@ assert_definitions(const char *db)
 	ck_assert_int_eq(account_value(&s, "2026-11-02", "eve@example.test", "relayed"), 2);
 	ck_assert_int_eq(account_value(&s, "2026-11-02", "eve@example.test", "relayed_messages"), 1);
 	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM account_daily", NULL), 4);
+	/* the re-injected copy of news@ext2.example's message is not a second one */
+	ck_assert_int_eq(tu_query(&s, "SELECT messages FROM sender_daily WHERE sender = ?1",
+	    "news@ext2.example"), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT bytes FROM sender_daily WHERE sender = ?1",
+	    "news@ext2.example"), 3000);
 	ck_assert_int_eq(store_total(&s, "lines"), 42);
 	ck_assert_int_eq(store_total(&s, "unparsed"), 1);
 	ck_assert_int_eq(tu_query(&s, "SELECT lines FROM unparsed WHERE program = 'dovecot'", NULL), 1);
