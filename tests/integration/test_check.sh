@@ -1,0 +1,61 @@
+#!/bin/sh
+# `mtastat check` prints each raise and clear once, in the documented forms,
+# and exits 1 when it raised something, 0 when not, 2 on error.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+mt_init
+
+M="$top_builddir/mtastat"
+awk -f "$top_srcdir/tests/fixtures/relay-burst.awk" > "$MT_TMP/mail.log"
+printf 'localdomain example.test\n' > "$MT_TMP/mtastat.conf"
+check() { "$M" check --config "$MT_TMP/mtastat.conf" --db "$MT_TMP/h.db" "$@"; }
+"$M" import --quiet --year 2026 --config "$MT_TMP/mtastat.conf" --db "$MT_TMP/h.db" "$MT_TMP/mail.log" > /dev/null
+
+# 2026-11-17 09:30: 16 days of 20 relays after 10:00, then 445 at 09:00.
+out=$(check); rc=$?
+mt_expect "exit status with new alarms" 1 $rc
+mt_expect "check output at 09:30" "SMTP_SENT_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
+SMTP_RELAY_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
+SMTP_SENT_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
+SMTP_RELAY_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
+Account spammer@example.test relayed: 445 messages (limit 100)" "$out"
+
+# Nothing new: nothing printed, exit 0.
+out=$(check); rc=$?
+mt_expect "exit status without new alarms" 0 $rc
+mt_expect "output of a repeated check" "" "$out"
+
+# --all shows the current state of every indicator.
+mt_expect "--all line of SMTP_RELAY_MSGS" \
+	"SMTP_RELAY_MSGS      status:high today:445 last-day V:20 M:20.00 S:0.00 z:0.00 days:15 so-far V:445 M:0.00 S:0.00 z:0.00" \
+	"$(check --all | grep '^SMTP_RELAY_MSGS ')"
+
+# The next day: yesterday is judged as a whole, the relay alarm clears.
+echo "Nov 18 00:00:05 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no" >> "$MT_TMP/mail.log"
+"$M" import --quiet --year 2026 --config "$MT_TMP/mtastat.conf" --db "$MT_TMP/h.db" "$MT_TMP/mail.log" > /dev/null
+out=$(check); rc=$?
+mt_expect "exit status the next day" 1 $rc
+mt_expect "check output the next day" "SMTP_RECVD_MSGS deviation beyond limit V:1 M:20.00 S:0.00
+SMTP_SENT_MSGS deviation beyond limit V:445 M:20.00 S:0.00
+SMTP_SENT_MSGS back to normal V:0 M:0.00 S:0.00 (today until 00:00)
+SMTP_RELAY_MSGS deviation beyond limit V:445 M:20.00 S:0.00
+SMTP_RELAY_MSGS back to normal V:0 M:0.00 S:0.00 (today until 00:00)
+SMTP_RECVD_MSGS_W deviation beyond limit V:1 M:20.00 S:0.00
+SMTP_SENT_MSGS_W deviation beyond limit V:445 M:20.00 S:0.00
+SMTP_SENT_MSGS_W back to normal V:0 M:0.00 S:0.00 (today until 00:00)
+SMTP_RELAY_MSGS_W deviation beyond limit V:445 M:20.00 S:0.00
+SMTP_RELAY_MSGS_W back to normal V:0 M:0.00 S:0.00 (today until 00:00)
+Account spammer@example.test back under its relay limit: 0 messages (limit 100)" "$out"
+
+# JSON carries the same alarms (none now) and every indicator.
+check --json > "$MT_TMP/check.json"; rc=$?
+mt_expect "exit status of --json without new alarms" 0 $rc
+mt_expect "indicators in --json" 10 "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["indicators"]))' "$MT_TMP/check.json")"
+mt_expect "SMTP_RELAY_MSGS status in --json" high "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print([i["status"] for i in d["indicators"] if i["name"]=="SMTP_RELAY_MSGS"][0])' "$MT_TMP/check.json")"
+
+# Errors: exit 2.
+"$M" check --db "$MT_TMP/missing.db" > /dev/null 2>&1; rc=$?
+mt_expect "exit status on a missing database" 2 $rc
+printf 'sigma lots\n' > "$MT_TMP/bad.conf"
+err=$("$M" check --config "$MT_TMP/bad.conf" --db "$MT_TMP/h.db" 2>&1); rc=$?
+mt_expect "exit status on a bad config" 2 $rc
+echo "$err" | grep -q "bad.conf: line 1: sigma lots" || mt_fail "config error without file and line: $err"
