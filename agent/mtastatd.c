@@ -259,7 +259,7 @@ mtastatd_main(int argc, char **argv)
 	snmp_setup(&ctx);
 	init_agent(MTASTATD_APPNAME);
 	config_snmp_register(&ctx);
-	if (mib_scalars_register(&ctx) != 0)
+	if (mib_scalars_register(&ctx) != 0 || model_register() != 0)
 		goto out;
 	reading_config = 1;
 	init_snmp(MTASTATD_APPNAME);

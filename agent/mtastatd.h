@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "follow.h"
 #include "ingest.h"
+#include "mib_model.h"
 #include "store.h"
 
 /* Default configuration file, read through net-snmp's config handlers. */
@@ -40,6 +41,10 @@ struct mtastat {
 	int work_pending;          /* a log may have new lines */
 	unsigned alarm_id;
 	struct totals totals;      /* committed + pending, for the Counter64 scalars */
+	struct account_map accounts; /* account rows by name */
+	int32_t accounts_day;      /* the "today" of the account rows */
+	struct log_row **log_rows; /* one per log, owned by the log table */
+	unsigned char *stalled;    /* per log: stall already notified */
 };
 
 int mtastatd_main(int argc, char **argv);

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "mtastatd.h"
+#include "mib_tables.h"
 
 /* Lines per log per loop turn: a few milliseconds, so a GET never waits long. */
 #define WATCH_SLICE_LINES 20000
@@ -44,6 +45,7 @@ on_tick(unsigned int reg, void *data)
 	ctx->work_pending = 1;
 	if (ctx->ig.lines != ctx->ig.lines_at_commit)
 		watch_commit(ctx);
+	model_tick(ctx);
 }
 
 static void
@@ -89,6 +91,8 @@ watch_start(struct mtastat *ctx)
 		watch_dir_of(ctx, ctx->cfg.logs[i].path);
 		log_info("watch", "following %s", ctx->cfg.logs[i].path);
 	}
+	if (model_start(ctx) != 0)
+		return -1;
 	ctx->alarm_id = snmp_alarm_register(WATCH_TICK_SECONDS, SA_REPEAT, on_tick, ctx);
 	ctx->work_pending = 1;
 	return 0;
@@ -119,12 +123,15 @@ watch_work(struct mtastat *ctx)
 int
 watch_commit(struct mtastat *ctx)
 {
+	struct account_delta *deltas = NULL;
 	struct file_pos **pos;
-	size_t i, n = 0;
+	size_t i, n = 0, ndeltas = 0;
 	int rc;
 
 	if (!ctx->ingest_ready)
 		return 0;
+	if (model_collect(ctx, &deltas, &ndeltas) != 0)
+		return -1;
 	pos = calloc(ctx->nlogs * 2 + 1, sizeof(*pos));
 	if (pos == NULL)
 		return -1;
@@ -132,13 +139,18 @@ watch_commit(struct mtastat *ctx)
 		n += follow_positions(&ctx->logs[i], pos + n);
 	aggregate_sum_into(&ctx->ig.agg, &ctx->totals);
 	rc = ingest_commit(&ctx->ig, pos, n);
-	if (rc == 0)
-		for (i = 0; i < ctx->nlogs; i++)
-			follow_committed(&ctx->logs[i]);
-	else
-		log_err("watch", "commit failed: the lines will be read again after a restart");
 	free(pos);
-	return rc;
+	if (rc != 0) {
+		log_err("watch", "commit failed: the lines will be read again after a restart");
+		for (i = 0; i < ndeltas; i++)
+			free(deltas[i].name);
+		free(deltas);
+		return rc;
+	}
+	for (i = 0; i < ctx->nlogs; i++)
+		follow_committed(&ctx->logs[i]);
+	model_after_commit(ctx, deltas, ndeltas);
+	return 0;
 }
 
 void
@@ -148,6 +160,7 @@ watch_stop(struct mtastat *ctx)
 
 	if (ctx->ingest_ready)
 		watch_commit(ctx);
+	model_stop(ctx);
 	if (ctx->alarm_id)
 		snmp_alarm_unregister(ctx->alarm_id);
 	if (ctx->inotify_fd >= 0) {

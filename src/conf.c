@@ -17,7 +17,7 @@
 const char *const config_tokens[] = {
 	"database", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
-	"minabsdiff", "minreldiff", "intraday", "relaylimit", NULL,
+	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", NULL,
 };
 
 void
@@ -35,6 +35,7 @@ config_init(struct mtastat_config *c)
 	c->minreldiff = CONFIG_DEFAULT_MINRELDIFF;
 	c->intraday = 1;
 	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
+	c->logstalled = CONFIG_DEFAULT_LOGSTALLED;
 }
 
 static void
@@ -228,6 +229,14 @@ apply_alarm_token(struct mtastat_config *c, const char *token, const char *value
 		if (parse_uint(value, 2, CONFIG_DAYS_MAX, u) != 0) {
 			snprintf(err, errlen, "%s %s: expected a number of days from 2 to %d", token,
 			    value, CONFIG_DAYS_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "logstalled") == 0) {
+		if (parse_uint(value, 0, 31 * 86400, &c->logstalled) != 0) {
+			snprintf(err, errlen, "logstalled %s: expected seconds from 0 (never) to 2678400",
+			    value);
 			return -1;
 		}
 		return 0;

@@ -21,6 +21,8 @@
 #define CONFIG_DEFAULT_MINABSDIFF 10.0
 #define CONFIG_DEFAULT_MINRELDIFF 0.10
 #define CONFIG_DEFAULT_RELAYLIMIT 100
+/* A mail server that logs nothing for an hour has a problem worth a trap. */
+#define CONFIG_DEFAULT_LOGSTALLED 3600
 /* Longest window: a year of days is plenty and bounds the memory of a query. */
 #define CONFIG_DAYS_MAX 366
 
@@ -52,6 +54,7 @@ struct mtastat_config {
 	double minreldiff;       /* ... and this times M */
 	int intraday;            /* judge today-so-far too */
 	unsigned relaylimit;     /* default daily relayed recipients per account */
+	unsigned logstalled;     /* seconds without a new line before a log is stalled; 0: never */
 	struct relay_override {
 		char *who;       /* "account" or "@domain", lower case */
 		unsigned limit;

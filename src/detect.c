@@ -314,3 +314,68 @@ detect_result_free(struct detect_result *r)
 	free(r->alarms);
 	memset(r, 0, sizeof(*r));
 }
+
+int
+detect_record(struct store *s, struct alarm *a)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO alarm_log(time, kind, subject, value, mean, sd,"
+		" z, lim, text) VALUES(?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, a->time);
+	sqlite3_bind_int(st, 2, a->kind);
+	sqlite3_bind_text(st, 3, a->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->value);
+	sqlite3_bind_double(st, 5, a->mean);
+	sqlite3_bind_double(st, 6, a->sd);
+	sqlite3_bind_double(st, 7, a->z);
+	sqlite3_bind_int64(st, 8, a->limit);
+	sqlite3_bind_text(st, 9, a->text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_err("detect", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	a->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+detect_recent(struct store *s, size_t max, struct alarm **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct alarm *v;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	v = calloc(max ? max : 1, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, time, kind, subject, value, mean, sd, z, lim, text"
+		" FROM (SELECT * FROM alarm_log ORDER BY id DESC LIMIT ?) ORDER BY id", -1, &st,
+		NULL) != SQLITE_OK) {
+		free(v);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		struct alarm *a = &v[(*n)++];
+		a->id = sqlite3_column_int64(st, 0);
+		a->time = sqlite3_column_int64(st, 1);
+		a->kind = (enum alarm_kind)sqlite3_column_int(st, 2);
+		snprintf(a->subject, sizeof(a->subject), "%s", (const char *)sqlite3_column_text(st, 3));
+		a->value = sqlite3_column_int64(st, 4);
+		a->mean = sqlite3_column_double(st, 5);
+		a->sd = sqlite3_column_double(st, 6);
+		a->z = sqlite3_column_double(st, 7);
+		a->limit = (uint32_t)sqlite3_column_int64(st, 8);
+		snprintf(a->text, sizeof(a->text), "%s", (const char *)sqlite3_column_text(st, 9));
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return 0;
+}

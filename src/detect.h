@@ -54,4 +54,10 @@ enum judgement detect_judge(const struct mtastat_config *, const struct baseline
 int detect_run(struct store *, const struct mtastat_config *, int64_t now, struct detect_result *r);
 void detect_result_free(struct detect_result *);
 
+/* Add an alarm raised elsewhere (a stalled log) to the alarm records; sets its id. */
+int detect_record(struct store *, struct alarm *);
+
+/* The newest alarm records, oldest first, at most max: for the MIB's alarm table. */
+int detect_recent(struct store *, size_t max, struct alarm **out, size_t *n);
+
 #endif

@@ -1,0 +1,349 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "detect.h"
+#include "log.h"
+#include "mib_model.h"
+#include "mib_tables.h"
+#include "mtastatd.h"
+#include "notify_trap.h"
+
+int
+model_register(void)
+{
+	if (mib_table_register(&mib_indicator_table) != 0 ||
+	    mib_table_register(&mib_account_table) != 0 ||
+	    mib_table_register(&mib_alarm_table) != 0 || mib_table_register(&mib_log_table) != 0)
+		return -1;
+	return 0;
+}
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct account_row **
+map_slot(struct account_map *m, const char *name)
+{
+	size_t i = (size_t)name_hash(name) & (m->cap - 1);
+
+	while (m->slot[i] != NULL && strcmp(m->slot[i]->name, name) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->slot[i];
+}
+
+static int
+map_put(struct account_map *m, struct account_row *row)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct account_map bigger = { NULL, m->cap ? m->cap * 2 : 1024, 0 };
+		size_t i;
+		bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
+		if (bigger.slot == NULL)
+			return -1;
+		for (i = 0; i < m->cap; i++)
+			if (m->slot[i] != NULL) {
+				*map_slot(&bigger, m->slot[i]->name) = m->slot[i];
+				bigger.n++;
+			}
+		free(m->slot);
+		*m = bigger;
+	}
+	*map_slot(m, row->name) = row;
+	m->n++;
+	return 0;
+}
+
+static void
+map_clear(struct account_map *m)
+{
+	free(m->slot);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct account_row *
+account_new(struct mtastat *ctx, uint32_t id, const char *name)
+{
+	struct account_row *row = calloc(1, sizeof(*row));
+
+	if (row == NULL)
+		return NULL;
+	row->id = id;
+	snprintf(row->name, sizeof(row->name), "%s", name);
+	row->limit = config_relay_limit(&ctx->cfg, name);
+	if (mib_table_add(&mib_account_table, id, row) != 0) {
+		free(row);
+		return NULL;
+	}
+	if (map_put(&ctx->accounts, row) != 0)
+		return NULL; /* the row stays in the table, only unfindable by name */
+	return row;
+}
+
+/* Accounts with relays in the last `days` days, their today and yesterday. */
+static int
+accounts_reload(struct mtastat *ctx, int32_t today)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	mib_table_clear(&mib_account_table);
+	map_clear(&ctx->accounts);
+	ctx->accounts_day = today;
+	if (sqlite3_prepare_v2(ctx->store.db, "SELECT a.id, a.name,"
+		" coalesce(sum(CASE WHEN d.day = ?1 THEN d.relayed END), 0),"
+		" coalesce(sum(CASE WHEN d.day = ?1 THEN d.relayed_messages END), 0),"
+		" coalesce(sum(CASE WHEN d.day = ?1 - 1 THEN d.relayed END), 0)"
+		" FROM account_daily d JOIN accounts a ON a.id = d.account_id"
+		" WHERE d.day > ?1 - ?2 AND d.day <= ?1 GROUP BY a.id", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, today);
+	sqlite3_bind_int(st, 2, (int)ctx->cfg.days);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct account_row *row = account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+		if (row == NULL)
+			break;
+		row->relayed_today = sqlite3_column_int64(st, 2);
+		row->msgs_today = sqlite3_column_int64(st, 3);
+		row->relayed_yesterday = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static struct account_row *
+account_find(struct mtastat *ctx, const char *name)
+{
+	sqlite3_stmt *st;
+	struct account_row *row;
+
+	if (ctx->accounts.cap > 0 && (row = *map_slot(&ctx->accounts, name)) != NULL)
+		return row;
+	if (sqlite3_prepare_v2(ctx->store.db, "SELECT id FROM accounts WHERE name = ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	row = sqlite3_step(st) == SQLITE_ROW
+	    ? account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), name) : NULL;
+	sqlite3_finalize(st);
+	return row;
+}
+
+static void
+alarm_row_add(const struct alarm *a)
+{
+	struct alarm *copy = malloc(sizeof(*copy));
+	netsnmp_tdata_row *oldest;
+
+	if (copy == NULL)
+		return;
+	*copy = *a;
+	if (mib_table_add(&mib_alarm_table, (uint32_t)a->id, copy) != 0) {
+		free(copy);
+		return;
+	}
+	while (netsnmp_tdata_row_count(mib_alarm_table.tdata) > MODEL_ALARM_ROWS &&
+	    (oldest = netsnmp_tdata_row_first(mib_alarm_table.tdata)) != NULL)
+		mib_table_remove(&mib_alarm_table, oldest);
+}
+
+static void
+indicators_update(const struct detect_result *r)
+{
+	int i;
+
+	for (i = 0; i < IND_COUNT; i++) {
+		netsnmp_tdata_row *row = mib_table_row(&mib_indicator_table, (uint32_t)i + 1);
+		struct indicator_row *ir = row != NULL ? row->data : NULL;
+		if (ir == NULL)
+			continue;
+		ir->st = r->stats[i];
+		ir->status = r->status[i];
+	}
+}
+
+/* Evaluate the alarms, refresh the indicators, notify every transition. */
+static void
+evaluate(struct mtastat *ctx)
+{
+	struct detect_result r;
+	size_t i;
+
+	if (detect_run(&ctx->store, &ctx->cfg, ctx->ig.newest_t, &r) != 0) {
+		log_err("detect", "evaluation failed; will retry after the next commit");
+		return;
+	}
+	indicators_update(&r);
+	for (i = 0; i < r.nalarms; i++) {
+		const struct alarm *a = &r.alarms[i];
+		struct account_row *acct = NULL;
+		alarm_row_add(a);
+		if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
+			acct = account_find(ctx, a->subject);
+		notify_alarm(a, acct, NULL, 0);
+	}
+	detect_result_free(&r);
+}
+
+int
+model_start(struct mtastat *ctx)
+{
+	struct alarm *recent;
+	size_t i, n;
+
+	for (i = 0; i < IND_COUNT; i++) {
+		struct indicator_row *ir = calloc(1, sizeof(*ir));
+		if (ir == NULL || mib_table_add(&mib_indicator_table, (uint32_t)i + 1, ir) != 0) {
+			free(ir);
+			return -1;
+		}
+		ir->st.def = &indicator_defs[i];
+		ir->status = J_INSUFFICIENT;
+	}
+	ctx->log_rows = calloc(ctx->nlogs ? ctx->nlogs : 1, sizeof(*ctx->log_rows));
+	if (ctx->log_rows == NULL)
+		return -1;
+	for (i = 0; i < ctx->nlogs; i++) {
+		struct log_row *lr = malloc(sizeof(*lr));
+		if (lr == NULL)
+			return -1;
+		lr->f = &ctx->logs[i];
+		lr->path = ctx->cfg.logs[i].path;
+		lr->stall_seconds = ctx->cfg.logstalled;
+		lr->started = time(NULL);
+		ctx->log_rows[i] = lr;
+		if (mib_table_add(&mib_log_table, (uint32_t)i + 1, lr) != 0) {
+			free(lr);
+			ctx->log_rows[i] = NULL;
+			return -1;
+		}
+	}
+	if (detect_recent(&ctx->store, MODEL_ALARM_ROWS, &recent, &n) == 0) {
+		for (i = 0; i < n; i++)
+			alarm_row_add(&recent[i]);
+		free(recent);
+	}
+	if (accounts_reload(ctx, (int32_t)(ctx->ig.newest_t / 86400)) != 0)
+		log_warn("model", "cannot load the accounts: %s", sqlite3_errmsg(ctx->store.db));
+	evaluate(ctx);
+	return 0;
+}
+
+void
+model_stop(struct mtastat *ctx)
+{
+	mib_table_clear(&mib_indicator_table);
+	mib_table_clear(&mib_account_table);
+	mib_table_clear(&mib_alarm_table);
+	mib_table_clear(&mib_log_table); /* frees the log rows */
+	free(ctx->log_rows);
+	ctx->log_rows = NULL;
+	free(ctx->stalled);
+	ctx->stalled = NULL;
+	map_clear(&ctx->accounts);
+}
+
+int
+model_collect(struct mtastat *ctx, struct account_delta **out, size_t *n)
+{
+	const struct aggregate *a = &ctx->ig.agg;
+	struct account_delta *d;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	d = calloc(a->nkeyed ? a->nkeyed : 1, sizeof(*d));
+	if (d == NULL)
+		return -1;
+	for (i = 0; i < a->keyed_cap; i++) {
+		const struct agg_entry *e = &a->keyed[i];
+		if (!e->used || e->kind != AGG_ACCOUNT)
+			continue;
+		if ((d[*n].name = strdup(e->name)) == NULL)
+			break;
+		d[*n].day = e->day;
+		d[*n].relayed = e->v[0];
+		d[*n].msgs = e->v[1];
+		(*n)++;
+	}
+	*out = d;
+	return 0;
+}
+
+void
+model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
+{
+	int32_t today = (int32_t)(ctx->ig.newest_t / 86400);
+	size_t i;
+
+	if (today != ctx->accounts_day) {
+		accounts_reload(ctx, today); /* a new day: today's counts start again */
+	} else {
+		for (i = 0; i < n; i++) {
+			struct account_row *row;
+			if (d[i].day != today && d[i].day != today - 1)
+				continue;
+			if ((row = account_find(ctx, d[i].name)) == NULL)
+				continue;
+			if (d[i].day == today) {
+				row->relayed_today += d[i].relayed;
+				row->msgs_today += d[i].msgs;
+			} else {
+				row->relayed_yesterday += d[i].relayed;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(d[i].name);
+	free(d);
+	evaluate(ctx);
+}
+
+void
+model_tick(struct mtastat *ctx)
+{
+	char subject[256];
+	size_t i;
+
+	if (ctx->stalled == NULL && ctx->nlogs > 0 &&
+	    (ctx->stalled = calloc(ctx->nlogs, sizeof(*ctx->stalled))) == NULL)
+		return;
+	for (i = 0; i < ctx->nlogs; i++) {
+		const struct log_row *lr = ctx->log_rows != NULL ? ctx->log_rows[i] : NULL;
+		struct alarm a;
+		int status;
+		if (lr == NULL)
+			continue;
+		status = mib_log_status(lr);
+		if (status == 1) {
+			ctx->stalled[i] = 0; /* a new line: the next stall alarms again */
+			continue;
+		}
+		if (ctx->stalled[i])
+			continue;
+		ctx->stalled[i] = 1;
+		memset(&a, 0, sizeof(a));
+		a.kind = AK_LOG_STALLED;
+		a.time = ctx->ig.newest_t;
+		snprintf(subject, sizeof(subject), "%s", lr->path);
+		snprintf(a.subject, sizeof(a.subject), "%s", subject);
+		a.value = mib_log_idle(lr);
+		snprintf(a.text, sizeof(a.text), "Log %.200s %s: no new line for %lld s", subject,
+		    status == 3 ? "missing" : "stalled", (long long)a.value);
+		if (detect_record(&ctx->store, &a) == 0)
+			alarm_row_add(&a);
+		notify_alarm(&a, NULL, lr, (uint32_t)i + 1);
+	}
+}

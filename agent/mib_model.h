@@ -1,0 +1,39 @@
+/*
+ * The in-memory model behind the MIB: refreshed after every commit from the
+ * aggregate that was committed and one evaluation of the alarms, so SNMP
+ * requests never wait for SQLite.
+ */
+#ifndef MIB_MODEL_H
+#define MIB_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Alarm rows kept in the MIB: the newest ones. */
+#define MODEL_ALARM_ROWS 500
+
+struct mtastat;
+struct account_row;
+
+struct account_delta {
+	char *name;
+	int32_t day;
+	int64_t relayed, msgs;
+};
+
+struct account_map {
+	struct account_row **slot;  /* open addressing by name */
+	size_t cap, n;
+};
+
+int model_register(void);
+int model_start(struct mtastat *);
+void model_stop(struct mtastat *);
+/* Copy the account counts of the batch about to be committed. */
+int model_collect(struct mtastat *, struct account_delta **, size_t *);
+/* After the commit: apply them, evaluate the alarms, send notifications. */
+void model_after_commit(struct mtastat *, struct account_delta *, size_t);
+/* Once a second: stalled logs. */
+void model_tick(struct mtastat *);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * A read-only conceptual table: net-snmp's tdata keeps the rows in a sorted
+ * container (GETNEXT is a binary search, a walk O(n log n)); one handler for
+ * all tables asks the table's pure value function for each column.
+ */
+#ifndef MIB_TABLE_H
+#define MIB_TABLE_H
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "mib_value.h"
+
+struct mib_table {
+	const char *name;
+	const oid *entry_oid;   /* the ...Entry OID */
+	size_t entry_len;
+	unsigned min_col, max_col;
+	/* 0 and mv filled, or -1: no such column for this row */
+	int (*value)(const void *row, unsigned col, struct mib_value *mv);
+	netsnmp_tdata *tdata;
+};
+
+int mib_table_register(struct mib_table *);
+void mib_table_unregister(struct mib_table *);
+/* The row with this single Unsigned32 index, or NULL. */
+netsnmp_tdata_row *mib_table_row(struct mib_table *, uint32_t index);
+/* Add a row owning data (freed with free() when the row goes). */
+int mib_table_add(struct mib_table *, uint32_t index, void *data);
+void mib_table_remove(struct mib_table *, netsnmp_tdata_row *);
+/* Remove every row. */
+void mib_table_clear(struct mib_table *);
+
+/* Append "entry.col.index" = value(row, col) to a notification's varbinds. */
+int mib_table_varbind(const struct mib_table *, const void *row, uint32_t index, unsigned col,
+    netsnmp_variable_list **vars);
+
+#endif

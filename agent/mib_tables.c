@@ -1,0 +1,178 @@
+/* Rows and column values of the four tables; no SNMP protocol code here. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "mib_oid.h"
+#include "mib_scalars.h"
+#include "mib_tables.h"
+
+static const oid indicator_entry[] = { MTASTAT_OID_ROOT, 1, 2, 1 };
+static const oid account_entry[] = { MTASTAT_OID_ROOT, 1, 3, 1 };
+static const oid alarm_entry[] = { MTASTAT_OID_ROOT, 1, 4, 1 };
+static const oid log_entry[] = { MTASTAT_OID_ROOT, 1, 5, 1 };
+
+struct mib_table mib_indicator_table = { "mtastatIndicatorTable", indicator_entry,
+	OID_LENGTH(indicator_entry), COL_IND_NAME, COL_IND_STATUS, mib_indicator_value, NULL };
+struct mib_table mib_account_table = { "mtastatAccountTable", account_entry,
+	OID_LENGTH(account_entry), COL_ACC_NAME, COL_ACC_STATUS, mib_account_value, NULL };
+struct mib_table mib_alarm_table = { "mtastatAlarmTable", alarm_entry,
+	OID_LENGTH(alarm_entry), COL_ALARM_TIME, COL_ALARM_TEXT, mib_alarm_value, NULL };
+struct mib_table mib_log_table = { "mtastatLogTable", log_entry,
+	OID_LENGTH(log_entry), COL_LOG_PATH, COL_LOG_STATUS, mib_log_value, NULL };
+
+/* Gauge32 and Unsigned32 hold 0 .. 2^32 - 1. */
+static long
+gauge(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v > 4294967295.0 ? (long)4294967295UL : (long)v;
+}
+
+int
+mib_indicator_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct indicator_row *row = r;
+	const struct indicator_stat *st = &row->st;
+
+	switch (col) {
+	case COL_IND_NAME:
+		mib_value_str(mv, st->def->name, strlen(st->def->name));
+		return 0;
+	case COL_IND_TODAY:
+		mib_value_int(mv, ASN_GAUGE, gauge((double)st->today));
+		return 0;
+	case COL_IND_LAST_DAY:
+		mib_value_int(mv, ASN_GAUGE, gauge(st->last.v));
+		return 0;
+	case COL_IND_MEAN:
+		mib_value_fixed2(mv, st->last.mean);
+		return 0;
+	case COL_IND_STDDEV:
+		mib_value_fixed2(mv, st->last.sd);
+		return 0;
+	case COL_IND_ZSCORE:
+		mib_value_fixed2(mv, st->last.z);
+		return 0;
+	case COL_IND_EXPECTED:
+		mib_value_fixed2(mv, st->sofar.judged ? st->sofar.mean : 0);
+		return 0;
+	case COL_IND_SAMPLE_DAYS:
+		mib_value_int(mv, ASN_UNSIGNED, st->last.n);
+		return 0;
+	case COL_IND_STATUS:
+		mib_value_int(mv, ASN_INTEGER, row->status);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+mib_account_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct account_row *row = r;
+
+	switch (col) {
+	case COL_ACC_NAME:
+		mib_value_str(mv, row->name, strlen(row->name));
+		return 0;
+	case COL_ACC_RELAYED_TODAY:
+		mib_value_int(mv, ASN_GAUGE, gauge((double)row->relayed_today));
+		return 0;
+	case COL_ACC_MSGS_TODAY:
+		mib_value_int(mv, ASN_GAUGE, gauge((double)row->msgs_today));
+		return 0;
+	case COL_ACC_RELAYED_YESTERDAY:
+		mib_value_int(mv, ASN_GAUGE, gauge((double)row->relayed_yesterday));
+		return 0;
+	case COL_ACC_LIMIT:
+		mib_value_int(mv, ASN_UNSIGNED, (long)row->limit);
+		return 0;
+	case COL_ACC_STATUS:
+		mib_value_int(mv, ASN_INTEGER, row->relayed_today > (int64_t)row->limit ? 2 : 1);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+mib_alarm_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct alarm *a = r;
+
+	switch (col) {
+	case COL_ALARM_TIME:
+		mib_value_time(mv, mib_log_time(a->time));
+		return 0;
+	case COL_ALARM_KIND:
+		mib_value_int(mv, ASN_INTEGER, a->kind);
+		return 0;
+	case COL_ALARM_SUBJECT:
+		mib_value_str(mv, a->subject, strlen(a->subject));
+		return 0;
+	case COL_ALARM_VALUE:
+		mib_value_int(mv, ASN_GAUGE, gauge((double)a->value));
+		return 0;
+	case COL_ALARM_MEAN:
+		mib_value_fixed2(mv, a->mean);
+		return 0;
+	case COL_ALARM_STDDEV:
+		mib_value_fixed2(mv, a->sd);
+		return 0;
+	case COL_ALARM_ZSCORE:
+		mib_value_fixed2(mv, a->z);
+		return 0;
+	case COL_ALARM_LIMIT:
+		mib_value_int(mv, ASN_UNSIGNED, (long)a->limit);
+		return 0;
+	case COL_ALARM_TEXT:
+		mib_value_str(mv, a->text, strlen(a->text));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+uint32_t
+mib_log_idle(const struct log_row *row)
+{
+	time_t now = time(NULL);
+	time_t since = row->f->last_line != 0 ? row->f->last_line : row->started;
+
+	return now > since ? (uint32_t)(now - since) : 0;
+}
+
+int
+mib_log_status(const struct log_row *row)
+{
+	if (row->f->state == FOLLOW_MISSING)
+		return 3;
+	return row->stall_seconds > 0 && mib_log_idle(row) > row->stall_seconds ? 2 : 1;
+}
+
+int
+mib_log_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct log_row *row = r;
+
+	switch (col) {
+	case COL_LOG_PATH:
+		mib_value_str(mv, row->path, strlen(row->path));
+		return 0;
+	case COL_LOG_LINES:
+		mib_value_u64(mv, row->f->lines);
+		return 0;
+	case COL_LOG_IDLE:
+		mib_value_int(mv, ASN_UNSIGNED, (long)mib_log_idle(row));
+		return 0;
+	case COL_LOG_STATUS:
+		mib_value_int(mv, ASN_INTEGER, mib_log_status(row));
+		return 0;
+	default:
+		return -1;
+	}
+}

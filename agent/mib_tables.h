@@ -1,0 +1,51 @@
+/* The MTASTAT-MIB tables: their rows and pure column value functions. */
+#ifndef MIB_TABLES_H
+#define MIB_TABLES_H
+
+#include <stdint.h>
+
+#include "detect.h"
+#include "follow.h"
+#include "mib_table.h"
+#include "stats.h"
+
+/* Columns (MTASTAT-MIB). */
+enum { COL_IND_NAME = 2, COL_IND_TODAY, COL_IND_LAST_DAY, COL_IND_MEAN, COL_IND_STDDEV,
+	COL_IND_ZSCORE, COL_IND_EXPECTED, COL_IND_SAMPLE_DAYS, COL_IND_STATUS };
+enum { COL_ACC_NAME = 2, COL_ACC_RELAYED_TODAY, COL_ACC_MSGS_TODAY, COL_ACC_RELAYED_YESTERDAY,
+	COL_ACC_LIMIT, COL_ACC_STATUS };
+enum { COL_ALARM_TIME = 2, COL_ALARM_KIND, COL_ALARM_SUBJECT, COL_ALARM_VALUE, COL_ALARM_MEAN,
+	COL_ALARM_STDDEV, COL_ALARM_ZSCORE, COL_ALARM_LIMIT, COL_ALARM_TEXT };
+enum { COL_LOG_PATH = 2, COL_LOG_LINES, COL_LOG_IDLE, COL_LOG_STATUS };
+
+struct indicator_row {
+	struct indicator_stat st;
+	enum judgement status;
+};
+
+struct account_row {
+	uint32_t id;             /* accounts.id: stable across restarts */
+	char name[256];
+	int64_t relayed_today, msgs_today, relayed_yesterday;
+	uint32_t limit;
+};
+
+struct log_row {
+	const struct follow *f;
+	const char *path;
+	uint32_t stall_seconds;  /* idle longer than this is "stalled" */
+	time_t started;          /* idle time counts from here before the first line */
+};
+
+int mib_indicator_value(const void *row, unsigned col, struct mib_value *);
+int mib_account_value(const void *row, unsigned col, struct mib_value *);
+int mib_alarm_value(const void *row, unsigned col, struct mib_value *);
+int mib_log_value(const void *row, unsigned col, struct mib_value *);
+
+/* The log row's idle seconds and status (1 ok, 2 stalled, 3 missing) now. */
+uint32_t mib_log_idle(const struct log_row *);
+int mib_log_status(const struct log_row *);
+
+extern struct mib_table mib_indicator_table, mib_account_table, mib_alarm_table, mib_log_table;
+
+#endif

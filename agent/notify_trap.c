@@ -1,0 +1,74 @@
+/*
+ * SNMPv2 notifications through the master agent.  Their varbinds come from
+ * the same value functions that answer GETs, so a trap never disagrees with
+ * snmpget.
+ */
+#include "config.h"
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "log.h"
+#include "mib_oid.h"
+#include "mib_tables.h"
+#include "notify_trap.h"
+
+static int
+trap_oid(netsnmp_variable_list **vars, enum alarm_kind kind)
+{
+	static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+	oid notification[] = { MTASTAT_OID_NOTIFICATIONS, (oid)kind };
+
+	return snmp_varlist_add_variable(vars, snmptrap_oid, OID_LENGTH(snmptrap_oid),
+	    ASN_OBJECT_ID, (const u_char *)notification, sizeof(notification)) == NULL ? -1 : 0;
+}
+
+int
+notify_alarm(const struct alarm *a, const struct account_row *acct, const struct log_row *lr,
+    uint32_t log_index)
+{
+	netsnmp_variable_list *vars = NULL;
+	uint32_t idx = (uint32_t)a->id;
+	int rc = trap_oid(&vars, a->kind);
+
+	switch (a->kind) {
+	case AK_ANOMALY:
+	case AK_NORMAL:
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_SUBJECT, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_VALUE, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_MEAN, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_STDDEV, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_ZSCORE, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		break;
+	case AK_RELAY_EXCEEDED:
+	case AK_RELAY_CLEARED:
+		if (acct == NULL) {
+			rc = -1;
+			break;
+		}
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_NAME, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_RELAYED_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_LIMIT, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		break;
+	case AK_LOG_STALLED:
+		if (lr == NULL) {
+			rc = -1;
+			break;
+		}
+		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_PATH, &vars);
+		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_IDLE, &vars);
+		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_STATUS, &vars);
+		break;
+	}
+	if (rc == 0) {
+		send_v2trap(vars);
+		log_info("trap", "sent: %s", a->text);
+	} else {
+		log_err("trap", "cannot build the notification for: %s", a->text);
+	}
+	snmp_free_varbind(vars);
+	return rc == 0 ? 0 : -1;
+}
