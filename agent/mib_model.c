@@ -308,7 +308,8 @@ model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 	for (i = 0; i < n; i++)
 		free(d[i].name);
 	free(d);
-	evaluate(ctx);
+	if (!ctx->catching_up)
+		evaluate(ctx);
 }
 
 void

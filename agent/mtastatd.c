@@ -258,6 +258,10 @@ mtastatd_main(int argc, char **argv)
 	ctx.inotify_fd = -1;
 	snmp_setup(&ctx);
 	init_agent(MTASTATD_APPNAME);
+	/* init_agent() installs net-snmp's default of 15 s; ours goes after it and
+	 * before the configuration, where agentxPingInterval may still change it */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+	    MTASTATD_PING_INTERVAL);
 	config_snmp_register(&ctx);
 	if (mib_scalars_register(&ctx) != 0 || model_register() != 0)
 		goto out;

@@ -39,6 +39,7 @@ struct mtastat {
 	size_t nlogs;
 	int inotify_fd;            /* -1 when unavailable: the periodic alarm reads */
 	int work_pending;          /* a log may have new lines */
+	int catching_up;           /* the last slice hit its limit: more is waiting */
 	unsigned alarm_id;
 	struct totals totals;      /* committed + pending, for the Counter64 scalars */
 	struct account_map accounts; /* account rows by name */

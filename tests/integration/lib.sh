@@ -119,7 +119,7 @@ mt_start_snmptrapd() {
 	MT_TRAP_PORT=$(mt_free_port udp)
 	{
 		echo "disableAuthorization yes"
-		echo "format2 TRAP %#v\\n"
+		printf '%s\n' 'format2 TRAP %#v\n'
 		echo "outputOption n"
 	} > "$MT_TMP/snmptrapd.conf"
 	: > "$MT_TMP/traps.log"
