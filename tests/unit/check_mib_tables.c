@@ -1,0 +1,196 @@
+/*
+ * The MIB tables in-process: rows kept in index order whatever the insertion
+ * order (GETNEXT), lookups by index (GET), column values and notification
+ * varbinds from the same pure functions.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mib_oid.h"
+#include "mib_tables.h"
+#include "mtastatd.h"
+
+static void
+setup(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	setenv("MIBS", "", 1);
+	init_agent("mtastat-check");
+	ck_assert_int_eq(mib_table_register(&mib_account_table), 0);
+	ck_assert_int_eq(mib_table_register(&mib_indicator_table), 0);
+}
+
+static struct account_row *
+account(uint32_t id, const char *name, int64_t relayed, uint32_t limit)
+{
+	struct account_row *r = calloc(1, sizeof(*r));
+
+	r->id = id;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->relayed_today = relayed;
+	r->msgs_today = 1;
+	r->limit = limit;
+	ck_assert_int_eq(mib_table_add(&mib_account_table, id, r), 0);
+	return r;
+}
+
+static uint32_t
+row_index(netsnmp_tdata_row *row)
+{
+	return (uint32_t)*row->indexes->val.integer;
+}
+
+START_TEST(rows_in_index_order)
+{
+	static const uint32_t ids[] = { 7, 3, 100000, 42, 4294967295U, 1 };
+	static const uint32_t sorted[] = { 1, 3, 7, 42, 100000, 4294967295U };
+	netsnmp_tdata_row *row;
+	oid seven = 7;
+	size_t i;
+
+	mib_table_clear(&mib_account_table);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		account(ids[i], "a@example.org", 1, 100);
+	for (i = 0, row = netsnmp_tdata_row_first(mib_account_table.tdata); row != NULL;
+	    row = netsnmp_tdata_row_next(mib_account_table.tdata, row), i++)
+		ck_assert_uint_eq(row_index(row), sorted[i]);
+	ck_assert_uint_eq(i, 6);
+	/* GETNEXT from .7 is .42, GET of .42 finds it, of .8 nothing */
+	row = netsnmp_tdata_row_next_byoid(mib_account_table.tdata, &seven, 1);
+	ck_assert_ptr_nonnull(row);
+	ck_assert_uint_eq(row_index(row), 42);
+	ck_assert_ptr_nonnull(mib_table_row(&mib_account_table, 42));
+	ck_assert_ptr_null(mib_table_row(&mib_account_table, 8));
+	mib_table_remove(&mib_account_table, mib_table_row(&mib_account_table, 42));
+	row = netsnmp_tdata_row_next_byoid(mib_account_table.tdata, &seven, 1);
+	ck_assert_uint_eq(row_index(row), 100000);
+	mib_table_clear(&mib_account_table);
+	ck_assert_int_eq(netsnmp_tdata_row_count(mib_account_table.tdata), 0);
+}
+END_TEST
+
+START_TEST(a_hundred_thousand_accounts)
+{
+	netsnmp_tdata_row *row;
+	uint32_t i, prev = 0, n = 0;
+
+	mib_table_clear(&mib_account_table);
+	/* inserted in a scrambled order (a multiplicative permutation of 1..100000) */
+	for (i = 0; i < 100000; i++)
+		account((uint32_t)((i * 7919ULL) % 100000) + 1, "x", i, 100);
+	for (row = netsnmp_tdata_row_first(mib_account_table.tdata); row != NULL;
+	    row = netsnmp_tdata_row_next(mib_account_table.tdata, row), n++) {
+		ck_assert_uint_gt(row_index(row), prev);
+		prev = row_index(row);
+	}
+	ck_assert_uint_eq(n, 100000);
+	mib_table_clear(&mib_account_table);
+}
+END_TEST
+
+START_TEST(account_values_and_status)
+{
+	struct account_row *r;
+	struct mib_value mv;
+
+	mib_table_clear(&mib_account_table);
+	r = account(9, "evil\r\nBcc: x@y", 150, 100);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_NAME, &mv), 0);
+	ck_assert_uint_eq(mv.len, 14);
+	ck_assert_mem_eq(mv.v.s, "evil??Bcc: x@y", 14);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_RELAYED_TODAY, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_GAUGE);
+	ck_assert_int_eq(mv.v.i, 150);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2);
+	r->relayed_today = 100;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 1); /* exceeding means more than the limit */
+	r->relayed_today = 1LL << 40;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_RELAYED_TODAY, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 4294967295L); /* Gauge32 saturates */
+	ck_assert_int_eq(mib_account_value(r, 1, &mv), -1); /* the index is not-accessible */
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS + 1, &mv), -1);
+	mib_table_clear(&mib_account_table);
+}
+END_TEST
+
+START_TEST(notification_varbinds_match_get)
+{
+	static const oid expect[] = { MTASTAT_OID_ROOT, 1, 3, 1, COL_ACC_RELAYED_TODAY, 42 };
+	netsnmp_variable_list *vars = NULL;
+	struct account_row *r;
+
+	mib_table_clear(&mib_account_table);
+	r = account(42, "spammer@example.test", 445, 100);
+	ck_assert_int_eq(mib_table_varbind(&mib_account_table, r, 42, COL_ACC_RELAYED_TODAY, &vars), 0);
+	ck_assert_uint_eq(vars->name_length, OID_LENGTH(expect));
+	ck_assert_int_eq(snmp_oid_compare(vars->name, vars->name_length, expect, OID_LENGTH(expect)), 0);
+	ck_assert_uint_eq(vars->type, ASN_GAUGE);
+	ck_assert_uint_eq(*vars->val.integer, 445);
+	snmp_free_varbind(vars);
+	mib_table_clear(&mib_account_table);
+}
+END_TEST
+
+START_TEST(indicator_fixed_point)
+{
+	struct indicator_row ir;
+	struct mib_value mv;
+
+	memset(&ir, 0, sizeof(ir));
+	ir.st.def = &indicator_defs[IND_RECVD_W];
+	ir.st.last.v = 2387;
+	ir.st.last.mean = 3335.43;
+	ir.st.last.sd = 319.29;
+	ir.st.last.z = (2387 - 3335.43) / 319.29;
+	ir.st.last.n = 15;
+	ir.status = J_LOW;
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_NAME, &mv), 0);
+	ck_assert_mem_eq(mv.v.s, "SMTP_RECVD_MSGS_W", mv.len);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_MEAN, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 333543);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_STDDEV, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 31929);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_ZSCORE, &mv), 0);
+	ck_assert_int_eq(mv.v.i, -297);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_LAST_DAY, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2387);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 3);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_SAMPLE_DAYS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 15);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("mib_tables");
+	TCase *tc = tcase_create("tables");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, rows_in_index_order);
+	tcase_add_test(tc, a_hundred_thousand_accounts);
+	tcase_add_test(tc, account_values_and_status);
+	tcase_add_test(tc, notification_varbinds_match_get);
+	tcase_add_test(tc, indicator_fixed_point);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK); /* one agent context for all tests */
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
