@@ -35,6 +35,13 @@ on_release(void)
 }
 
 void
+config_snmp_reset(struct mtastat *ctx)
+{
+	config_free(&ctx->cfg);
+	config_init(&ctx->cfg);
+}
+
+void
 config_snmp_register(struct mtastat *ctx)
 {
 	const char *const *t;

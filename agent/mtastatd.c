@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +34,13 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: mtastatd [-f] [-n] [-c CONFIG] [-x AGENTX_SOCKET] [-p PIDFILE] [-D TOKENS]\n"
+	    "usage: mtastatd [-f] [-n] [-c CONFIG] [-x AGENTX_SOCKET] [-p PIDFILE] [-u USER] [-D TOKENS]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -n          check the configuration, say so and exit\n"
 	    "  -c CONFIG   configuration file (default " MTASTATD_CONFIG_DEFAULT ")\n"
 	    "  -x SOCKET   AgentX socket of the master agent (default: net-snmp's)\n"
 	    "  -p PIDFILE  write the process id to PIDFILE once connected\n"
+	    "  -u USER     drop root privileges to USER (and its groups) after start-up\n"
 	    "  -D TOKENS   debug output for subsystems: parse,store,snmp,... or all\n"
 	    "  -v          print the version and exit\n");
 }
@@ -135,13 +138,14 @@ parse_options(struct mtastat *ctx, int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "fnc:x:p:D:vh")) != -1) {
+	while ((ch = getopt(argc, argv, "fnc:x:p:u:D:vh")) != -1) {
 		switch (ch) {
 		case 'f': ctx->foreground = 1; break;
 		case 'n': ctx->check_only = 1; break;
 		case 'c': ctx->config_path = optarg; break;
 		case 'x': ctx->agentx_socket = optarg; break;
 		case 'p': ctx->pidfile = optarg; break;
+		case 'u': ctx->user = optarg; break;
 		case 'D':
 			if (log_debug_enable(optarg) != 0) {
 				fprintf(stderr, "mtastatd: -D %s: too many tokens\n", optarg);
@@ -203,6 +207,37 @@ snmp_setup(struct mtastat *ctx)
 	setenv("MIBS", "", 0);
 }
 
+/*
+ * Become USER: the AgentX socket is open, everything else (the history, the
+ * logs) is opened afterwards with the user's rights, as the mail group's
+ * member it should be (Debian: adm reads /var/log/mail.log).
+ */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		log_err("main", "-u %s: no such user", user);
+		return -1;
+	}
+	if (getuid() != 0 && getuid() != pw->pw_uid) {
+		log_err("main", "-u %s: only root can change user", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_err("main", "-u %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_err("main", "-u %s: could regain root; refusing to run", user);
+		return -1;
+	}
+	log_info("main", "running as %s (uid %ld)", user, (long)pw->pw_uid);
+	return 0;
+}
+
 /* SIGHUP: commit, re-read the configuration, follow the logs it names. */
 static void
 reload(struct mtastat *ctx)
@@ -211,8 +246,11 @@ reload(struct mtastat *ctx)
 	log_info("main", "SIGHUP: reloading %s", ctx->config_path);
 	watch_stop(ctx);
 	ctx->config_errors = 0;
+	/* only our file and our tokens: update_config() would also restart the
+	 * AgentX session, which is fine as it is */
+	config_snmp_reset(ctx);
 	reading_config = 1;
-	update_config();
+	read_config_with_type(ctx->config_path, MTASTATD_APPNAME);
 	reading_config = 0;
 	if (ctx->config_errors > 0)
 		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
@@ -281,9 +319,12 @@ mtastatd_main(int argc, char **argv)
 		log_err("main", "daemon: %s", strerror(errno));
 		goto out;
 	}
-	if (watch_start(&ctx) != 0)
-		goto out;
+	/* the pid file goes where root may write (/run), before dropping root */
 	if (ctx.pidfile != NULL && pidfile_write(ctx.pidfile) != 0)
+		goto out;
+	if (ctx.user != NULL && drop_privileges(ctx.user) != 0)
+		goto out;
+	if (watch_start(&ctx) != 0)
 		goto out;
 	log_info("main", "mtastatd %s started", MTASTAT_VERSION);
 	while (!ctx.stop) {

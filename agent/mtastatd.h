@@ -24,6 +24,7 @@ struct mtastat {
 	const char *config_path;  /* -c */
 	const char *agentx_socket; /* -x, NULL: net-snmp's default */
 	const char *pidfile;      /* -p */
+	const char *user;         /* -u */
 	int foreground;           /* -f */
 	int check_only;           /* -n */
 	int config_errors;        /* errors seen while reading the config */
@@ -55,6 +56,8 @@ int mib_scalars_register(struct mtastat *);
 
 /* Config tokens through net-snmp's handlers (config_snmp.c). */
 void config_snmp_register(struct mtastat *);
+/* Back to the defaults before the file is read again (SIGHUP). */
+void config_snmp_reset(struct mtastat *);
 
 /* Following the configured logs inside net-snmp's loop (watch.c). */
 int watch_start(struct mtastat *);
