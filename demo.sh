@@ -17,11 +17,11 @@ if [ $keep -eq 1 ]; then
 	trap - EXIT
 fi
 
-# The sample: a log written by a real Postfix on loopback when present,
-# else the hand-counted definitions fixture.
-sample="$top/tests/fixtures/postfix-e2e/maillog"
-[ -f "$sample" ] || sample="$top/tests/fixtures/definitions.log"
+# The sample: 17 days of an account relaying 20 messages a day, then another
+# one relaying 445 at 09:00 (tests/fixtures/relay-burst.awk wrote it).
+sample="$top/tests/fixtures/sample-postfix.log"
 cp "$sample" "$MT_TMP/mail.log"
+touch -d "2026-11-17 12:00:00" "$MT_TMP/mail.log"   # BSD syslog: the year comes from the mtime
 cat > "$MT_TMP/mtastat.conf" <<CONF
 # demo configuration: see mtastat.conf(5)
 database      $MT_TMP/mtastat.db
