@@ -35,5 +35,15 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 run_tree build-asan --enable-sanitizers
+# The line parsers under libFuzzer for a bounded time, when clang is here.
+if command -v clang >/dev/null 2>&1; then
+	echo "== fuzz: tests/fuzz/run.sh ${FUZZ_SECONDS:-60}"
+	"$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-60}" build; rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "PASS: tests/fuzz/fuzz_parse"; passed=$((passed + 1))
+	else
+		echo "FAIL: tests/fuzz/fuzz_parse"; failed=$((failed + 1))
+	fi
+fi
 echo "test.sh: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -412,7 +412,7 @@ config_read_file(struct mtastat_config *c, const char *path, int skip_foreign)
 int
 config_is_local_domain(const struct mtastat_config *c, struct strview addr)
 {
-	const char *at = memrchr(addr.p, '@', addr.n);
+	const char *at = addr.n > 0 ? memrchr(addr.p, '@', addr.n) : NULL;
 	size_t i, dn, ln;
 	const char *d;
 
@@ -442,7 +442,7 @@ config_is_content_filter(const struct mtastat_config *c, struct strview relay)
 	char buf[300];
 	size_t i, an, pn;
 
-	if (c->ncontentfilters == 0)
+	if (c->ncontentfilters == 0 || relay.n == 0)
 		return 0;
 	open = memchr(relay.p, '[', relay.n);
 	close = open ? memchr(open, ']', relay.n - (size_t)(open - relay.p)) : NULL;

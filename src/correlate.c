@@ -29,7 +29,7 @@ count(struct correlator *c, const struct log_time *t, enum counter k, int64_t n)
 static struct strview
 domain_of(struct strview addr)
 {
-	const char *at = memrchr(addr.p, '@', addr.n);
+	const char *at = addr.n > 0 ? memrchr(addr.p, '@', addr.n) : NULL;
 
 	return at == NULL ? SV_NULL : sv_make(at + 1, addr.n - (size_t)(at + 1 - addr.p));
 }

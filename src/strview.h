@@ -37,7 +37,11 @@ sv_starts(struct strview s, const char *lit)
 static inline long
 sv_find(struct strview s, const char *lit)
 {
-	const char *p = memmem(s.p, s.n, lit, strlen(lit));
+	const char *p;
+
+	if (s.n == 0)
+		return lit[0] == '\0' ? 0 : -1; /* s.p may be NULL */
+	p = memmem(s.p, s.n, lit, strlen(lit));
 
 	return p == NULL ? -1 : p - s.p;
 }
