@@ -290,6 +290,57 @@ START_TEST(queue_table_is_bounded)
 }
 END_TEST
 
+/* Lines written by strangers: none may crash, corrupt or hide the good ones. */
+START_TEST(hostile_lines)
+{
+	struct mtastat_config cfg;
+	struct import_opts io = { 2026, 0 };
+	struct store s;
+	struct ingest ig;
+	char db[4200], log[4200];
+	FILE *f;
+	int i;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/x.db", dir);
+	snprintf(log, sizeof(log), "%s/maillog", dir);
+	f = fopen(log, "w");
+	/* a 1 MiB line */
+	fputs("Nov  2 10:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: ", f);
+	for (i = 0; i < 1024 * 1024; i++)
+		fputc('A' + i % 26, f);
+	fputc('\n', f);
+	/* NUL bytes, CR and invalid UTF-8 inside lines that are otherwise valid */
+	{
+		static const char nul[] =
+		    "Nov  2 10:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x\0y[192.0.2.1]: 554\n";
+		fwrite(nul, 1, sizeof(nul) - 1, f);
+	}
+	fputs("Nov  2 10:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT\rfrom \xff\xfe\xc3(x[192.0.2.1]: 554\n", f);
+	/* truncated lines and a delivery without relay= (found by the fuzzer) */
+	fputs("Nov  2 10:00:03 mx postfix/smtp[1]: 1A2B3C4D5E: to=<dave@far.example\n", f);
+	fputs("Nov  2 10:00:03 mx postfix/smtp[1]: 1A2B3C4D5E: to=<dave@far.example>, status=sent"
+	    " (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as BBBB222222)\n", f);
+	fputs("Nov  2 10:00\n", f);
+	fputs("Nov  2 10:00:04 mx postfix/qmgr[1]: 1A2B3C4D5E: from=<a@b>, size=\n", f);
+	/* IPv6 relay, a real delivery */
+	fputs("Nov  2 10:00:05 mx postfix/lmtp[1]: 2B3C4D5E6F: to=<u@example.test>, relay=::1[::1]:24,"
+	    " delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n", f);
+	fclose(f);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_int_eq(store_total(&s, "lines"), 8);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_REJECTED), 3);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DELIVERED), 2);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_RELAYED), 1); /* far.example, no relay= */
+	ck_assert_int_eq(store_total(&s, "unparsed"), 1);            /* "Nov  2 10:00" */
+	ingest_free(&ig);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(config_errors_and_matching)
 {
 	struct mtastat_config cfg;
@@ -353,6 +404,7 @@ main(void)
 	tcase_add_test(tc, resume_after_every_line_counts_the_same);
 	tcase_add_test(tc, year_rolls_over_in_december);
 	tcase_add_test(tc, queue_table_is_bounded);
+	tcase_add_test(tc, hostile_lines);
 	tcase_add_test(tc, config_errors_and_matching);
 	tcase_add_test(tc, config_file_reports_every_error_with_line);
 	suite_add_tcase(s, tc);
