@@ -11,7 +11,7 @@
 #include "sanitize.h"
 
 /* Default batching: a second of wall time or this many lines, whichever first. */
-#define CONFIG_DEFAULT_COMMIT_LINES 1000000
+#define CONFIG_DEFAULT_COMMIT_LINES 100000
 #define CONFIG_DEFAULT_COMMIT_MS 1000
 
 const char *const config_tokens[] = {

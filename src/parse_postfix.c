@@ -30,8 +30,14 @@ is_long_qid_char(char c)
 {
 	if (c >= '0' && c <= '9')
 		return 1;
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-		return strchr("AEIOUaeiou", c) == NULL;
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+		switch (c | 0x20) {
+		case 'a': case 'e': case 'i': case 'o': case 'u':
+			return 0;
+		default:
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -62,15 +68,18 @@ static struct strview
 field(struct strview m, const char *key, const char *stops)
 {
 	long at = sv_find(m, key);
-	const char *p, *end;
+	unsigned char stop[256] = { 0 };
+	const char *start, *p, *end;
 
 	if (at < 0)
 		return SV_NULL;
-	p = m.p + at + strlen(key);
+	for (; *stops != '\0'; stops++)
+		stop[(unsigned char)*stops] = 1;
+	start = p = m.p + at + strlen(key);
 	end = m.p + m.n;
-	while (p < end && strchr(stops, *p) == NULL)
+	while (p < end && !stop[(unsigned char)*p])
 		p++;
-	return sv_make(m.p + at + strlen(key), (size_t)(p - (m.p + at + strlen(key))));
+	return sv_make(start, (size_t)(p - start));
 }
 
 /* "key=<addr>": the address without brackets; found=0 when key is absent. */

@@ -331,21 +331,45 @@ put_account(struct store *s, const struct agg_entry *e)
 }
 
 static int
+keyed_order(const void *x, const void *y)
+{
+	const struct agg_entry *a = *(const struct agg_entry *const *)x;
+	const struct agg_entry *b = *(const struct agg_entry *const *)y;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/*
+ * Upserts in key order: the WITHOUT ROWID tables are keyed (day, name), so
+ * sorted writes walk each B-tree once instead of jumping around it.
+ */
+static int
 put_keyed(struct store *s, const struct aggregate *a)
 {
 	static const int stmt_of[AGG_KINDS] = {
 		[AGG_DOMAIN] = ST_DOMAIN, [AGG_SENDER] = ST_SENDER, [AGG_RCPT] = ST_RCPT,
 	};
+	const struct agg_entry **order;
 	sqlite3_stmt *st;
-	size_t i;
+	size_t i, n = 0;
+	int rc = -1;
 
-	for (i = 0; i < a->keyed_cap; i++) {
-		const struct agg_entry *e = &a->keyed[i];
-		if (!e->used)
-			continue;
+	order = malloc((a->nkeyed ? a->nkeyed : 1) * sizeof(*order));
+	if (order == NULL)
+		return -1;
+	for (i = 0; i < a->keyed_cap; i++)
+		if (a->keyed[i].used)
+			order[n++] = &a->keyed[i];
+	qsort(order, n, sizeof(*order), keyed_order);
+	for (i = 0; i < n; i++) {
+		const struct agg_entry *e = order[i];
 		if (e->kind == AGG_ACCOUNT) {
 			if (put_account(s, e) != 0)
-				return -1;
+				goto out;
 			continue;
 		}
 		if (e->kind == AGG_UNPARSED) {
@@ -360,9 +384,12 @@ put_keyed(struct store *s, const struct aggregate *a)
 			sqlite3_bind_int64(st, 4, e->v[1]);
 		}
 		if (step(s, st) != 0)
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(order);
+	return rc;
 }
 
 static int
