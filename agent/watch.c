@@ -111,21 +111,22 @@ watch_work(struct mtastat *ctx)
 {
 	size_t i;
 	long n;
-	int backlog = 0;
+	int backlog = 0, finished = 0;
 
 	if (!ctx->work_pending)
 		return 0;
 	ctx->work_pending = 0;
 	for (i = 0; i < ctx->nlogs; i++) {
 		n = follow_read_slice(&ctx->logs[i], &ctx->ig, WATCH_SLICE_LINES);
-		if (n >= WATCH_SLICE_LINES || (n > 0 && ctx->logs[i].has_done))
+		if (n >= WATCH_SLICE_LINES)
 			backlog = 1;
+		if (ctx->logs[i].has_done)
+			finished = backlog = 1; /* a rotated file waits for its commit */
 	}
 	/* alarms are judged at the live edge, not in the middle of a backlog */
 	ctx->catching_up = backlog;
-	if (ingest_commit_due(&ctx->ig) || backlog)
-		if (ctx->ig.lines != ctx->ig.lines_at_commit)
-			watch_commit(ctx);
+	if ((ingest_commit_due(&ctx->ig) || finished) && ctx->ig.lines != ctx->ig.lines_at_commit)
+		watch_commit(ctx);
 	ctx->work_pending = backlog;
 	return backlog;
 }
