@@ -22,7 +22,12 @@
 #include "mib_tables.h"
 
 /* Lines per log per loop turn: a few milliseconds, so a GET never waits long. */
-#define WATCH_SLICE_LINES 20000
+#define WATCH_SLICE_LINES 5000
+/*
+ * The daemon commits at most this many lines at once: a commit holds the
+ * loop (and SNMP requests) for its duration, ~10 ms here.
+ */
+#define WATCH_COMMIT_LINES_MAX 20000
 /*
  * The fallback poll and commit tick.  At the live edge lines are committed
  * and judged at most this long after they were read, which keeps a
@@ -77,6 +82,8 @@ watch_start(struct mtastat *ctx)
 	if (store_open(&ctx->store, db) != 0)
 		return -1;
 	ctx->store_open = 1;
+	if (ctx->cfg.commit_lines > WATCH_COMMIT_LINES_MAX)
+		ctx->cfg.commit_lines = WATCH_COMMIT_LINES_MAX;
 	if (store_load_totals(&ctx->store, &ctx->totals) != 0 ||
 	    ingest_init(&ctx->ig, &ctx->cfg, &ctx->store) != 0)
 		return -1;
