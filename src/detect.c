@@ -204,6 +204,23 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+#define ALARM_LOG_INSERT "INSERT INTO alarm_log(time, kind, subject, value, mean, sd, z," \
+	" lim, text) VALUES(?,?,?,?,?,?,?,?,?)"
+
+static void
+alarm_bind(sqlite3_stmt *st, const struct alarm *a)
+{
+	sqlite3_bind_int64(st, 1, a->time);
+	sqlite3_bind_int(st, 2, a->kind);
+	sqlite3_bind_text(st, 3, a->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->value);
+	sqlite3_bind_double(st, 5, a->mean);
+	sqlite3_bind_double(st, 6, a->sd);
+	sqlite3_bind_double(st, 7, a->z);
+	sqlite3_bind_int64(st, 8, a->limit);
+	sqlite3_bind_text(st, 9, a->text, -1, SQLITE_STATIC);
+}
+
 static int
 save(struct store *s, const struct mtastat_config *cfg, struct detect_result *r,
     struct states *ss)
@@ -216,8 +233,7 @@ save(struct store *s, const struct mtastat_config *cfg, struct detect_result *r,
 		return -1;
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO alarm_state(subject, raised, day, since)"
 		" VALUES(?,?,?,?)", -1, &put, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT INTO alarm_log(time, kind, subject, value, mean, sd, z,"
-		" lim, text) VALUES(?,?,?,?,?,?,?,?,?)", -1, &log, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, ALARM_LOG_INSERT, -1, &log, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM alarm_log WHERE time < ?", -1, &prune, NULL) != SQLITE_OK)
 		goto out;
 	for (i = 0; i < ss->n; i++) {
@@ -233,15 +249,7 @@ save(struct store *s, const struct mtastat_config *cfg, struct detect_result *r,
 	}
 	for (i = 0; i < r->nalarms; i++) {
 		struct alarm *a = &r->alarms[i];
-		sqlite3_bind_int64(log, 1, a->time);
-		sqlite3_bind_int(log, 2, a->kind);
-		sqlite3_bind_text(log, 3, a->subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(log, 4, a->value);
-		sqlite3_bind_double(log, 5, a->mean);
-		sqlite3_bind_double(log, 6, a->sd);
-		sqlite3_bind_double(log, 7, a->z);
-		sqlite3_bind_int64(log, 8, a->limit);
-		sqlite3_bind_text(log, 9, a->text, -1, SQLITE_STATIC);
+		alarm_bind(log, a);
 		if (sqlite3_step(log) != SQLITE_DONE)
 			goto out;
 		a->id = sqlite3_last_insert_rowid(s->db);
@@ -321,18 +329,9 @@ detect_record(struct store *s, struct alarm *a)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO alarm_log(time, kind, subject, value, mean, sd,"
-		" z, lim, text) VALUES(?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, ALARM_LOG_INSERT, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, a->time);
-	sqlite3_bind_int(st, 2, a->kind);
-	sqlite3_bind_text(st, 3, a->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, a->value);
-	sqlite3_bind_double(st, 5, a->mean);
-	sqlite3_bind_double(st, 6, a->sd);
-	sqlite3_bind_double(st, 7, a->z);
-	sqlite3_bind_int64(st, 8, a->limit);
-	sqlite3_bind_text(st, 9, a->text, -1, SQLITE_STATIC);
+	alarm_bind(st, a);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
