@@ -174,6 +174,25 @@ indicators_update(const struct detect_result *r)
 	}
 }
 
+/* The alarm line for the e-mail digest, with a line of context. */
+static void
+mail_alarm(struct mtastat *ctx, const struct alarm *a)
+{
+	char text[ALARM_TEXT_MAX * 2];
+
+	if (!notify_mail_enabled(&ctx->mail))
+		return;
+	if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
+		snprintf(text, sizeof(text), "%s\n  relayed recipients today: %lld, daily limit %u",
+		    a->text, (long long)a->value, a->limit);
+	else if (a->kind == AK_ANOMALY || a->kind == AK_NORMAL)
+		snprintf(text, sizeof(text), "%s\n  window: %u days, z: %.2f", a->text,
+		    ctx->cfg.days, a->z);
+	else
+		snprintf(text, sizeof(text), "%s", a->text);
+	notify_mail_line(&ctx->mail, &ctx->store, text);
+}
+
 /* Evaluate the alarms, refresh the indicators, notify every transition. */
 static void
 evaluate(struct mtastat *ctx)
@@ -191,8 +210,9 @@ evaluate(struct mtastat *ctx)
 		struct account_row *acct = NULL;
 		alarm_row_add(a);
 		if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
-			acct = account_find(ctx, a->subject);
+			acct = account_find(ctx, a->key);
 		notify_alarm(a, acct, NULL, 0);
+		mail_alarm(ctx, a);
 	}
 	detect_result_free(&r);
 }
@@ -346,5 +366,6 @@ model_tick(struct mtastat *ctx)
 		if (detect_record(&ctx->store, &a) == 0)
 			alarm_row_add(&a);
 		notify_alarm(&a, NULL, lr, (uint32_t)i + 1);
+		mail_alarm(ctx, &a);
 	}
 }

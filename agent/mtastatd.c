@@ -255,8 +255,10 @@ reload(struct mtastat *ctx)
 	if (ctx->config_errors > 0)
 		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
 		    ctx->config_errors);
+	ctx->reloading = 1;
 	if (watch_start(ctx) != 0)
 		log_err("main", "cannot restart after reload; stopping");
+	ctx->reloading = 0;
 	if (!ctx->ingest_ready)
 		ctx->stop = 1;
 }

@@ -9,6 +9,7 @@
 #include "follow.h"
 #include "ingest.h"
 #include "mib_model.h"
+#include "notify_mail.h"
 #include "store.h"
 
 /* Default configuration file, read through net-snmp's config handlers. */
@@ -30,6 +31,7 @@ struct mtastat {
 	int config_errors;        /* errors seen while reading the config */
 	volatile int stop;        /* set by SIGTERM/SIGINT */
 	volatile int reload;      /* set by SIGHUP */
+	int reloading;            /* inside reload(): keep running on soft errors */
 
 	struct mtastat_config cfg; /* filled by the config handlers */
 	struct store store;
@@ -47,6 +49,7 @@ struct mtastat {
 	int32_t accounts_day;      /* the "today" of the account rows */
 	struct log_row **log_rows; /* one per log, owned by the log table */
 	unsigned char *stalled;    /* per log: stall already notified */
+	struct notify_mail mail;   /* e-mail alerts, when configured */
 };
 
 int mtastatd_main(int argc, char **argv);

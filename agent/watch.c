@@ -56,6 +56,7 @@ on_tick(unsigned int reg, void *data)
 	if (ctx->ig.lines != ctx->ig.lines_at_commit)
 		watch_commit(ctx);
 	model_tick(ctx);
+	notify_mail_tick(&ctx->mail, &ctx->store, ctx->ig.newest_t);
 }
 
 static void
@@ -84,6 +85,12 @@ watch_start(struct mtastat *ctx)
 	ctx->store_open = 1;
 	if (ctx->cfg.commit_lines > WATCH_COMMIT_LINES_MAX)
 		ctx->cfg.commit_lines = WATCH_COMMIT_LINES_MAX;
+	if (notify_mail_start(&ctx->mail, &ctx->cfg, db) != 0) {
+		notify_mail_stop(&ctx->mail);
+		if (!ctx->reloading)
+			return -1; /* at start-up a broken mail setting is an error to fix first */
+		log_err("mail", "e-mail alerts are off until the configuration is fixed");
+	}
 	if (store_load_totals(&ctx->store, &ctx->totals) != 0 ||
 	    ingest_init(&ctx->ig, &ctx->cfg, &ctx->store) != 0)
 		return -1;
@@ -179,6 +186,7 @@ watch_stop(struct mtastat *ctx)
 	if (ctx->ingest_ready)
 		watch_commit(ctx);
 	model_stop(ctx);
+	notify_mail_stop(&ctx->mail);
 	if (ctx->alarm_id)
 		snmp_alarm_unregister(ctx->alarm_id);
 	if (ctx->inotify_fd >= 0) {

@@ -17,7 +17,9 @@
 const char *const config_tokens[] = {
 	"database", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
-	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", NULL,
+	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "mailserver",
+	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
+	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", NULL,
 };
 
 void
@@ -36,6 +38,11 @@ config_init(struct mtastat_config *c)
 	c->intraday = 1;
 	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
 	c->logstalled = CONFIG_DEFAULT_LOGSTALLED;
+	c->mailverify = 1;
+	c->mailtimeout = CONFIG_DEFAULT_MAILTIMEOUT;
+	c->maildigest = CONFIG_DEFAULT_MAILDIGEST;
+	c->mailmaxage = CONFIG_DEFAULT_MAILMAXAGE;
+	c->mailreport_min = -1;
 }
 
 static void
@@ -63,6 +70,12 @@ config_free(struct mtastat_config *c)
 	for (i = 0; i < c->nrelay_overrides; i++)
 		free(c->relay_overrides[i].who);
 	free(c->relay_overrides);
+	free(c->mailserver);
+	free(c->mailuser);
+	free(c->mailpasswordfile);
+	free(c->mailfrom);
+	free(c->mailsubject);
+	free_list(c->mailto, c->nmailto);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -215,13 +228,105 @@ has_space(const char *s)
 	return strpbrk(s, " \t") != NULL;
 }
 
+static int
+set_string(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = strdup(value);
+	return *dst == NULL ? -1 : 0;
+}
+
+static int
+yes_no(const char *token, const char *value, int *out, char *err, size_t errlen)
+{
+	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0) {
+		*out = strcasecmp(value, "yes") == 0;
+		return 0;
+	}
+	snprintf(err, errlen, "%s %s: expected yes or no", token, value);
+	return -1;
+}
+
+/* An address for an envelope and a header: no spaces, no control bytes, one '@'. */
+static int
+plain_address(const char *a)
+{
+	const char *at = strchr(a, '@');
+
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return 0;
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a <= ' ' || *a == '<' || *a == '>' || *a == ',' || *a == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Tokens of the e-mail alerts; 1 when the token is not one of them. */
+static int
+apply_mail_token(struct mtastat_config *c, const char *token, const char *value,
+    char *err, size_t errlen)
+{
+	unsigned hh, mm;
+	char extra;
+
+	if (strcasecmp(token, "mailserver") == 0) {
+		if (strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0) {
+			snprintf(err, errlen, "mailserver %s: expected smtp://host[:port] or smtps://host[:port]",
+			    value);
+			return -1;
+		}
+		return set_string(&c->mailserver, value);
+	}
+	if (strcasecmp(token, "mailstarttls") == 0)
+		return yes_no(token, value, &c->mailstarttls, err, errlen);
+	if (strcasecmp(token, "mailverify") == 0)
+		return yes_no(token, value, &c->mailverify, err, errlen);
+	if (strcasecmp(token, "mailuser") == 0)
+		return set_string(&c->mailuser, value);
+	if (strcasecmp(token, "mailpasswordfile") == 0)
+		return set_string(&c->mailpasswordfile, value);
+	if (strcasecmp(token, "mailsubject") == 0)
+		return set_string(&c->mailsubject, value);
+	if (strcasecmp(token, "mailfrom") == 0 || strcasecmp(token, "mailto") == 0) {
+		if (!plain_address(value)) {
+			snprintf(err, errlen, "%s %s: expected one address like user@example.com", token, value);
+			return -1;
+		}
+		if (strcasecmp(token, "mailfrom") == 0)
+			return set_string(&c->mailfrom, value);
+		return push(&c->mailto, &c->nmailto, value, 0);
+	}
+	if (strcasecmp(token, "mailtimeout") == 0 || strcasecmp(token, "maildigest") == 0 ||
+	    strcasecmp(token, "mailmaxage") == 0) {
+		unsigned *u = strcasecmp(token, "mailtimeout") == 0 ? &c->mailtimeout
+		    : strcasecmp(token, "maildigest") == 0 ? &c->maildigest : &c->mailmaxage;
+		if (parse_uint(value, 1, 31 * 86400, u) != 0) {
+			snprintf(err, errlen, "%s %s: expected seconds from 1 to 2678400", token, value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "mailreport") == 0) {
+		if (sscanf(value, "%2u:%2u%c", &hh, &mm, &extra) != 2 || hh > 23 || mm > 59) {
+			snprintf(err, errlen, "mailreport %s: expected HH:MM", value);
+			return -1;
+		}
+		c->mailreport_min = (int)(hh * 60 + mm);
+		return 0;
+	}
+	return 1;
+}
+
 /* Tokens of the baselines and alarms. */
 static int
 apply_alarm_token(struct mtastat_config *c, const char *token, const char *value,
     char *err, size_t errlen)
 {
 	double *d = NULL, max = 1e12;
+	int rc = apply_mail_token(c, token, value, err, errlen);
 
+	if (rc <= 0)
+		return rc;
 	if (strcasecmp(token, "relaylimit") == 0)
 		return apply_relaylimit(c, value, err, errlen);
 	if (strcasecmp(token, "days") == 0 || strcasecmp(token, "mindays") == 0) {

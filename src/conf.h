@@ -25,6 +25,10 @@
 #define CONFIG_DEFAULT_LOGSTALLED 3600
 /* Longest window: a year of days is plenty and bounds the memory of a query. */
 #define CONFIG_DAYS_MAX 366
+#define CONFIG_DEFAULT_MAILTIMEOUT 30
+#define CONFIG_DEFAULT_MAILDIGEST 60
+/* A day of retries; after that an alert is stale news. */
+#define CONFIG_DEFAULT_MAILMAXAGE 86400
 
 struct logsource {
 	char *path;
@@ -55,6 +59,21 @@ struct mtastat_config {
 	int intraday;            /* judge today-so-far too */
 	unsigned relaylimit;     /* default daily relayed recipients per account */
 	unsigned logstalled;     /* seconds without a new line before a log is stalled; 0: never */
+
+	/* e-mail alerts (notify_mail.c); no mailserver: no e-mail */
+	char *mailserver;        /* smtp://host:port or smtps://host:port */
+	int mailstarttls;        /* require STARTTLS on smtp:// */
+	int mailverify;          /* verify the server's certificate */
+	char *mailuser;
+	char *mailpasswordfile;  /* refused when others can read it */
+	char *mailfrom;
+	char **mailto;
+	size_t nmailto;
+	char *mailsubject;       /* subject prefix */
+	unsigned mailtimeout;    /* seconds for one delivery attempt */
+	unsigned maildigest;     /* seconds alarm lines are gathered into one message */
+	unsigned mailmaxage;     /* seconds before an undeliverable message is dropped */
+	int mailreport_min;      /* minute of the day for the daily report, -1 none */
 	struct relay_override {
 		char *who;       /* "account" or "@domain", lower case */
 		unsigned limit;

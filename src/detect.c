@@ -97,6 +97,7 @@ alarm_add(struct detect_result *r, enum alarm_kind kind, const char *subject)
 	a->kind = kind;
 	a->time = r->now;
 	sanitize_copy(a->subject, sizeof(a->subject), subject, strlen(subject));
+	snprintf(a->key, sizeof(a->key), "%s", subject);
 	if (kind == AK_ANOMALY || kind == AK_RELAY_EXCEEDED)
 		r->raised++;
 	return a;

@@ -28,7 +28,8 @@ struct alarm {
 	int64_t id;         /* alarm_log row */
 	int64_t time;       /* log wall clock */
 	enum alarm_kind kind;
-	char subject[ALARM_TEXT_MAX];
+	char subject[ALARM_TEXT_MAX];   /* printable ASCII, for the MIB and the texts */
+	char key[ALARM_TEXT_MAX];       /* the raw name (an account), to find its row */
 	int64_t value;
 	double mean, sd, z;
 	uint32_t limit;

@@ -69,7 +69,17 @@ static const char *const schema_v2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { schema_v1, schema_v2 };
+/* v3: e-mail (notify_mail.c): alarm lines waiting for their digest, outgoing messages */
+static const char *const schema_v3[] = {
+	"CREATE TABLE mail_lines(id INTEGER PRIMARY KEY, created INTEGER NOT NULL,"
+	" line TEXT NOT NULL)",
+	"CREATE TABLE mail_queue(id INTEGER PRIMARY KEY, created INTEGER NOT NULL,"
+	" next_try INTEGER NOT NULL, tries INTEGER NOT NULL DEFAULT 0, subject TEXT NOT NULL,"
+	" body TEXT NOT NULL, last_error TEXT)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"

@@ -141,13 +141,17 @@ mt_start_mtastatd() {
 	mt_wait_for "mtastatd pid file" mt_pid_alive "$MT_TMP/mtastatd.pid"
 }
 
-# mt_start_smtp: an SMTP server on MT_SMTP_PORT storing each message as a file
-# in $MT_TMP/mail/; each accepted message is logged in smtp.log.
+# mt_start_smtp [OPTIONS]: an SMTP server on MT_SMTP_PORT (kept if already
+# chosen) storing each message as a file in $MT_TMP/mail/; each accepted
+# message is logged in smtp.log.  OPTIONS go to smtp_sink.py (--fail-first N,
+# --tls CERT KEY, --require-auth).
 mt_start_smtp() {
-	MT_SMTP_PORT=$(mt_free_port tcp)
+	: "${MT_SMTP_PORT:=$(mt_free_port tcp)}"
 	mkdir -p "$MT_TMP/mail"
+	rm -f "$MT_TMP/smtp.pid"
 	$PY "$top_srcdir/tests/integration/smtp_sink.py" 127.0.0.1 "$MT_SMTP_PORT" \
-		"$MT_TMP/mail" "$MT_TMP/smtp.pid" >> "$MT_TMP/smtp.log" 2>&1 &
+		"$MT_TMP/mail" "$MT_TMP/smtp.pid" "$@" >> "$MT_TMP/smtp.log" 2>&1 &
+	MT_SMTP_PID=$!
 	MT_PIDS="$MT_PIDS $!"
 	mt_wait_for "SMTP server pid file" mt_pid_alive "$MT_TMP/smtp.pid"
 	mt_wait_for "SMTP server listening" grep -q "listening" "$MT_TMP/smtp.log"

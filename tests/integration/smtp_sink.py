@@ -1,10 +1,14 @@
 """A loopback SMTP server for tests: each message lands as a file in a directory.
 
-usage: smtp_sink.py HOST PORT MAILDIR PIDFILE
-Accepts AUTH PLAIN/LOGIN for user "test" with password "secret" (AUTH is
-allowed without TLS because the socket is loopback-only).
+usage: smtp_sink.py HOST PORT MAILDIR PIDFILE [--fail-first N] [--tls CERT KEY]
+       [--require-auth]
+Accepts AUTH PLAIN/LOGIN for user "test" with password "secret".  With
+--fail-first N the first N transactions get "451 try again" at DATA; with
+--tls, STARTTLS is offered and required.  Every accepted message is logged as
+"accepted PATH from=<..> to=..." and every refusal as "refused ...".
 """
 import os
+import ssl
 import sys
 import time
 
@@ -13,11 +17,17 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, maildir):
+    def __init__(self, maildir, fail_first):
         self.maildir = maildir
-        self.count = 0
+        # a restarted server goes on numbering after the messages already there
+        self.count = len([n for n in os.listdir(maildir) if n.endswith(".eml")])
+        self.fail_left = fail_first
 
     async def handle_DATA(self, server, session, envelope):
+        if self.fail_left > 0:
+            self.fail_left -= 1
+            print("refused 451 from=<%s>" % envelope.mail_from, flush=True)
+            return "451 4.3.0 try again later"
         self.count += 1
         path = os.path.join(self.maildir, "%06d.eml" % self.count)
         with open(path + ".tmp", "wb") as f:
@@ -34,13 +44,32 @@ class Sink:
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword) and auth_data.login == b"test"
           and auth_data.password == b"secret")
+    print("auth %s %s" % (mechanism, "ok" if ok else "failed"), flush=True)
     return AuthResult(success=ok)
 
 
 def main():
     host, port, maildir, pidfile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    controller = Controller(Sink(maildir), hostname=host, port=port,
-                            authenticator=authenticator, auth_require_tls=False)
+    args = sys.argv[5:]
+    fail_first, tls, require_auth = 0, None, False
+    while args:
+        if args[0] == "--fail-first":
+            fail_first = int(args[1])
+            args = args[2:]
+        elif args[0] == "--tls":
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(args[1], args[2])
+            args = args[3:]
+        elif args[0] == "--require-auth":
+            require_auth = True
+            args = args[1:]
+        else:
+            raise SystemExit("unknown option %s" % args[0])
+    kw = dict(hostname=host, port=port, authenticator=authenticator,
+              auth_require_tls=tls is not None, auth_required=require_auth)
+    if tls is not None:
+        kw.update(tls_context=tls, require_starttls=True)
+    controller = Controller(Sink(maildir, fail_first), **kw)
     controller.start()
     with open(pidfile + ".tmp", "w") as f:
         f.write("%d\n" % os.getpid())
