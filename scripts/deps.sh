@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkgconf
 libsnmp-dev snmpd snmp snmptrapd smitools
 libsqlite3-dev sqlite3 libcurl4-openssl-dev zlib1g-dev check
-python3 python3-aiosmtpd curl clang libclang-rt-dev
+python3 python3-aiosmtpd curl openssl clang libclang-rt-dev
 pflogsumm prometheus-postfix-exporter postfix swaks"
 missing=""
 for p in $PKGS; do

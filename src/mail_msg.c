@@ -145,12 +145,23 @@ mail_header_encode(const char *subject)
 
 	if (clean == NULL)
 		return NULL;
-	/* one line: the cleaner's CRLFs become spaces */
-	for (i = 0; clean[i] != '\0'; i++) {
-		if (clean[i] == '\r' || clean[i] == '\n' || clean[i] == '\t')
-			clean[i] = ' ';
-		if ((unsigned char)clean[i] >= 0x80)
-			ascii = 0;
+	/* one line: each run of line breaks and tabs becomes one space, none trails */
+	{
+		size_t o = 0;
+		int gap = 0;
+		for (i = 0; clean[i] != '\0'; i++) {
+			if (clean[i] == '\r' || clean[i] == '\n' || clean[i] == '\t') {
+				gap = 1;
+				continue;
+			}
+			if (gap && o > 0)
+				clean[o++] = ' ';
+			gap = 0;
+			if ((unsigned char)clean[i] >= 0x80)
+				ascii = 0;
+			clean[o++] = clean[i];
+		}
+		clean[o] = '\0';
 	}
 	len = strlen(clean);
 	if (ascii && len <= 70) {

@@ -16,6 +16,7 @@
 #include "import.h"
 #include "ingest.h"
 #include "log.h"
+#include "notify_mail.h"
 #include "mtastat.h"
 #include "report.h"
 #include "store.h"
@@ -31,6 +32,7 @@ usage(FILE *out)
 	    "usage: mtastat import [--db PATH] [--config PATH] [--year Y] [--quiet] LOG...\n"
 	    "       mtastat report [--db PATH] [--config PATH] [--day YYYY-MM-DD |\n"
 	    "                      --from YYYY-MM-DD --to YYYY-MM-DD] [--json] [--top N]\n"
+	    "       mtastat report --mail [--db PATH] [--config PATH] [--day YYYY-MM-DD]\n"
 	    "       mtastat check [--db PATH] [--config PATH] [--all] [--json]\n"
 	    "       mtastat version\n");
 }
@@ -161,6 +163,41 @@ parse_day(const char *opt, const char *s, int32_t *d)
 	return 0;
 }
 
+/* `report --mail`: the daily report of day (-1: the day before the newest event), sent now. */
+static int
+mail_report(const struct mtastat_config *cfg, struct store *s, int32_t day)
+{
+	struct notify_mail m;
+	char subject[512], date[16], err[512];
+	char *body;
+	int rc = 1;
+
+	if (cfg->mailserver == NULL) {
+		fprintf(stderr, "mtastat report --mail: no mailserver in the configuration\n");
+		return 2;
+	}
+	if (day < 0)
+		day = (int32_t)(store_total(s, "newest_t") / 86400) - 1;
+	if (notify_mail_start(&m, cfg, NULL) != 0) {
+		notify_mail_stop(&m);
+		return 2;
+	}
+	civil_format(day, date);
+	snprintf(subject, sizeof(subject), "%s daily report %s on %s", m.cfg.mailsubject, date, m.host);
+	body = notify_mail_report(s, cfg, day);
+	if (body == NULL)
+		fprintf(stderr, "mtastat report --mail: out of memory\n");
+	else if (notify_mail_send(&m, subject, body, err, sizeof(err)) != 0)
+		fprintf(stderr, "mtastat report --mail: %s\n", err);
+	else {
+		printf("sent \"%s\" to %zu recipient(s)\n", subject, m.cfg.nmailto);
+		rc = 0;
+	}
+	free(body);
+	notify_mail_stop(&m);
+	return rc;
+}
+
 static int
 cmd_report(int argc, char **argv)
 {
@@ -168,8 +205,10 @@ cmd_report(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
 		{ "day", required_argument, NULL, 'D' }, { "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
-		{ "top", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
+		{ "top", required_argument, NULL, 'n' }, { "mail", no_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
 	};
+	int mail = 0, day_given = 0;
 	struct common c = { 0 };
 	struct report_opts ro = { INT32_MIN / 2, INT32_MAX / 2, 0, REPORT_TOP_DEFAULT };
 	struct store store;
@@ -183,7 +222,9 @@ cmd_report(int argc, char **argv)
 			if (parse_day("--day", optarg, &ro.from) != 0)
 				return 2;
 			ro.to = ro.from;
+			day_given = 1;
 			break;
+		case 'm': mail = 1; break;
 		case 'f': if (parse_day("--from", optarg, &ro.from) != 0) return 2; break;
 		case 't': if (parse_day("--to", optarg, &ro.to) != 0) return 2; break;
 		case 'j': ro.json = 1; break;
@@ -206,7 +247,10 @@ cmd_report(int argc, char **argv)
 		config_free(&c.cfg);
 		return 1;
 	}
-	rc = report_print(&store, &ro, stdout) == 0 ? 0 : 1;
+	if (mail)
+		rc = mail_report(&c.cfg, &store, day_given ? ro.from : -1);
+	else
+		rc = report_print(&store, &ro, stdout) == 0 ? 0 : 1;
 	store_close(&store);
 	config_free(&c.cfg);
 	return rc;

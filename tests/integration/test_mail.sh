@@ -92,3 +92,14 @@ grep -q "auth .* ok" "$MT_TMP/smtp.log" || mt_fail "no successful AUTH: $(cat "$
 tr -d '\r' < "$MT_TMP/mail/000003.eml" | grep -q 'Account tls?Bcc: evil@example.org relayed: 445 messages (limit 100)' \
 	|| mt_fail "no relay line in the TLS digest"
 mt_log "ok: STARTTLS + AUTH delivery"
+
+# The daily report by hand, through the same server.
+out=$("$top_builddir/mtastat" report --mail --config "$MT_TMP/mtastat.conf" --day 2026-11-17) \
+	|| mt_fail "report --mail: $out"
+mt_wait_for "the report" test -f "$MT_TMP/mail/000004.eml"
+tr -d '\r' < "$MT_TMP/mail/000004.eml" > "$MT_TMP/m4.txt"
+grep -q '^Subject: \[mtastat\] daily report 2026-11-17 on ' "$MT_TMP/m4.txt" || mt_fail "report subject"
+grep -q '^Grand Totals' "$MT_TMP/m4.txt" || mt_fail "no totals in the report"
+grep -q '^  SMTP_RELAY_MSGS  *V:445 M:20.00 S:0.00' "$MT_TMP/m4.txt" || mt_fail "no indicator line: $(grep SMTP_RELAY "$MT_TMP/m4.txt")"
+grep -q 'Account spam?Bcc: evil@example.org relayed: 445 messages (limit 100)' "$MT_TMP/m4.txt" || mt_fail "no alarm in the report"
+mt_log "ok: report --mail"
