@@ -182,9 +182,14 @@ mail_alarm(struct mtastat *ctx, const struct alarm *a)
 
 	if (!notify_mail_enabled(&ctx->mail))
 		return;
-	if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
-		snprintf(text, sizeof(text), "%s\n  relayed recipients today: %lld, daily limit %u",
-		    a->text, (long long)a->value, a->limit);
+	/* e-mail is UTF-8: the account as the log wrote it (the body cleaner masks what is not) */
+	if (a->kind == AK_RELAY_EXCEEDED)
+		snprintf(text, sizeof(text), "Account %.200s relayed: %lld messages (limit %u)\n"
+		    "  relayed recipients today: %lld, daily limit %u", a->key, (long long)a->value,
+		    a->limit, (long long)a->value, a->limit);
+	else if (a->kind == AK_RELAY_CLEARED)
+		snprintf(text, sizeof(text), "Account %.200s back under its relay limit: %lld messages"
+		    " (limit %u)", a->key, (long long)a->value, a->limit);
 	else if (a->kind == AK_ANOMALY || a->kind == AK_NORMAL)
 		snprintf(text, sizeof(text), "%s\n  window: %u days, z: %.2f", a->text,
 		    ctx->cfg.days, a->z);

@@ -83,8 +83,8 @@ mail_body_clean(const char *body)
 				i++;
 			continue;
 		}
-		if (s[i] == '\r') {
-			i++; /* a bare CR is no line end of ours */
+		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			i++; /* CRLF: the LF makes the line end */
 			continue;
 		}
 		n = utf8_len(s + i, len - i);

@@ -16,7 +16,7 @@ char *mail_message(const char *from, char *const *to, size_t nto, const char *su
 /* subject as a header value: as is when printable ASCII, else =?UTF-8?B?...?= words. */
 char *mail_header_encode(const char *subject);
 
-/* body: valid UTF-8 kept, other bytes and controls (but TAB) as '?', CRLF ends. */
+/* body: valid UTF-8 kept; other bytes, controls but TAB, and a bare CR as '?'; CRLF ends. */
 char *mail_body_clean(const char *body);
 
 #endif

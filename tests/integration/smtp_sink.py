@@ -17,13 +17,17 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, maildir, fail_first):
+    def __init__(self, maildir, fail_first, reject_all=False):
+        self.reject_all = reject_all
         self.maildir = maildir
         # a restarted server goes on numbering after the messages already there
         self.count = len([n for n in os.listdir(maildir) if n.endswith(".eml")])
         self.fail_left = fail_first
 
     async def handle_DATA(self, server, session, envelope):
+        if self.reject_all:
+            print("refused 554 from=<%s>" % envelope.mail_from, flush=True)
+            return "554 5.7.1 no mail from you"
         if self.fail_left > 0:
             self.fail_left -= 1
             print("refused 451 from=<%s>" % envelope.mail_from, flush=True)
@@ -51,7 +55,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 def main():
     host, port, maildir, pidfile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     args = sys.argv[5:]
-    fail_first, tls, require_auth = 0, None, False
+    fail_first, tls, require_auth, reject_all = 0, None, False, False
     while args:
         if args[0] == "--fail-first":
             fail_first = int(args[1])
@@ -60,6 +64,9 @@ def main():
             tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             tls.load_cert_chain(args[1], args[2])
             args = args[3:]
+        elif args[0] == "--reject-all":
+            reject_all = True
+            args = args[1:]
         elif args[0] == "--require-auth":
             require_auth = True
             args = args[1:]
@@ -69,7 +76,7 @@ def main():
               auth_require_tls=tls is not None, auth_required=require_auth)
     if tls is not None:
         kw.update(tls_context=tls, require_starttls=True)
-    controller = Controller(Sink(maildir, fail_first), **kw)
+    controller = Controller(Sink(maildir, fail_first, reject_all), **kw)
     controller.start()
     with open(pidfile + ".tmp", "w") as f:
         f.write("%d\n" % os.getpid())

@@ -86,11 +86,11 @@ mt_wait_for "the world-readable password file refused" grep -q "readable by othe
 chmod 600 "$MT_TMP/password"
 kill -HUP "$MT_MTASTATD_PID"
 mt_wait_for "the mailer restarted" sh -c "[ \$(grep -c 'e-mail alerts to' '$MT_TMP/mtastatd.log') -ge 2 ]"
-sed -n "${spam},\$p" "$MT_TMP/all.txt" | sed 's/Nov 17/Nov 18/; s/spam\r/tls\r/; s/110000FFFF/120000FFFF/' | grep -v "^Nov 18 09:30" >> "$LOG"
+sed -n "${spam},\$p" "$MT_TMP/all.txt" | sed 's/Nov 17/Nov 18/; s/spam\rBcc: evil@example.org/j\xc3\xbcrgen@ex\xc3\xa4mple.test/; s/110000FFFF/120000FFFF/' | grep -v "^Nov 18 09:30" >> "$LOG"
 MT_WAIT=30 mt_wait_for "the digest over STARTTLS" test -f "$MT_TMP/mail/000003.eml"
 grep -q "auth .* ok" "$MT_TMP/smtp.log" || mt_fail "no successful AUTH: $(cat "$MT_TMP/smtp.log")"
-tr -d '\r' < "$MT_TMP/mail/000003.eml" | grep -q 'Account tls?Bcc: evil@example.org relayed: 445 messages (limit 100)' \
-	|| mt_fail "no relay line in the TLS digest"
+tr -d '\r' < "$MT_TMP/mail/000003.eml" | grep -q "$(printf 'Account j\303\274rgen@ex\303\244mple.test relayed: 445 messages (limit 100)')" \
+	|| mt_fail "no readable UTF-8 relay line in the TLS digest: $(cat "$MT_TMP/mail/000003.eml")"
 mt_log "ok: STARTTLS + AUTH delivery"
 
 # The daily report by hand, through the same server.
@@ -103,3 +103,14 @@ grep -q '^Grand Totals' "$MT_TMP/m4.txt" || mt_fail "no totals in the report"
 grep -q '^  SMTP_RELAY_MSGS  *V:445 M:20.00 S:0.00' "$MT_TMP/m4.txt" || mt_fail "no indicator line: $(grep SMTP_RELAY "$MT_TMP/m4.txt")"
 grep -q 'Account spam?Bcc: evil@example.org relayed: 445 messages (limit 100)' "$MT_TMP/m4.txt" || mt_fail "no alarm in the report"
 mt_log "ok: report --mail"
+
+# A 5xx is final: the message is dropped, the server's reply logged.
+kill "$MT_SMTP_PID"; wait "$MT_SMTP_PID" 2>/dev/null
+mt_start_smtp --tls "$MT_TMP/cert.pem" "$MT_TMP/key.pem" --require-auth --reject-all
+"$top_builddir/mtastat" report --mail --config "$MT_TMP/mtastat.conf" --day 2026-11-17 > "$MT_TMP/rm.out" 2>&1 \
+	&& mt_fail "report --mail succeeded against a 554"
+grep -q "554" "$MT_TMP/rm.out" || mt_fail "the 554 reply is not reported: $(cat "$MT_TMP/rm.out")"
+echo "Nov 19 00:00:05 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no" >> "$LOG"
+mt_wait_for "the dropped digest" grep -q 'dropped ".*".*554' "$MT_TMP/mtastatd.log"
+mt_expect "queue after a 5xx" 0 "$(sqlite3 "$MT_TMP/history.db" 'SELECT count(*) FROM mail_queue')"
+mt_log "ok: 5xx drops the message with the reply logged"
