@@ -174,19 +174,46 @@ indicators_update(const struct detect_result *r)
 	}
 }
 
+/* "far.example (412), near.example (33)": where the account relays to today. */
+static void
+top_domains(struct mtastat *ctx, const char *account, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(ctx->store.db, "SELECT d.domain, d.relayed FROM account_domain_daily d"
+		" JOIN accounts a ON a.id = d.account_id WHERE a.name = ?1 AND d.day = ?2"
+		" ORDER BY d.relayed DESC, d.domain LIMIT 3", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)(ctx->ig.newest_t / 86400));
+	while (sqlite3_step(st) == SQLITE_ROW && n < outlen) {
+		int w = snprintf(out + n, outlen - n, "%s%s (%lld)", n ? ", " : "",
+		    sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	sqlite3_finalize(st);
+}
+
 /* The alarm line for the e-mail digest, with a line of context. */
 static void
 mail_alarm(struct mtastat *ctx, const struct alarm *a)
 {
-	char text[ALARM_TEXT_MAX * 2];
+	char text[ALARM_TEXT_MAX * 3], domains[ALARM_TEXT_MAX];
 
 	if (!notify_mail_enabled(&ctx->mail))
 		return;
+	if (a->kind == AK_RELAY_EXCEEDED)
+		top_domains(ctx, a->key, domains, sizeof(domains));
 	/* e-mail is UTF-8: the account as the log wrote it (the body cleaner masks what is not) */
 	if (a->kind == AK_RELAY_EXCEEDED)
 		snprintf(text, sizeof(text), "Account %.200s relayed: %lld messages (limit %u)\n"
-		    "  relayed recipients today: %lld, daily limit %u", a->key, (long long)a->value,
-		    a->limit, (long long)a->value, a->limit);
+		    "  relayed recipients today: %lld, daily limit %u\n"
+		    "  top external recipient domains today: %s", a->key, (long long)a->value,
+		    a->limit, (long long)a->value, a->limit, domains[0] ? domains : "none");
 	else if (a->kind == AK_RELAY_CLEARED)
 		snprintf(text, sizeof(text), "Account %.200s back under its relay limit: %lld messages"
 		    " (limit %u)", a->key, (long long)a->value, a->limit);

@@ -37,6 +37,7 @@ enum agg_kind {
 	AGG_SENDER,    /* v0 received messages, v1 bytes */
 	AGG_RCPT,      /* v0 delivered, v1 relayed */
 	AGG_UNPARSED,  /* day 0; v0 unparsed lines of a program */
+	AGG_ACCOUNT_DOMAIN, /* "account\001domain"; v0 relayed recipients */
 	AGG_KINDS
 };
 

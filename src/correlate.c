@@ -101,6 +101,23 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 	return 0;
 }
 
+/* Where an account relays to: "account\001domain", the domain in lower case. */
+static int
+account_domain(struct correlator *c, const struct log_time *t, const char *account,
+    struct strview dom)
+{
+	char key[AGG_NAME_MAX];
+	size_t an = strlen(account), i;
+
+	if (dom.n == 0 || an + 1 + dom.n > sizeof(key))
+		return 0;
+	memcpy(key, account, an);
+	key[an] = '\001';
+	for (i = 0; i < dom.n; i++)
+		key[an + 1 + i] = (dom.p[i] >= 'A' && dom.p[i] <= 'Z') ? (char)(dom.p[i] + 32) : dom.p[i];
+	return aggregate_keyed(c->agg, AGG_ACCOUNT_DOMAIN, t->day, sv_make(key, an + 1 + dom.n), 1, 0);
+}
+
 static int
 on_delivery(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
@@ -143,7 +160,7 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	if (m == NULL || m->account == NULL)
 		return 0;
 	if (aggregate_keyed(c->agg, AGG_ACCOUNT, t->day, sv_make(m->account, strlen(m->account)),
-		1, m->relay_day != t->day))
+		1, m->relay_day != t->day) || account_domain(c, t, m->account, dom) != 0)
 		return -1;
 	if (m->relay_day != t->day) {
 		m->relay_day = t->day;

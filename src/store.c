@@ -15,7 +15,7 @@
 enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
-	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_COUNT
+	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -79,7 +79,15 @@ static const char *const schema_v3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+/* v4: where each account relays to, for the e-mail context */
+static const char *const schema_v4[] = {
+	"CREATE TABLE account_domain_daily(account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" domain TEXT NOT NULL, day INTEGER NOT NULL, relayed INTEGER NOT NULL,"
+	" PRIMARY KEY(day, account_id, domain)) WITHOUT ROWID",
+	NULL,
+};
+
+static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"
@@ -113,6 +121,9 @@ static const char *const sql[ST_COUNT] = {
 	    " VALUES(?,?,?,?) ON CONFLICT(account_id, day) DO UPDATE SET"
 	    " relayed = relayed + excluded.relayed,"
 	    " relayed_messages = relayed_messages + excluded.relayed_messages",
+	[ST_ACCOUNT_DOMAIN] = "INSERT INTO account_domain_daily(account_id, domain, day, relayed)"
+	    " VALUES(?,?,?,?) ON CONFLICT(day, account_id, domain) DO UPDATE SET"
+	    " relayed = relayed + excluded.relayed",
 	[ST_DOMAIN] = "INSERT INTO domain_daily(domain, day, delivered, relayed) VALUES(?,?,?,?)"
 	    " ON CONFLICT(day, domain) DO UPDATE SET delivered = delivered + excluded.delivered,"
 	    " relayed = relayed + excluded.relayed",
@@ -317,21 +328,48 @@ put_hours(struct store *s, const struct aggregate *a)
 	return 0;
 }
 
+/* The account's stable id, created on first sight. */
 static int
-put_account(struct store *s, const struct agg_entry *e)
+account_id(struct store *s, const char *name, int len, int32_t day, sqlite3_int64 *id)
 {
 	sqlite3_stmt *st = s->st[ST_ACCOUNT_ID];
-	sqlite3_int64 id;
 
-	sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, e->day);
+	sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, day);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return fail(s, "account id");
 	}
-	id = sqlite3_column_int64(st, 0);
+	*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+static int
+put_account_domain(struct store *s, const struct agg_entry *e)
+{
+	const char *sep = memchr(e->name, '\001', e->len);
+	sqlite3_stmt *st = s->st[ST_ACCOUNT_DOMAIN];
+	sqlite3_int64 id;
+
+	if (sep == NULL || account_id(s, e->name, (int)(sep - e->name), e->day, &id) != 0)
+		return sep == NULL ? 0 : -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, sep + 1, (int)(e->len - (size_t)(sep + 1 - e->name)), SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, e->day);
+	sqlite3_bind_int64(st, 4, e->v[0]);
+	return step(s, st);
+}
+
+static int
+put_account(struct store *s, const struct agg_entry *e)
+{
+	sqlite3_stmt *st;
+	sqlite3_int64 id;
+
+	if (account_id(s, e->name, e->len, e->day, &id) != 0)
+		return -1;
 	st = s->st[ST_ACCOUNT_DAY];
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, e->day);
@@ -377,8 +415,8 @@ put_keyed(struct store *s, const struct aggregate *a)
 	qsort(order, n, sizeof(*order), keyed_order);
 	for (i = 0; i < n; i++) {
 		const struct agg_entry *e = order[i];
-		if (e->kind == AGG_ACCOUNT) {
-			if (put_account(s, e) != 0)
+		if (e->kind == AGG_ACCOUNT || e->kind == AGG_ACCOUNT_DOMAIN) {
+			if ((e->kind == AGG_ACCOUNT ? put_account(s, e) : put_account_domain(s, e)) != 0)
 				goto out;
 			continue;
 		}

@@ -15,7 +15,7 @@
 
 /* Bytes of a file's head that identify it across renames and compression. */
 #define STORE_FP_MAX 1024
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct file_pos {
 	int64_t id;          /* row in files, 0 when new */

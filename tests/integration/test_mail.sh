@@ -46,6 +46,8 @@ grep -q '^Subject: \[mtastat\] 5 alarms on ' "$MT_TMP/m1.txt" || mt_fail "subjec
 grep -qx 'Account spam?Bcc: evil@example.org relayed: 445 messages (limit 100)' "$MT_TMP/m1.txt" \
 	|| mt_fail "relay line missing: $(cat "$MT_TMP/m1.txt")"
 grep -qx '  relayed recipients today: 445, daily limit 100' "$MT_TMP/m1.txt" || mt_fail "relay context missing"
+grep -qx '  top external recipient domains today: far.example (445)' "$MT_TMP/m1.txt" \
+	|| mt_fail "top domains missing: $(grep 'top external' "$MT_TMP/m1.txt")"
 grep -qx 'SMTP_RELAY_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)' "$MT_TMP/m1.txt" \
 	|| mt_fail "indicator line missing"
 mt_log "ok: one digest with the alarm lines"
