@@ -351,11 +351,20 @@ put_account_domain(struct store *s, const struct agg_entry *e)
 {
 	const char *sep = memchr(e->name, '\001', e->len);
 	sqlite3_stmt *st = s->st[ST_ACCOUNT_DOMAIN];
-	sqlite3_int64 id;
+	size_t an;
 
-	if (sep == NULL || account_id(s, e->name, (int)(sep - e->name), e->day, &id) != 0)
-		return sep == NULL ? 0 : -1;
-	sqlite3_bind_int64(st, 1, id);
+	if (sep == NULL)
+		return 0;
+	/* entries come sorted by name: an account's domains follow each other */
+	an = (size_t)(sep - e->name);
+	if (an != s->last_account_len || memcmp(s->last_account, e->name, an) != 0) {
+		if (an >= sizeof(s->last_account) ||
+		    account_id(s, e->name, (int)an, e->day, &s->last_account_id) != 0)
+			return an >= sizeof(s->last_account) ? 0 : -1;
+		memcpy(s->last_account, e->name, an);
+		s->last_account_len = an;
+	}
+	sqlite3_bind_int64(st, 1, s->last_account_id);
 	sqlite3_bind_text(st, 2, sep + 1, (int)(e->len - (size_t)(sep + 1 - e->name)), SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, e->day);
 	sqlite3_bind_int64(st, 4, e->v[0]);
@@ -413,6 +422,7 @@ put_keyed(struct store *s, const struct aggregate *a)
 		if (a->keyed[i].used)
 			order[n++] = &a->keyed[i];
 	qsort(order, n, sizeof(*order), keyed_order);
+	s->last_account_len = (size_t)-1; /* ids may change with a rolled-back batch */
 	for (i = 0; i < n; i++) {
 		const struct agg_entry *e = order[i];
 		if (e->kind == AGG_ACCOUNT || e->kind == AGG_ACCOUNT_DOMAIN) {

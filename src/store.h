@@ -33,6 +33,10 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[24];
+	/* the last account looked up while writing a batch */
+	char last_account[AGG_NAME_MAX];
+	size_t last_account_len;
+	sqlite3_int64 last_account_id;
 };
 
 int store_open(struct store *, const char *path);
