@@ -116,3 +116,13 @@ echo "Nov 19 00:00:05 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.
 mt_wait_for "the dropped digest" grep -q 'dropped ".*".*554' "$MT_TMP/mtastatd.log"
 mt_expect "queue after a 5xx" 0 "$(sqlite3 "$MT_TMP/history.db" 'SELECT count(*) FROM mail_queue')"
 mt_log "ok: 5xx drops the message with the reply logged"
+
+# Undeliverable for longer than mailmaxage: dropped with an error, not kept forever.
+kill "$MT_SMTP_PID"; wait "$MT_SMTP_PID" 2>/dev/null
+echo "mailmaxage 1" >> "$MT_TMP/mtastat.conf"
+kill -HUP "$MT_MTASTATD_PID"
+mt_wait_for "the reload" sh -c "[ \$(grep -c 'e-mail alerts to' '$MT_TMP/mtastatd.log') -ge 3 ]"
+echo "Nov 20 00:00:05 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no" >> "$LOG"
+mt_wait_for "the expired digest dropped" grep -q 'dropped ".*" after 2 attempt' "$MT_TMP/mtastatd.log"
+mt_expect "queue after mailmaxage" 0 "$(sqlite3 "$MT_TMP/history.db" 'SELECT count(*) FROM mail_queue')"
+mt_log "ok: a message older than mailmaxage is dropped and logged"
