@@ -440,6 +440,22 @@ notify_mail_report(struct store *s, const struct mtastat_config *cfg, int32_t da
 	return body;
 }
 
+int
+notify_mail_report_due(int report_min, int32_t *report_day, int32_t today, int minute_of_day)
+{
+	if (report_min < 0)
+		return 0;
+	if (*report_day < 0) {
+		/* first look: started after today's time waits for tomorrow */
+		*report_day = minute_of_day >= report_min ? today : today - 1;
+		return 0;
+	}
+	if (*report_day == today || minute_of_day < report_min)
+		return 0;
+	*report_day = today;
+	return 1;
+}
+
 void
 notify_mail_tick(struct notify_mail *m, struct store *s, int64_t newest_t)
 {
@@ -454,12 +470,9 @@ notify_mail_tick(struct notify_mail *m, struct store *s, int64_t newest_t)
 		return;
 	localtime_r(&now, &tm);
 	today = civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	if (m->report_day == today || tm.tm_hour * 60 + tm.tm_min < m->cfg.mailreport_min)
+	if (!notify_mail_report_due(m->cfg.mailreport_min, &m->report_day, today,
+	    tm.tm_hour * 60 + tm.tm_min))
 		return;
-	if (m->report_day < 0) {
-		m->report_day = today; /* started after today's time: from tomorrow on */
-		return;
-	}
 	{
 		/* the previous day of the log's own clock */
 		int32_t day = (int32_t)(newest_t / 86400) - 1;
@@ -471,6 +484,5 @@ notify_mail_tick(struct notify_mail *m, struct store *s, int64_t newest_t)
 		if (body != NULL)
 			notify_mail_queue(m, s, subject, body);
 		free(body);
-		m->report_day = today;
 	}
 }

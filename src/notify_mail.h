@@ -46,6 +46,13 @@ int notify_mail_queue(struct notify_mail *, struct store *, const char *subject,
 int notify_mail_send(struct notify_mail *, const char *subject, const char *body, char *err,
     size_t errlen);
 
+/*
+ * Is the daily report due at minute_of_day of today (wall clock)?  Once a
+ * day, at or after report_min; a process started after the time waits for
+ * tomorrow (report_day starts at -1).  Updates report_day.
+ */
+int notify_mail_report_due(int report_min, int32_t *report_day, int32_t today, int minute_of_day);
+
 /* The daily report's body for day (civil day number): totals, indicators, alarms. */
 char *notify_mail_report(struct store *, const struct mtastat_config *, int32_t day);
 

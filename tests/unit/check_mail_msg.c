@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mail_msg.h"
+#include "notify_mail.h"
 
 START_TEST(ascii_subject_as_is)
 {
@@ -88,6 +89,30 @@ START_TEST(message_headers)
 }
 END_TEST
 
+START_TEST(daily_report_once_a_day_at_its_time)
+{
+	int32_t day = -1;
+
+	/* started at 08:00 with mailreport 07:00: nothing today */
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 100, 8 * 60), 0);
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 100, 23 * 60), 0);
+	/* tomorrow: not before 07:00, once at or after it */
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 101, 6 * 60 + 59), 0);
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 101, 7 * 60), 1);
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 101, 7 * 60 + 1), 0);
+	/* a day skipped while down: the next tick after the time sends it */
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 104, 12 * 60), 1);
+	/* no mailreport: never */
+	day = 50;
+	ck_assert_int_eq(notify_mail_report_due(-1, &day, 200, 12 * 60), 0);
+	/* started before the time on the first day: the report comes the same day */
+	day = -1;
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 300, 6 * 60), 0);
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 300, 7 * 60 + 5), 1);
+	ck_assert_int_eq(notify_mail_report_due(7 * 60, &day, 300, 7 * 60 + 6), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -102,6 +127,7 @@ main(void)
 	tcase_add_test(tc, long_utf8_subject_splits_on_characters);
 	tcase_add_test(tc, body_keeps_utf8_and_masks_the_rest);
 	tcase_add_test(tc, message_headers);
+	tcase_add_test(tc, daily_report_once_a_day_at_its_time);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
