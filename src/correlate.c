@@ -109,7 +109,8 @@ account_domain(struct correlator *c, const struct log_time *t, const char *accou
 	char key[AGG_NAME_MAX];
 	size_t an = strlen(account), i;
 
-	if (dom.n == 0 || an + 1 + dom.n > sizeof(key))
+	/* only e-mail alerts show it: without a mailserver it is not worth its cost */
+	if (c->cfg->mailserver == NULL || dom.n == 0 || an + 1 + dom.n > sizeof(key))
 		return 0;
 	memcpy(key, account, an);
 	key[an] = '\001';
