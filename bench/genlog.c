@@ -4,54 +4,37 @@
  * definitions of docs/counting.md, never by reading the output back.
  *
  *   genlog --seed N --lines N [--days 15] [--accounts 10000]
- *          [--start 2026-11-02] [--format bsd|rfc3339] [--expect FILE]
+ *          [--start 2026-11-02] [--format bsd|rfc3339] [--expect FILE.json]
+ *          [--discard PER10000]
  *
  * Local domains: corp.example and mail.example; content filter
- * 127.0.0.1:10024 (bench/mtastat.conf says the same to mtastat).
+ * 127.0.0.1:10024 re-injecting on 127.0.0.1:10025 (bench/mtastat.conf says
+ * the same to mtastat).  Standalone C99, libc only.  See bench/README.md.
+ *
+ * Design: every SMTP session, queued message (with its content-filter copy,
+ * forwarded copy and notifications) or burst of noise is a "story": a list
+ * of timed steps built at once when the story starts.  Stories start on an
+ * arrival clock that follows a weekday pattern and a daily curve; a heap
+ * merges the steps of all stories in flight, so lines come out in time
+ * order and interleaved.  Each line is formatted by hand straight into a
+ * large output buffer, and its effect on the counters is applied as it is
+ * written, on the day written in the line.  The traffic (and the random
+ * numbers drawn) do not depend on --format, so BSD and RFC 3339 logs of the
+ * same seed describe the same mail.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL 48              /* messages in flight at once */
-#define MAXLINES 64          /* lines of one message */
-#define LINE_MAX_LEN 600
-#define LOCAL_USERS 100
+typedef int64_t usec_t;
+#define SEC 1000000LL
+#define MSEC 1000LL
+#define DAY_US (86400LL * SEC)
 
-enum { RECEIVED, DELIVERED, RELAYED, DEFERRED, DEFERRALS, BOUNCED, EXPIRED, REJECTED,
-	AUTH_FAILED, NOTIFICATIONS, BYTES_RECEIVED, BYTES_DELIVERED, NCOUNTERS };
-static const char *const counter_names[NCOUNTERS] = { "received", "delivered", "relayed",
-	"deferred", "deferrals", "bounced", "expired", "rejected", "auth_failed", "notifications",
-	"bytes_received", "bytes_delivered" };
-
-/* What a line means for the counts, applied when it is written. */
-enum effect { E_NONE, E_RECEIVED, E_SENT_LOCAL, E_SENT_RELAY, E_DEFERRAL, E_BOUNCE, E_EXPIRED,
-	E_REJECT, E_AUTH_FAILED, E_NOTIFICATION };
-
-struct line {
-	char text[LINE_MAX_LEN]; /* message part after "host prog[pid]: " */
-	char prog[40];
-	enum effect effect;
-	int account;             /* index, -1 none */
-	long size;
-	int msg_first;           /* first relayed recipient of the message today? tracked by msg */
-};
-
-struct msg {
-	struct line lines[MAXLINES];
-	int n, next;
-	int relay_day;           /* day its relayed_messages was counted, -1 */
-	int deferred;            /* counted as deferred */
-};
+/* ---------------------------------------------------------------- random */
 
 static uint64_t rng;
-static int days = 15, naccounts = 10000, rfc3339;
-static int start_y = 2026, start_m = 11, start_d = 2;
-static int64_t counts[400][NCOUNTERS];
-static int32_t *acct_relayed, *acct_msgs; /* [account][day] */
-static uint64_t qid_counter = 1;
 
 static uint64_t
 next_rand(void)
@@ -62,268 +45,1321 @@ next_rand(void)
 	return z ^ (z >> 31);
 }
 
-static int
-rnd(int n)
+/* uniform in [0, n) */
+static uint32_t
+rnd(uint32_t n)
 {
-	return (int)(next_rand() % (uint64_t)n);
+	return (uint32_t)(((next_rand() >> 32) * (uint64_t)n) >> 32);
 }
 
-static void
-new_qid(char *out)
+/* true with probability per10k / 10000 */
+static int
+chance(uint32_t per10k)
 {
-	static const char alpha[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
-	uint64_t v = (qid_counter++ * 0x9E3779B1ULL) & 0xFFFFFFFFFFULL; /* a bijection on 40 bits */
+	return rnd(10000) < per10k;
+}
+
+/* uniform milliseconds in [a, b], as microseconds with a random fraction */
+static usec_t
+ms(uint32_t a, uint32_t b)
+{
+	return (usec_t)a * MSEC + (usec_t)rnd((b - a) * 1000 + 1);
+}
+
+/* ------------------------------------------------------------ formatting */
+
+static char *
+p_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* lit must be a string literal or a char array, never a pointer */
+#define L(p, lit) p_mem((p), (lit), sizeof(lit) - 1)
+
+static char *
+p_str(char *p, const char *s)
+{
+	return p_mem(p, s, strlen(s));
+}
+
+static char *
+p_u(char *p, uint64_t v)
+{
+	char tmp[24];
+	int i = 24;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return p_mem(p, tmp + i, (size_t)(24 - i));
+}
+
+static char *
+p_2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+static const char hexd[] = "0123456789ABCDEF";
+static const char hexl[] = "0123456789abcdef";
+
+static char *
+p_hex(char *p, uint64_t v, int width)
+{
 	int i;
 
-	if (v & 1) { /* short ids: 10 upper-case hex digits */
-		snprintf(out, 16, "%010llX", (unsigned long long)v);
-		return;
+	for (i = width - 1; i >= 0; i--) {
+		p[i] = hexd[v & 15];
+		v >>= 4;
 	}
-	/* long ids: 15 characters of the vowel-free alphabet, a 'z' inside */
-	out[0] = '4';
-	for (i = 1; i < 15; i++) {
-		out[i] = alpha[v % 51];
-		v /= 51;
+	return p + width;
+}
+
+/* lower-case hex without leading zeros (IPv6 groups) */
+static char *
+p_hexg(char *p, unsigned v)
+{
+	char tmp[8];
+	int i = 8;
+
+	do {
+		tmp[--i] = hexl[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	return p_mem(p, tmp + i, (size_t)(8 - i));
+}
+
+static char *
+p_ipv4(char *p, uint32_t ip)
+{
+	p = p_u(p, ip >> 24);
+	*p++ = '.';
+	p = p_u(p, (ip >> 16) & 255);
+	*p++ = '.';
+	p = p_u(p, (ip >> 8) & 255);
+	*p++ = '.';
+	return p_u(p, ip & 255);
+}
+
+/* Postfix's delay notation: 27, 1.1, 0.29, 0.1, 0 */
+static char *
+p_delay(char *p, usec_t d)
+{
+	if (d < 0)
+		d = 0;
+	if (d >= 10 * SEC)
+		return p_u(p, (uint64_t)(d / SEC));
+	if (d >= SEC) {
+		unsigned tenths = (unsigned)(d / 100000 % 10);
+		p = p_u(p, (uint64_t)(d / SEC));
+		if (tenths != 0) {
+			*p++ = '.';
+			*p++ = (char)('0' + tenths);
+		}
+		return p;
 	}
-	out[10] = 'z';
-	out[15] = '\0';
+	{
+		unsigned cs = (unsigned)(d / 10000);
+		if (cs == 0)
+			return L(p, "0");
+		p = L(p, "0.");
+		*p++ = (char)('0' + cs / 10);
+		if (cs % 10 != 0)
+			*p++ = (char)('0' + cs % 10);
+		return p;
+	}
+}
+
+/* ------------------------------------------------------------------ data */
+
+static const char *const words[] = { "acme", "globex", "initech", "umbrella", "hooli",
+	"vandelay", "wayne", "stark", "tyrell", "cyberdyne", "soylent", "wonka", "oscorp",
+	"gringotts", "duff", "monarch" };
+static const char *const tlds[] = { "example", "test", "example", "example" };
+static const char *const ext_locals[] = { "info", "news", "noreply", "billing", "support",
+	"team", "hello", "orders", "alerts", "jobs", "office", "sales" };
+static const char *const local_users[] = { "root", "www-data", "backup", "nagios",
+	"jenkins", "alice", "bob", "carol", "deploy", "postgres", "git", "monitor" };
+#define NLOCALUSERS 12
+static const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+static const char tls_cipher[] = "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+    " key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256";
+
+/* ----------------------------------------------------------------- story */
+
+/* the queue ids of a story: the message, its filter copy, notifications, a forwarded copy */
+enum { Q_MAIN, Q_CHILD, Q_NDR, Q_DELAY, Q_EXP, Q_FWD, NQ };
+#define IS_NOTICE(q) ((q) == Q_NDR || (q) == Q_DELAY || (q) == Q_EXP)
+enum agent { A_SMTP, A_LMTP, A_LOCAL, A_VIRTUAL };
+enum fate { F_SENT, F_DEFER_SENT, F_BOUNCE, F_EXPIRE, F_HANDOFF, F_DISCARD, F_FORWARD };
+enum kind { K_INBOUND, K_SUBMISSION, K_PICKUP, K_REJECT, K_PSREJECT, K_PSONLY, K_AUTHFAIL,
+	K_ABORT, K_MILTER, K_NOISE };
+enum instance { I_SMTPD, I_SUBMISSION };
+enum deferkind { D_TIMEOUT, D_GREYLIST, D_SUSPENDED, D_QUOTA };
+
+enum op {
+	OP_PS_CONNECT, OP_PS_PASS, OP_PS_DNSBL, OP_PS_PREGREET, OP_PS_REJECT, OP_PS_HANGUP,
+	OP_PS_DISCONNECT, OP_CONNECT, OP_TLS_IN, OP_CLIENT, OP_FCONNECT, OP_FDISCONNECT,
+	OP_MSGID, OP_QMGR, OP_DISCONNECT, OP_LOST, OP_RCPT_REJECT, OP_NOQ_REJECT,
+	OP_MILTER_REJECT, OP_AUTH_FAIL, OP_PICKUP, OP_SENT, OP_FORWARDED, OP_DEFER,
+	OP_BOUNCED, OP_HANDOFF, OP_DISCARD, OP_SMTP_TLS, OP_REMOVED, OP_EXPIRED, OP_NOTIFY,
+	OP_NOISE
+};
+
+struct rcpt {
+	char addr[64];
+	char orig[48];          /* orig_to, "" when none */
+	char relay[88];         /* relay= value */
+	char host[72];          /* remote host[ip] for reply texts */
+	uint8_t alen, olen, rlen, hlen;
+	uint8_t agent, q, fate, ndef, dkind, relayed;
+};
+
+#define MAXR 20
+
+struct step {
+	usec_t t;
+	uint8_t op, q, r, x;
+};
+
+struct story {
+	struct step *st;
+	uint32_t n, cap, next, seq;
+	uint8_t kind, inst, nr, sasl_method, sender_local;
+	char qid[NQ][16];
+	uint8_t qlen[NQ];
+	uint64_t size[NQ];
+	usec_t arr[NQ], qm[NQ];
+	uint8_t nrcpt[NQ], deferred[NQ], received;
+	int32_t relay_day[NQ];
+	uint64_t acct;          /* account key, 0: none */
+	uint32_t sasl_user, smtpd_pid, filter_pid, uid, cport;
+	char client[96], ip[48], sender[72], helo[56], pick[16];
+	uint8_t clen, iplen, slen, hlen;
+	struct rcpt r[MAXR];
+};
+
+/* ------------------------------------------------------------- globals */
+
+static int ndays_opt = 15, naccounts = 10000, rfc3339;
+static uint32_t discard_per10k = 0;
+static int start_y = 2026, start_m = 11, start_d = 2;
+static int32_t first_day;
+static usec_t t_end;
+static uint64_t qid_counter = 0x2a51;
+static uint32_t pid_counter = 2000;
+
+/* ------------------------------------------------------------ counters */
+
+enum { RECEIVED, DELIVERED, RELAYED, DEFERRED, DEFERRALS, BOUNCED, EXPIRED, REJECTED,
+	AUTH_FAILED, NOTIFICATIONS, BYTES_RECEIVED, BYTES_DELIVERED, NCOUNTERS };
+static const char *const counter_names[NCOUNTERS] = { "received", "delivered", "relayed",
+	"deferred", "deferrals", "bounced", "expired", "rejected", "auth_failed", "notifications",
+	"bytes_received", "bytes_delivered" };
+#define MAXDAYS 400
+static int64_t counts[MAXDAYS][NCOUNTERS];
+
+/* accounts per day: open addressing on (account key << 9 | day) */
+struct acct_ent {
+	uint64_t key;
+	uint32_t relayed, msgs;
+};
+static struct acct_ent *acct_tab;
+static size_t acct_cap, acct_used;
+
+static struct acct_ent *
+acct_slot(uint64_t key)
+{
+	size_t i;
+
+	if (2 * (acct_used + 1) > acct_cap) {
+		struct acct_ent *old = acct_tab;
+		size_t oldcap = acct_cap, j;
+		acct_cap = acct_cap ? acct_cap * 2 : 65536;
+		acct_tab = calloc(acct_cap, sizeof(*acct_tab));
+		if (acct_tab == NULL) {
+			perror("genlog");
+			exit(1);
+		}
+		for (j = 0; j < oldcap; j++) {
+			if (old[j].key == 0)
+				continue;
+			i = (size_t)((old[j].key * 0x9e3779b97f4a7c15ULL) >> 20) & (acct_cap - 1);
+			while (acct_tab[i].key != 0)
+				i = (i + 1) & (acct_cap - 1);
+			acct_tab[i] = old[j];
+		}
+		free(old);
+	}
+	i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & (acct_cap - 1);
+	while (acct_tab[i].key != 0 && acct_tab[i].key != key)
+		i = (i + 1) & (acct_cap - 1);
+	if (acct_tab[i].key == 0) {
+		acct_tab[i].key = key;
+		acct_used++;
+	}
+	return &acct_tab[i];
+}
+
+/*
+ * Account keys: the kind above bit AK_SHIFT.  1: SASL user N; 2: local user
+ * N at mail.example (pickup); 3: external sender (local part, word, tld,
+ * number).  Distinct keys always give distinct names.
+ */
+#define AK_SASL 1ULL
+#define AK_LOCAL 2ULL
+#define AK_EXT 3ULL
+#define AK_SHIFT 44
+
+static char *
+p_account(char *p, uint64_t key)
+{
+	uint64_t v = key & ((1ULL << AK_SHIFT) - 1);
+
+	switch (key >> AK_SHIFT) {
+	case AK_SASL:
+		p = L(p, "user");
+		p = p_u(p, v);
+		return L(p, "@corp.example");
+	case AK_LOCAL:
+		p = p_str(p, local_users[v]);
+		return L(p, "@mail.example");
+	default:
+		p = p_str(p, ext_locals[v >> 32]);
+		*p++ = '@';
+		p = p_str(p, words[(v >> 24) & 15]);
+		p = p_u(p, v & 0xfffff);
+		return (v >> 20) & 1 ? L(p, ".test") : L(p, ".example");
+	}
+}
+
+/* ------------------------------------------------------------ processes */
+
+struct pidpool {
+	uint32_t pid[32];
+	int n;
+};
+static struct pidpool pp_cleanup, pp_smtp, pp_lmtp, pp_local, pp_virtual, pp_bounce,
+    pp_error, pp_smtpd, pp_sub, pp_filter;
+static uint32_t pid_qmgr, pid_pickup, pid_anvil, pid_scache, pid_postscreen;
+
+static uint32_t
+new_pid(void)
+{
+	pid_counter += 1 + rnd(40);
+	if (pid_counter > 4000000)
+		pid_counter = 300 + rnd(1000);
+	return pid_counter;
 }
 
 static void
-add(struct msg *m, const char *prog, enum effect e, int account, long size, const char *fmt, ...)
+pool_init(struct pidpool *pp, int n)
 {
-	struct line *l = &m->lines[m->n++];
-	va_list ap;
+	int i;
 
-	snprintf(l->prog, sizeof(l->prog), "%s", prog);
-	l->effect = e;
-	l->account = account;
-	l->size = size;
-	va_start(ap, fmt);
-	vsnprintf(l->text, sizeof(l->text), fmt, ap);
-	va_end(ap);
+	pp->n = n;
+	for (i = 0; i < n; i++)
+		pp->pid[i] = new_pid();
 }
 
-static void
-ipv4(char *b)
+/* a process of the pool; now and then one exits (max_use) and a new one forks */
+static uint32_t
+pool_pid(struct pidpool *pp)
 {
-	snprintf(b, 40, "%d.%d.%d.%d", 11 + rnd(200), rnd(256), rnd(256), 1 + rnd(254));
+	uint32_t i = rnd((uint32_t)pp->n);
+
+	if (rnd(128) == 0)
+		pp->pid[i] = new_pid();
+	return pp->pid[i];
 }
 
-static void
-client(char *b)
-{
-	char ip[40];
+/* --------------------------------------------------------- queue ids */
 
-	if (rnd(5) == 0) {
-		snprintf(b, 96, "h%d.v6.example[2001:db8:%x:%x::%x]", rnd(1000), rnd(65536), rnd(65536),
-		    1 + rnd(4000));
-		return;
+/* digits and consonants, 51 characters: 'z' is the separator */
+static const char qalpha[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxy";
+
+/*
+ * Short ids: 10 or 11 upper-case hex digits, a bijection of a counter (unique
+ * for 2^40 messages).  Long ids: 15 characters, the enqueue time in base 51
+ * (6 digits of seconds, 4 of microseconds), 'z', then the counter in base 51
+ * (the "inode").
+ */
+static void
+make_qid(struct story *s, int q, usec_t t)
+{
+	char *o = s->qid[q];
+	uint64_t c = qid_counter++;
+
+	if ((c * 0x9E3779B97F4A7C15ULL) >> 62 != 0) {
+		int wide = (c & 7) == 3;
+		uint64_t mask = wide ? 0xFFFFFFFFFFFULL : 0xFFFFFFFFFFULL;
+		uint64_t v = c & mask;
+		v = (v * 0x5DEECE66DULL) & mask;         /* odd multiplier: bijective */
+		v ^= v >> 17;                             /* xorshift: bijective */
+		v = (v * 0x2545F491ULL) & mask;
+		p_hex(o, v, wide ? 11 : 10);
+		s->qlen[q] = (uint8_t)(wide ? 11 : 10);
+	} else {
+		uint64_t secs = (uint64_t)(t / SEC), us = (uint64_t)(t % SEC);
+		int i;
+		for (i = 5; i >= 0; i--) {
+			o[i] = qalpha[secs % 51];
+			secs /= 51;
+		}
+		for (i = 9; i >= 6; i--) {
+			o[i] = qalpha[us % 51];
+			us /= 51;
+		}
+		o[10] = 'z';
+		for (i = 14; i >= 11; i--) {
+			o[i] = qalpha[c % 51];
+			c /= 51;
+		}
+		s->qlen[q] = 15;
 	}
-	ipv4(ip);
-	if (rnd(4) == 0)
-		snprintf(b, 96, "unknown[%s]", ip);
-	else
-		snprintf(b, 96, "mail%d.sender%d.example[%s]", rnd(9), rnd(5000), ip);
+	o[s->qlen[q]] = '\0';
 }
 
-/* Recipient deliveries of a queued message: local ones and remote ones. */
-static void
-deliveries(struct msg *m, const char *qid, int account, long size, int nlocal, int nremote,
-    char (*ndr_sender)[128])
-{
-	char relay[96], ip[40];
-	int i, r;
+/* ------------------------------------------------------------ building */
 
-	for (i = 0; i < nlocal; i++) {
-		r = rnd(3);
-		add(m, r == 0 ? "postfix/local" : r == 1 ? "postfix/lmtp" : "postfix/virtual",
-		    E_SENT_LOCAL, account, size,
-		    "%s: to=<u%d@%s>, relay=%s, delay=0.%d, delays=0/0/0/0.%d, dsn=2.0.0, status=sent"
-		    " (delivered to mailbox)", qid, rnd(5000), rnd(2) ? "corp.example" : "mail.example",
-		    r == 0 ? "local" : r == 1 ? "mail.corp.example[private/dovecot-lmtp]" : "virtual",
-		    rnd(9), rnd(9));
+static uint64_t steps_committed;
+
+static void
+add(struct story *s, usec_t t, int op, int q, int r, int x)
+{
+	struct step *st;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		s->st = realloc(s->st, s->cap * sizeof(*s->st));
+		if (s->st == NULL) {
+			perror("genlog");
+			exit(1);
+		}
 	}
-	for (i = 0; i < nremote; i++) {
-		int fate = rnd(100), rcpt = rnd(200000), dom = rnd(3000);
-		ipv4(ip);
-		snprintf(relay, sizeof(relay), "mx%d.dom%d.example[%s]:25", rnd(3), dom, ip);
-		if (fate < 5) {
-			add(m, "postfix/smtp", E_DEFERRAL, account, size,
-			    "%s: to=<r%d@dom%d.example>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1,"
-			    " status=deferred (connect to mx.dom%d.example[%s]:25: Connection timed out)",
-			    qid, rcpt, dom, dom, ip);
-			add(m, "postfix/smtp", E_SENT_RELAY, account, size,
-			    "%s: to=<r%d@dom%d.example>, relay=%s, delay=900, delays=0/870/1/29, dsn=2.0.0,"
-			    " status=sent (250 2.0.0 Ok: queued as %X)", qid, rcpt, dom, relay, rnd(1 << 30));
-		} else if (fate < 9 && ndr_sender != NULL) {
-			add(m, "postfix/smtp", E_BOUNCE, account, size,
-			    "%s: to=<r%d@dom%d.example>, relay=%s, delay=1.2, delays=0/0/0.5/0.7, dsn=5.1.1,"
-			    " status=bounced (host %s said: 550 5.1.1 <r%d@dom%d.example>: Recipient address"
-			    " rejected: User unknown (in reply to RCPT TO command))", qid, rcpt, dom, relay,
-			    relay, rcpt, dom);
-			snprintf(*ndr_sender, 128, "x"); /* ask the caller for a notification */
+	st = &s->st[s->n++];
+	st->t = t;
+	st->op = (uint8_t)op;
+	st->q = (uint8_t)q;
+	st->r = (uint8_t)r;
+	st->x = (uint8_t)x;
+}
+
+static uint32_t
+rand_ipv4(void)
+{
+	uint32_t a;
+
+	do
+		a = 11 + rnd(212);
+	while (a == 127 || a == 10 || a == 100 || a == 172 || a == 192 || a == 169);
+	return a << 24 | rnd(1u << 24);
+}
+
+/* host[ip] and ip of a client: MTAs (mostly named) or users (mostly dynamic) */
+static void
+make_client(struct story *s, int user)
+{
+	char *p = s->client, *ip = s->ip, *q;
+	uint32_t w = rnd(16), n = rnd(4000);
+
+	s->cport = 1024 + rnd(64000);
+	if (rnd(100) < (user ? 25 : 18)) {
+		/* IPv6 */
+		q = L(ip, "2001:db8:");
+		q = p_hexg(q, rnd(65536));
+		*q++ = ':';
+		q = p_hexg(q, rnd(65536));
+		q = L(q, "::");
+		q = p_hexg(q, 1 + rnd(4095));
+		s->iplen = (uint8_t)(q - ip);
+		if (user || rnd(10) == 0) {
+			p = L(p, "unknown");
 		} else {
-			add(m, "postfix/smtp", E_SENT_RELAY, account, size,
-			    "%s: to=<r%d@dom%d.example>, relay=%s, delay=0.8, delays=0.1/0/0.3/0.4, dsn=2.0.0,"
-			    " status=sent (250 2.0.0 Ok: queued as %X)", qid, rcpt, dom, relay, rnd(1 << 30));
+			p = L(p, "mail");
+			p = p_u(p, rnd(9));
+			*p++ = '.';
+			p = p_str(p, words[w]);
+			p = p_u(p, n);
+			*p++ = '.';
+			p = p_str(p, tlds[n & 3]);
+		}
+	} else {
+		uint32_t a = rand_ipv4();
+		q = p_ipv4(ip, a);
+		s->iplen = (uint8_t)(q - ip);
+		if (user) {
+			if (rnd(3) == 0) {
+				p = L(p, "unknown");
+			} else {
+				p = L(p, "p");
+				p = p_hex(p, a, 8);
+				p = L(p, ".dip0.isp");
+				p = p_u(p, rnd(40));
+				p = L(p, ".example");
+			}
+		} else if (rnd(8) == 0) {
+			p = L(p, "unknown");
+		} else if (rnd(4) == 0) {
+			p = L(p, "mail-");
+			p = p_hex(p, a, 8);
+			p = L(p, ".outbound.protection.example");
+		} else {
+			p = rnd(2) ? L(p, "mail") : L(p, "mx");
+			p = p_u(p, rnd(9));
+			*p++ = '.';
+			p = p_str(p, words[w]);
+			p = p_u(p, n);
+			*p++ = '.';
+			p = p_str(p, tlds[n & 3]);
+		}
+	}
+	*p++ = '[';
+	p = p_mem(p, ip, s->iplen);
+	*p++ = ']';
+	s->clen = (uint8_t)(p - s->client);
+	ip[s->iplen] = '\0';
+	/* helo */
+	p = s->helo;
+	if (user)
+		p = L(p, "[127.0.0.1]");
+	else if (s->client[0] == 'u')
+		p = L(p, "localhost");
+	else
+		p = p_mem(p, s->client, (size_t)((const char *)memchr(s->client, '[', s->clen) - s->client));
+	s->hlen = (uint8_t)(p - s->helo);
+}
+
+static uint64_t
+ext_sender_key(void)
+{
+	return AK_EXT << AK_SHIFT | (uint64_t)rnd(12) << 32 | (uint64_t)rnd(16) << 24 |
+	    (uint64_t)rnd(2) << 20 | rnd(20000);
+}
+
+static void
+set_sender(struct story *s, uint64_t key)
+{
+	char *p = p_account(s->sender, key);
+
+	s->slen = (uint8_t)(p - s->sender);
+}
+
+static uint64_t
+pick_size(void)
+{
+	uint32_t r = rnd(100);
+
+	if (r < 70)
+		return 1500 + rnd(48000);
+	if (r < 95)
+		return 50000 + rnd(2000000);
+	return 2000000 + rnd(23000000);
+}
+
+static struct rcpt *
+new_rcpt(struct story *s, int q)
+{
+	struct rcpt *r = &s->r[s->nr++];
+
+	r->olen = 0;
+	r->orig[0] = '\0';
+	r->q = (uint8_t)q;
+	r->fate = F_SENT;
+	r->ndef = 0;
+	r->dkind = D_TIMEOUT;
+	r->hlen = 0;
+	s->nrcpt[q]++;
+	return r;
+}
+
+static void
+set_addr(struct rcpt *r, const char *lp, uint32_t num, int hasnum, const char *dom, uint32_t dnum,
+    int hasdnum, const char *tld)
+{
+	char *p = p_str(r->addr, lp);
+
+	if (hasnum)
+		p = p_u(p, num);
+	*p++ = '@';
+	p = p_str(p, dom);
+	if (hasdnum)
+		p = p_u(p, dnum);
+	if (tld != NULL) {
+		*p++ = '.';
+		p = p_str(p, tld);
+	}
+	r->alen = (uint8_t)(p - r->addr);
+	r->addr[r->alen] = '\0';
+}
+
+static void
+set_relay_str(struct rcpt *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(r->relay, s, n);
+	r->rlen = (uint8_t)n;
+}
+
+/* an external recipient delivered by smtp to the MX of its domain */
+static void
+ext_rcpt(struct rcpt *r)
+{
+	char *p, *h;
+	uint32_t w = rnd(16), n = rnd(3000), t = rnd(4);
+	uint32_t ip = rand_ipv4();
+
+	if (rnd(100) < 30) {
+		set_addr(r, rnd(2) ? "j.doe" : "contact", rnd(200000), 1, "bigmail", 0, 0, "example");
+		h = r->host;
+		h = L(h, "mx");
+		h = p_u(h, 1 + rnd(4));
+		h = L(h, ".bigmail.example[");
+	} else {
+		set_addr(r, ext_locals[rnd(12)], rnd(50), 1, words[w], n, 1, tlds[t]);
+		h = r->host;
+		h = L(h, "mx");
+		h = p_u(h, rnd(3));
+		*h++ = '.';
+		h = p_str(h, words[w]);
+		h = p_u(h, n);
+		*h++ = '.';
+		h = p_str(h, tlds[t]);
+		*h++ = '[';
+	}
+	h = p_ipv4(h, ip);
+	*h++ = ']';
+	r->hlen = (uint8_t)(h - r->host);
+	p = p_mem(r->relay, r->host, r->hlen);
+	p = L(p, ":25");
+	r->rlen = (uint8_t)(p - r->relay);
+	r->agent = A_SMTP;
+	r->relayed = 1;
+}
+
+/* a recipient of ours: corp.example in dovecot over lmtp, mail.example virtual/local/exchange */
+static void
+local_rcpt(struct rcpt *r, int allow_exchange)
+{
+	uint32_t k = rnd(100);
+
+	r->relayed = 0;
+	if (k < 55) {
+		set_addr(r, "user", rnd((uint32_t)naccounts), 1, "corp.example", 0, 0, NULL);
+		r->agent = A_LMTP;
+		set_relay_str(r, "mail.corp.example[private/dovecot-lmtp]");
+		memcpy(r->host, r->relay, r->rlen);
+		r->hlen = r->rlen;
+	} else if (k < 82) {
+		set_addr(r, "staff", rnd(3000), 1, "mail.example", 0, 0, NULL);
+		r->agent = A_VIRTUAL;
+		set_relay_str(r, "virtual");
+	} else if (k < 90 || !allow_exchange) {
+		set_addr(r, rnd(3) ? "postmaster" : "abuse", 0, 0, "mail.example", 0, 0, NULL);
+		r->agent = A_LOCAL;
+		set_relay_str(r, "local");
+	} else {
+		/* hosted on an internal server: delivered by smtp, still not relayed */
+		set_addr(r, "staff", rnd(3000), 1, "mail.example", 0, 0, NULL);
+		r->agent = A_SMTP;
+		set_relay_str(r, "exchange.mail.example[10.20.0.25]:25");
+		memcpy(r->host, "exchange.mail.example[10.20.0.25]", 33);
+		r->hlen = 33;
+	}
+}
+
+/* do ndef deferrals (with the longest backoff) end before the run does? */
+static int
+deferral_fits(usec_t t, int ndef)
+{
+	usec_t need = 0, b = 300 * SEC;
+	int i;
+
+	for (i = 0; i < ndef; i++) {
+		need += b + 300 * SEC;
+		b = b * 2 > 4000 * SEC ? 4000 * SEC : b * 2;
+	}
+	return t + need + 120 * SEC < t_end;
+}
+
+#define LIFETIME (5 * DAY_US)
+#define DELAY_WARNING (4 * 3600 * SEC)
+
+/* fates of an external recipient; t: about when its first attempt will be */
+static void
+ext_fate(struct rcpt *r, usec_t t, int can_bounce)
+{
+	uint32_t k = rnd(10000);
+
+	if (k < 420) {
+		r->fate = F_DEFER_SENT;
+		r->ndef = (uint8_t)(1 + (rnd(4) == 0 ? rnd(6) : rnd(2)));
+		r->dkind = (uint8_t)(rnd(3) == 0 ? D_GREYLIST : rnd(3) == 0 ? D_SUSPENDED : D_TIMEOUT);
+		if (r->dkind == D_GREYLIST)
+			r->ndef = 1;
+		while (r->ndef > 0 && !deferral_fits(t, r->ndef))
+			r->ndef--;
+		if (r->ndef == 0)
+			r->fate = F_SENT;
+	} else if (k < 680 && can_bounce) {
+		r->fate = F_BOUNCE;
+	} else if (k < 720 && can_bounce && t + LIFETIME + 3 * 3600 * SEC < t_end) {
+		r->fate = F_EXPIRE;
+		r->dkind = (uint8_t)(rnd(2) ? D_TIMEOUT : D_SUSPENDED);
+	}
+}
+
+/* The notification (bounce or delay) for message pq, as message nq, to the sender. */
+static void
+notification(struct story *s, int nq, int pq, int delay, usec_t t)
+{
+	struct rcpt *r;
+	int ri = s->nr;
+	char *p;
+
+	make_qid(s, nq, t);
+	s->size[nq] = 2500 + rnd(3000) + (delay ? 0 : (s->size[pq] > 60000 ? 60000 : s->size[pq]));
+	s->arr[nq] = t;
+	r = new_rcpt(s, nq);
+	memcpy(r->addr, s->sender, s->slen);
+	r->alen = s->slen;
+	r->addr[r->alen] = '\0';
+	if (s->sender_local) {
+		if (memcmp(s->sender + s->slen - 12, "corp.example", 12) == 0) {
+			r->agent = A_LMTP;
+			set_relay_str(r, "mail.corp.example[private/dovecot-lmtp]");
+		} else {
+			r->agent = A_VIRTUAL;
+			set_relay_str(r, "virtual");
+		}
+		r->relayed = 0;
+	} else {
+		/* to an external sender: by smtp to its domain's MX */
+		const char *at = memchr(s->sender, '@', s->slen);
+		p = r->host;
+		p = L(p, "mx.");
+		p = p_mem(p, at + 1, (size_t)(s->sender + s->slen - at - 1));
+		*p++ = '[';
+		p = p_ipv4(p, rand_ipv4());
+		*p++ = ']';
+		r->hlen = (uint8_t)(p - r->host);
+		p = p_mem(r->relay, r->host, r->hlen);
+		p = L(p, ":25");
+		r->rlen = (uint8_t)(p - r->relay);
+		r->agent = A_SMTP;
+		r->relayed = 1;
+	}
+	add(s, t, OP_MSGID, nq, 0, 0);
+	t += ms(0, 3);
+	add(s, t, OP_NOTIFY, nq, 0, pq | delay << 4);
+	t += ms(1, 15);
+	add(s, t, OP_QMGR, nq, 0, 0);
+	s->qm[nq] = t;
+	t += ms(5, 400);
+	add(s, t, OP_SENT, nq, ri, 0);
+	add(s, t + ms(0, 3), OP_REMOVED, nq, 0, 0);
+}
+
+/*
+ * The delivery attempts of message q, first at t: deferrals retried with
+ * Postfix's backoff (300 s doubling to 4000 s, plus the queue run delay),
+ * each retry announced by qmgr moving the message back to the active queue;
+ * a notification after a pass with bounces, a delay notice after 4 hours,
+ * expiry after the queue lifetime.  Returns the time of "removed".
+ */
+static usec_t
+attempts(struct story *s, int q, usec_t t)
+{
+	usec_t backoff = 300 * SEC, tmax = t, ti;
+	int pass, i, pending, bounced;
+	uint8_t done[MAXR] = { 0 };
+	int delay_sent = 0;
+
+	for (pass = 0;; pass++) {
+		if (pass > 0) {
+			t = tmax + backoff + (usec_t)rnd(300) * SEC + ms(0, 999);
+			backoff = backoff * 2 > 4000 * SEC ? 4000 * SEC : backoff * 2;
+			for (i = 0; i < s->nr; i++)
+				if (s->r[i].q == q && !done[i] && s->r[i].fate == F_EXPIRE &&
+				    t - s->arr[q] >= LIFETIME) {
+					add(s, t, OP_EXPIRED, q, 0, 0);
+					notification(s, Q_EXP, q, 0, t + ms(1, 40));
+					return t + ms(60, 120);
+				}
+			add(s, t, OP_QMGR, q, 0, 0);
+			t += ms(2, 300);
+		}
+		pending = bounced = 0;
+		tmax = t;
+		for (i = 0; i < s->nr; i++) {
+			struct rcpt *r = &s->r[i];
+			if (r->q != q || done[i])
+				continue;
+			ti = t + (r->agent == A_SMTP ? ms(80, 2500) : ms(5, 400));
+			if (ti > tmax)
+				tmax = ti;
+			switch (r->fate) {
+			case F_SENT:
+				if (r->agent == A_SMTP && r->relayed && rnd(3) != 0)
+					add(s, ti - ms(1, 60), OP_SMTP_TLS, q, i, rnd(3));
+				add(s, ti, OP_SENT, q, i, 0);
+				done[i] = 1;
+				break;
+			case F_DEFER_SENT:
+				if (pass < r->ndef) {
+					add(s, ti, OP_DEFER, q, i, r->dkind);
+					pending++;
+				} else {
+					add(s, ti, OP_SENT, q, i, 0);
+					done[i] = 1;
+				}
+				break;
+			case F_EXPIRE:
+				add(s, ti, OP_DEFER, q, i, r->dkind);
+				pending++;
+				break;
+			case F_BOUNCE:
+				add(s, ti, OP_BOUNCED, q, i, 0);
+				done[i] = 1;
+				bounced = 1;
+				break;
+			case F_FORWARD:
+				add(s, ti, OP_FORWARDED, q, i, 0);
+				done[i] = 1;
+				break;
+			default:
+				done[i] = 1;
+				break;
+			}
+		}
+		if (bounced && s->slen > 0) {
+			notification(s, Q_NDR, q, 0, tmax + ms(2, 60));
+			tmax += ms(100, 500);
+		}
+		if (pending == 0)
+			return tmax + ms(1, 30);
+		if (!delay_sent && s->slen > 0 && s->sender_local && tmax - s->arr[q] >= DELAY_WARNING) {
+			delay_sent = 1;
+			notification(s, Q_DELAY, q, 1, tmax + ms(2, 60));
+			tmax += ms(100, 500);
 		}
 	}
 }
 
-/* The bounce notice to a local sender and its own delivery. */
+/* copy the recipients of q to message cq with the fates chosen for them */
 static void
-notification(struct msg *m, const char *qid, const char *sender)
+copy_rcpts(struct story *s, int q, int cq)
 {
-	char nq[24];
-	long size = 2000 + rnd(3000);
+	int i, n = s->nr;
 
-	new_qid(nq);
-	add(m, "postfix/cleanup", E_NONE, -1, 0, "%s: message-id=<%s@mx1.corp.example>", nq, nq);
-	add(m, "postfix/bounce", E_NOTIFICATION, -1, 0, "%s: sender non-delivery notification: %s",
-	    qid, nq);
-	add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: from=<>, size=%ld, nrcpt=1 (queue active)", nq, size);
-	add(m, "postfix/local", E_SENT_LOCAL, -1, size, "%s: to=<%s>, relay=local, delay=0.1,"
-	    " delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)", nq, sender);
-	add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", nq);
-}
-
-static void
-build_submission(struct msg *m)
-{
-	char qid[24], cl[96], sender[128], ndr[128] = "";
-	int acct = rnd(naccounts), nrcpt = 1 + rnd(4), nlocal = rnd(5) == 0 ? 1 : 0;
-	long size = 1000 + rnd(60000);
-
-	new_qid(qid);
-	client(cl);
-	snprintf(sender, sizeof(sender), "user%d@corp.example", acct);
-	add(m, "postfix/submission/smtpd", E_NONE, -1, 0, "connect from %s", cl);
-	add(m, "postfix/submission/smtpd", E_NONE, -1, 0, "%s: client=%s, sasl_method=PLAIN,"
-	    " sasl_username=%s", qid, cl, sender);
-	add(m, "postfix/cleanup", E_NONE, -1, 0, "%s: message-id=<%s.%d@corp.example>", qid, qid, rnd(1000));
-	add(m, "postfix/qmgr", E_RECEIVED, acct, size, "%s: from=<%s>, size=%ld, nrcpt=%d (queue active)",
-	    qid, sender, size, nrcpt + nlocal);
-	add(m, "postfix/submission/smtpd", E_NONE, -1, 0, "disconnect from %s ehlo=1 auth=1 mail=1"
-	    " rcpt=%d data=1 quit=1 commands=%d", cl, nrcpt + nlocal, 5 + nrcpt + nlocal);
-	deliveries(m, qid, acct, size, nlocal, nrcpt, &ndr);
-	if (ndr[0] != '\0')
-		notification(m, qid, sender);
-	add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", qid);
-}
-
-static void
-build_inbound(struct msg *m, int filtered)
-{
-	char qid[24], nq[24], cl[96], ip[40];
-	long size = 2000 + rnd(80000), size2 = size + 400 + rnd(200);
-	int nlocal = 1 + rnd(3), sport = 1024 + rnd(60000);
-
-	new_qid(qid);
-	client(cl);
-	ipv4(ip);
-	add(m, "postfix/postscreen", E_NONE, -1, 0, "CONNECT from [%s]:%d to [192.0.2.25]:25", ip, sport);
-	add(m, "postfix/postscreen", E_NONE, -1, 0, "PASS OLD [%s]:%d", ip, sport);
-	add(m, "postfix/smtpd", E_NONE, -1, 0, "connect from %s", cl);
-	add(m, "postfix/smtpd", E_NONE, -1, 0, "%s: client=%s", qid, cl);
-	add(m, "postfix/cleanup", E_NONE, -1, 0, "%s: message-id=<%d.%s@sender.example>", qid, rnd(99999), qid);
-	/* inbound senders are external: they never relay, so they have no account row */
-	add(m, "postfix/qmgr", E_RECEIVED, -1, size, "%s: from=<news%d@sender%d.example>, size=%ld,"
-	    " nrcpt=%d (queue active)", qid, rnd(500), rnd(5000), size, nlocal);
-	add(m, "postfix/smtpd", E_NONE, -1, 0, "disconnect from %s ehlo=1 mail=1 rcpt=%d data=1 quit=1"
-	    " commands=%d", cl, nlocal, 4 + nlocal);
-	if (!filtered) {
-		deliveries(m, qid, -1, size, nlocal, 0, NULL);
-	} else {
-		new_qid(nq);
-		add(m, "postfix/10025/smtpd", E_NONE, -1, 0, "%s: client=localhost[127.0.0.1]", nq);
-		add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: from=<relay@sender.example>, size=%ld,"
-		    " nrcpt=%d (queue active)", nq, size2, nlocal);
-		add(m, "postfix/smtp", E_NONE, -1, 0, "%s: to=<u%d@corp.example>, relay=127.0.0.1[127.0.0.1]:10024,"
-		    " delay=1.5, delays=0/0/0/1.5, dsn=2.0.0, status=sent (250 2.0.0 from"
-		    " MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as %s)", qid, rnd(5000), nq);
-		deliveries(m, nq, -1, size2, nlocal, 0, NULL);
-		add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", nq);
-	}
-	add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", qid);
-}
-
-static void
-build_pickup(struct msg *m)
-{
-	char qid[24];
-	int user = rnd(LOCAL_USERS), acct = naccounts + user;
-	long size = 500 + rnd(5000);
-
-	new_qid(qid);
-	add(m, "postfix/pickup", E_NONE, -1, 0, "%s: uid=%d from=<cron%d>", qid, 1000 + user, user);
-	add(m, "postfix/cleanup", E_NONE, -1, 0, "%s: message-id=<%s@mx1.mail.example>", qid, qid);
-	add(m, "postfix/qmgr", E_RECEIVED, acct, size, "%s: from=<cron%d@mail.example>, size=%ld,"
-	    " nrcpt=1 (queue active)", qid, user, size);
-	deliveries(m, qid, acct, size, 0, 1, NULL);
-	add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", qid);
-}
-
-static void
-build_other(struct msg *m)
-{
-	char qid[24], cl[96], ip[40];
-	int r = rnd(100);
-
-	client(cl);
-	ipv4(ip);
-	if (r < 40) {
-		add(m, "postfix/smtpd", E_REJECT, -1, 0, "NOQUEUE: reject: RCPT from %s: 554 5.7.1"
-		    " <x%d@dom%d.example>: Relay access denied; from=<s%d@spam.example> to=<x%d@dom%d.example>"
-		    " proto=ESMTP helo=<spam.example>", cl, r, r, r, r, r);
-	} else if (r < 55) {
-		new_qid(qid); /* a transaction that never reaches the queue */
-		add(m, "postfix/smtpd", E_NONE, -1, 0, "%s: client=%s", qid, cl);
-		add(m, "postfix/cleanup", E_REJECT, -1, 0, "%s: milter-reject: END-OF-MESSAGE from %s:"
-		    " 5.7.1 Spam message rejected; from=<s@spam.example> to=<u1@corp.example> proto=ESMTP"
-		    " helo=<spam.example>", qid, cl);
-	} else if (r < 70) {
-		add(m, "postfix/postscreen", E_NONE, -1, 0, "NOQUEUE: reject: RCPT from [%s]:%d: 550 5.7.1"
-		    " Service unavailable; client [%s] blocked using zen.spamhaus.org; from=<a@b.example>,"
-		    " to=<u2@corp.example>, proto=ESMTP, helo=<b.example>", ip, 1024 + r, ip);
-	} else if (r < 85) {
-		add(m, "postfix/submission/smtpd", E_AUTH_FAILED, -1, 0, "warning: %s: SASL LOGIN"
-		    " authentication failed: UGFzc3dvcmQ6", cl);
-	} else if (r < 88) {
-		new_qid(qid);
-		add(m, "postfix/qmgr", E_EXPIRED, -1, 0, "%s: from=<old%d@corp.example>, status=expired,"
-		    " returned to sender", qid, r);
-		add(m, "postfix/qmgr", E_NONE, -1, 0, "%s: removed", qid);
-	} else if (r < 94) {
-		add(m, "postfix/anvil", E_NONE, -1, 0, "statistics: max connection rate 3/60s for"
-		    " (smtp:%s) at Nov  2 10:00:00", ip);
-	} else {
-		add(m, "postfix/smtpd", E_NONE, -1, 0, "warning: hostname %s does not resolve to address %s",
-		    cl, ip);
+	for (i = 0; i < n; i++) {
+		if (s->r[i].q != q)
+			continue;
+		s->r[s->nr] = s->r[i];
+		s->r[s->nr].q = (uint8_t)cq;
+		s->r[i].fate = F_HANDOFF;
+		s->nr++;
+		s->nrcpt[cq]++;
 	}
 }
 
+/*
+ * A content filter: the message goes by smtp to 127.0.0.1:10024, the filter
+ * re-injects it on 127.0.0.1:10025 as the child (its qmgr line comes before
+ * the hand-off lines), the parent is removed and the child delivered.  With
+ * --discard, the filter drops some as spam: no child.
+ */
 static void
-build(struct msg *m)
+filtered(struct story *s, usec_t t)
 {
-	int r = rnd(100);
+	usec_t th;
+	int i;
 
-	m->n = m->next = 0;
-	m->relay_day = -1;
-	m->deferred = 0;
-	if (r < 35)
-		build_submission(m);
-	else if (r < 65)
-		build_inbound(m, 0);
-	else if (r < 75)
-		build_inbound(m, 1);
-	else if (r < 80)
-		build_pickup(m);
+	t += ms(5, 60);
+	t += ms(150, 2500); /* scanning */
+	if (chance(discard_per10k)) {
+		for (i = 0; i < s->nr; i++)
+			if (s->r[i].q == Q_MAIN) {
+				s->r[i].fate = F_DISCARD;
+				add(s, t, OP_DISCARD, Q_MAIN, i, 0);
+			}
+		add(s, t + ms(1, 5), OP_REMOVED, Q_MAIN, 0, 0);
+		return;
+	}
+	copy_rcpts(s, Q_MAIN, Q_CHILD);
+	s->filter_pid = pool_pid(&pp_filter);
+	make_qid(s, Q_CHILD, t);
+	s->size[Q_CHILD] = s->size[Q_MAIN] + 350 + rnd(900);
+	s->arr[Q_CHILD] = t;
+	add(s, t, OP_FCONNECT, Q_CHILD, 0, 0);
+	t += ms(1, 5);
+	add(s, t, OP_CLIENT, Q_CHILD, 0, 0);
+	t += ms(1, 20);
+	add(s, t, OP_MSGID, Q_CHILD, 0, 0);
+	t += ms(1, 10);
+	add(s, t, OP_QMGR, Q_CHILD, 0, 0);
+	s->qm[Q_CHILD] = t;
+	add(s, t + ms(1, 8), OP_FDISCONNECT, Q_CHILD, 0, 0);
+	th = t + ms(2, 30);
+	for (i = 0; i < s->nr; i++)
+		if (s->r[i].q == Q_MAIN)
+			add(s, th, OP_HANDOFF, Q_MAIN, i, 0);
+	add(s, th + ms(1, 5), OP_REMOVED, Q_MAIN, 0, 0);
+	add(s, attempts(s, Q_CHILD, th + ms(3, 200)), OP_REMOVED, Q_CHILD, 0, 0);
+}
+
+/* local "forwarded as" (a .forward): the copy is a new message, not received */
+static void
+forward_copy(struct story *s, int ri)
+{
+	struct rcpt *r;
+	usec_t t = 0;
+	int i, fi;
+
+	/* the forwarding step is placed by attempts(); the copy follows it */
+	for (i = 0; i < (int)s->n; i++)
+		if (s->st[i].op == OP_FORWARDED && s->st[i].r == ri)
+			t = s->st[i].t;
+	t -= ms(0, 2);
+	make_qid(s, Q_FWD, t);
+	s->size[Q_FWD] = s->size[s->r[ri].q] + 120 + rnd(200);
+	s->arr[Q_FWD] = t;
+	fi = s->nr;
+	r = new_rcpt(s, Q_FWD);
+	ext_rcpt(r);
+	add(s, t, OP_MSGID, Q_FWD, 0, 0);
+	t += ms(1, 10);
+	add(s, t + ms(1, 10), OP_QMGR, Q_FWD, 0, 0);
+	s->qm[Q_FWD] = t + ms(1, 10);
+	t = s->qm[Q_FWD] + ms(100, 2000);
+	add(s, t, OP_SENT, Q_FWD, fi, 0);
+	add(s, t + ms(0, 3), OP_REMOVED, Q_FWD, 0, 0);
+}
+
+static int
+rcpt_count(void)
+{
+	uint32_t k = rnd(100);
+
+	return k < 70 ? 1 : k < 85 ? 2 : k < 93 ? 3 : k < 97 ? 4 : 5 + (int)rnd(2);
+}
+
+static void
+build_inbound(struct story *s, usec_t t)
+{
+	int i, nr = rcpt_count(), fwd = -1, filt = rnd(100) < 35;
+	usec_t tq;
+
+	s->inst = I_SMTPD;
+	make_client(s, 0);
+	s->smtpd_pid = pool_pid(&pp_smtpd);
+	if (rnd(100) < 8) {
+		s->slen = 0;
+		s->sender[0] = '\0';
+		s->acct = 0;
+	} else {
+		s->acct = ext_sender_key();
+		set_sender(s, s->acct);
+	}
+	s->sender_local = 0;
+	s->size[Q_MAIN] = pick_size();
+	add(s, t, OP_PS_CONNECT, 0, 0, 0);
+	if (rnd(100) < 12) {
+		t += ms(6000, 6500);
+		add(s, t, OP_PS_PASS, 0, 0, 1);
+	} else {
+		t += ms(0, 20);
+		add(s, t, OP_PS_PASS, 0, 0, 0);
+	}
+	t += ms(1, 30);
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	if (rnd(100) < 65) {
+		t += ms(40, 300);
+		add(s, t, OP_TLS_IN, 0, 0, 0);
+	}
+	t += ms(100, 2000);
+	make_qid(s, Q_MAIN, t);
+	s->arr[Q_MAIN] = t;
+	add(s, t, OP_CLIENT, Q_MAIN, 0, 0);
+	for (i = 0; i < nr; i++) {
+		struct rcpt *r = new_rcpt(s, Q_MAIN);
+		uint32_t k = rnd(100);
+		if (k < 6 && s->slen > 0) {
+			/* virtual alias to an outside address: relayed, account = sender */
+			ext_rcpt(r);
+			r->olen = (uint8_t)(p_u(L(r->orig, "sales"), rnd(40)) - r->orig);
+			memcpy(r->orig + r->olen, "@mail.example", 13);
+			r->olen = (uint8_t)(r->olen + 13);
+			r->orig[r->olen] = '\0';
+		} else if (k < 9 && fwd < 0 && !filt) {
+			set_addr(r, local_users[5 + rnd(4)], 0, 0, "mail.example", 0, 0, NULL);
+			r->agent = A_LOCAL;
+			r->relayed = 0;
+			set_relay_str(r, "local");
+			r->fate = F_FORWARD;
+			fwd = i;
+		} else {
+			local_rcpt(r, 1);
+			if (r->agent == A_LMTP) {
+				uint32_t f = rnd(1000);
+				if (f < 12) {
+					r->fate = F_DEFER_SENT;
+					r->dkind = D_QUOTA;
+					r->ndef = (uint8_t)(1 + rnd(2));
+					while (r->ndef > 0 && !deferral_fits(t, r->ndef))
+						r->ndef--;
+					if (r->ndef == 0)
+						r->fate = F_SENT;
+				} else if (f < 22 && s->slen > 0) {
+					r->fate = F_BOUNCE;
+				}
+			}
+		}
+		if (rnd(100) < 4) {
+			/* a second, unknown recipient rejected inside the transaction */
+			add(s, t + ms(5, 50), OP_RCPT_REJECT, Q_MAIN, i, 0);
+		}
+	}
+	t += ms(100, 4000);
+	add(s, t, OP_MSGID, Q_MAIN, 0, 0);
+	t += ms(2, 200);
+	add(s, t, OP_QMGR, Q_MAIN, 0, 0);
+	s->qm[Q_MAIN] = tq = t;
+	add(s, t + ms(3, 120), OP_DISCONNECT, 0, 0, 0);
+	if (filt) {
+		filtered(s, tq);
+	} else {
+		add(s, attempts(s, Q_MAIN, tq + ms(3, 300)), OP_REMOVED, Q_MAIN, 0, 0);
+		if (fwd >= 0)
+			forward_copy(s, fwd);
+	}
+}
+
+static void
+build_submission(struct story *s, usec_t t)
+{
+	int i, nr = rcpt_count();
+	uint32_t u = rnd((uint32_t)naccounts), k = rnd(100);
+	usec_t tq;
+
+	s->inst = I_SUBMISSION;
+	make_client(s, 1);
+	s->smtpd_pid = pool_pid(&pp_sub);
+	s->sasl_user = u;
+	s->sasl_method = (uint8_t)(rnd(4) == 0);
+	s->acct = AK_SASL << AK_SHIFT | u;
+	/* the envelope sender is usually the login, sometimes an alias or a shared box */
+	if (k < 85) {
+		set_sender(s, s->acct);
+	} else {
+		char *p = s->sender;
+		if (k < 95) {
+			p = L(p, "user");
+			p = p_u(p, u);
+		} else {
+			p = L(p, "team");
+			p = p_u(p, u / 50);
+		}
+		p = L(p, "@mail.example");
+		s->slen = (uint8_t)(p - s->sender);
+	}
+	s->sender_local = 1;
+	s->size[Q_MAIN] = pick_size();
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	t += ms(40, 300);
+	add(s, t, OP_TLS_IN, 0, 0, 0);
+	t += ms(200, 3000);
+	make_qid(s, Q_MAIN, t);
+	s->arr[Q_MAIN] = t;
+	add(s, t, OP_CLIENT, Q_MAIN, 0, 0);
+	for (i = 0; i < nr; i++) {
+		struct rcpt *r = new_rcpt(s, Q_MAIN);
+		if (rnd(100) < 78) {
+			ext_rcpt(r);
+			ext_fate(r, t + 10 * SEC, 1);
+		} else {
+			local_rcpt(r, 1);
+		}
+	}
+	t += ms(100, 5000);
+	add(s, t, OP_MSGID, Q_MAIN, 0, 0);
+	t += ms(2, 200);
+	add(s, t, OP_QMGR, Q_MAIN, 0, 0);
+	s->qm[Q_MAIN] = tq = t;
+	add(s, t + ms(3, 120), OP_DISCONNECT, 0, 0, 0);
+	if (rnd(100) < 20)
+		filtered(s, tq);
 	else
-		build_other(m);
+		add(s, attempts(s, Q_MAIN, tq + ms(3, 300)), OP_REMOVED, Q_MAIN, 0, 0);
 }
 
-/* civil days from 1970-01-01 and back, for dates and weekdays */
+static void
+build_pickup(struct story *s, usec_t t)
+{
+	uint32_t u = rnd(NLOCALUSERS);
+	struct rcpt *r;
+	char *p;
+
+	s->acct = AK_LOCAL << AK_SHIFT | u;
+	set_sender(s, s->acct);
+	s->sender_local = 1;
+	s->uid = u == 0 ? 0 : u == 1 ? 33 : 1000 + u;
+	p = p_str(s->pick, local_users[u]);
+	*p = '\0';
+	s->size[Q_MAIN] = 600 + rnd(20000);
+	make_qid(s, Q_MAIN, t);
+	s->arr[Q_MAIN] = t;
+	add(s, t, OP_PICKUP, Q_MAIN, 0, 0);
+	t += ms(1, 30);
+	add(s, t, OP_MSGID, Q_MAIN, 0, 0);
+	t += ms(1, 30);
+	add(s, t, OP_QMGR, Q_MAIN, 0, 0);
+	s->qm[Q_MAIN] = t;
+	r = new_rcpt(s, Q_MAIN);
+	if (rnd(100) < 55) {
+		set_addr(r, "root", 0, 0, "mail.example", 0, 0, NULL);
+		r->agent = A_LOCAL;
+		r->relayed = 0;
+		set_relay_str(r, "local");
+	} else {
+		ext_rcpt(r);
+		ext_fate(r, t, 1);
+	}
+	add(s, attempts(s, Q_MAIN, t + ms(3, 300)), OP_REMOVED, Q_MAIN, 0, 0);
+}
+
+/* recipients used in rejected transactions */
+static void
+spam_rcpt(struct rcpt *r, int relay)
+{
+	if (relay)
+		ext_rcpt(r);
+	else
+		set_addr(r, rnd(2) ? "staff" : "user", rnd(90000), 1, rnd(2) ? "mail.example" :
+		    "corp.example", 0, 0, NULL);
+}
+
+static void
+spam_sender(struct story *s)
+{
+	char *p = s->sender;
+
+	p = L(p, "spam");
+	p = p_u(p, rnd(100000));
+	*p++ = '@';
+	p = p_str(p, words[rnd(16)]);
+	p = p_u(p, rnd(90000));
+	p = L(p, ".test");
+	s->slen = (uint8_t)(p - s->sender);
+}
+
+static void
+build_reject(struct story *s, usec_t t)
+{
+	int i, n = 1 + (rnd(4) == 0 ? (int)rnd(3) : 0);
+
+	s->inst = I_SMTPD;
+	make_client(s, 0);
+	s->smtpd_pid = pool_pid(&pp_smtpd);
+	spam_sender(s);
+	add(s, t, OP_PS_CONNECT, 0, 0, 0);
+	t += ms(0, 20);
+	add(s, t, OP_PS_PASS, 0, 0, rnd(3) == 0);
+	t += ms(1, 30);
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		uint32_t kind = rnd(5);
+		struct rcpt *r = new_rcpt(s, Q_MAIN);
+		spam_rcpt(r, kind == 0);
+		t += ms(300, 3000);
+		add(s, t, OP_NOQ_REJECT, 0, i, kind);
+	}
+	t += ms(50, 2000);
+	add(s, t, OP_DISCONNECT, 0, 0, 1 | n << 4);
+}
+
+static void
+build_psreject(struct story *s, usec_t t)
+{
+	struct rcpt *r;
+
+	make_client(s, 0);
+	spam_sender(s);
+	add(s, t, OP_PS_CONNECT, 0, 0, 0);
+	if (rnd(2)) {
+		t += ms(10, 300);
+		add(s, t, OP_PS_PREGREET, 0, 0, 0);
+	}
+	t += ms(100, 5500);
+	add(s, t, OP_PS_DNSBL, 0, 0, 0);
+	t += ms(300, 1500);
+	if (rnd(3) == 0) {
+		add(s, t, OP_PS_HANGUP, 0, 0, 0);
+	} else {
+		r = new_rcpt(s, Q_MAIN);
+		spam_rcpt(r, 0);
+		add(s, t, OP_PS_REJECT, 0, 0, 0);
+	}
+	add(s, t + ms(1, 400), OP_PS_DISCONNECT, 0, 0, 0);
+}
+
+static void
+build_psonly(struct story *s, usec_t t)
+{
+	s->inst = I_SMTPD;
+	make_client(s, 0);
+	s->smtpd_pid = pool_pid(&pp_smtpd);
+	add(s, t, OP_PS_CONNECT, 0, 0, 0);
+	t += ms(0, 20);
+	add(s, t, OP_PS_PASS, 0, 0, 0);
+	t += ms(1, 30);
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	t += ms(50, 8000);
+	if (rnd(2)) {
+		add(s, t, OP_LOST, 0, 0, rnd(3));
+		t += ms(0, 2);
+	}
+	add(s, t, OP_DISCONNECT, 0, 0, 4);
+}
+
+static void
+build_authfail(struct story *s, usec_t t)
+{
+	int i, n = 1 + (int)rnd(4);
+	char *p;
+
+	s->inst = (uint8_t)(rnd(3) == 0 ? I_SMTPD : I_SUBMISSION);
+	make_client(s, 0);
+	/* brute forcers have no name */
+	p = L(s->client, "unknown[");
+	p = p_mem(p, s->ip, s->iplen);
+	*p++ = ']';
+	s->clen = (uint8_t)(p - s->client);
+	s->smtpd_pid = pool_pid(s->inst == I_SMTPD ? &pp_smtpd : &pp_sub);
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		t += ms(1500, 6000);
+		add(s, t, OP_AUTH_FAIL, 0, 0, rnd(4) == 0);
+	}
+	t += ms(1, 500);
+	add(s, t, OP_LOST, 0, 0, 3);
+	add(s, t + ms(0, 2), OP_DISCONNECT, 0, 0, 2 | n << 4);
+}
+
+/* a client= line and no message: the client gave up, or a milter said no */
+static void
+build_abort(struct story *s, usec_t t, int milter)
+{
+	struct rcpt *r;
+
+	s->inst = I_SMTPD;
+	make_client(s, 0);
+	s->smtpd_pid = pool_pid(&pp_smtpd);
+	spam_sender(s);
+	add(s, t, OP_PS_CONNECT, 0, 0, 0);
+	t += ms(0, 20);
+	add(s, t, OP_PS_PASS, 0, 0, 0);
+	t += ms(1, 30);
+	add(s, t, OP_CONNECT, 0, 0, 0);
+	t += ms(200, 3000);
+	make_qid(s, Q_MAIN, t);
+	add(s, t, OP_CLIENT, Q_MAIN, 0, 0);
+	r = new_rcpt(s, Q_MAIN);
+	spam_rcpt(r, 0);
+	t += ms(100, 4000);
+	if (milter) {
+		add(s, t, OP_MSGID, Q_MAIN, 0, 0);
+		t += ms(50, 1500);
+		add(s, t, OP_MILTER_REJECT, Q_MAIN, 0, 0);
+		t += ms(1, 200);
+		add(s, t, OP_DISCONNECT, 0, 0, 5);
+	} else {
+		add(s, t, OP_LOST, 0, 0, 0);
+		add(s, t + ms(0, 2), OP_DISCONNECT, 0, 0, 3);
+	}
+}
+
+/* one to four lines of noise; single: exactly one */
+static void
+build_noise(struct story *s, usec_t t, int single)
+{
+	uint32_t k = single ? 2 + rnd(3) : rnd(5);
+
+	make_client(s, 0);
+	s->smtpd_pid = pool_pid(&pp_smtpd);
+	s->inst = I_SMTPD;
+	if (k == 0) {
+		add(s, t, OP_NOISE, 0, 0, 0);        /* anvil */
+		add(s, t, OP_NOISE, 0, 0, 1);
+		add(s, t, OP_NOISE, 0, 0, 2);
+	} else if (k == 1) {
+		add(s, t, OP_NOISE, 0, 0, 3);        /* scache */
+		add(s, t, OP_NOISE, 0, 0, 4);
+		add(s, t, OP_NOISE, 0, 0, 5);
+		add(s, t, OP_NOISE, 0, 0, 6);
+	} else {
+		add(s, t, OP_NOISE, 0, 0, 5 + k);    /* smtpd warnings */
+	}
+}
+
+static void
+build(struct story *s, usec_t t, int single)
+{
+	uint32_t k = rnd(1000);
+	int i;
+
+	s->n = s->next = 0;
+	s->nr = 0;
+	s->slen = 0;
+	s->sender[0] = '\0';
+	s->acct = 0;
+	s->received = 0;
+	s->sender_local = 0;
+	for (i = 0; i < NQ; i++) {
+		s->nrcpt[i] = 0;
+		s->deferred[i] = 0;
+		s->relay_day[i] = -1;
+		s->size[i] = 0;
+		s->qlen[i] = 0;
+	}
+	s->kind = (uint8_t)(single ? K_NOISE : k < 330 ? K_INBOUND : k < 590 ? K_SUBMISSION :
+	    k < 640 ? K_PICKUP : k < 760 ? K_REJECT : k < 840 ? K_PSREJECT : k < 890 ? K_PSONLY :
+	    k < 930 ? K_AUTHFAIL : k < 955 ? K_ABORT : k < 975 ? K_MILTER : K_NOISE);
+	switch (s->kind) {
+	case K_INBOUND: build_inbound(s, t); break;
+	case K_SUBMISSION: build_submission(s, t); break;
+	case K_PICKUP: build_pickup(s, t); break;
+	case K_REJECT: build_reject(s, t); break;
+	case K_PSREJECT: build_psreject(s, t); break;
+	case K_PSONLY: build_psonly(s, t); break;
+	case K_AUTHFAIL: build_authfail(s, t); break;
+	case K_ABORT: build_abort(s, t, 0); break;
+	case K_MILTER: build_abort(s, t, 1); break;
+	default: build_noise(s, t, single); break;
+	}
+	/* steps in time order (stable), none after the end of the run */
+	for (i = 1; i < (int)s->n; i++) {
+		struct step x = s->st[i];
+		int j = i - 1;
+		while (j >= 0 && s->st[j].t > x.t) {
+			s->st[j + 1] = s->st[j];
+			j--;
+		}
+		s->st[j + 1] = x;
+	}
+	for (i = 0; i < (int)s->n; i++)
+		if (s->st[i].t >= t_end)
+			s->st[i].t = t_end - 1;
+}
+
+/* ------------------------------------------------------------ calendar */
+
 static int32_t
 days_from_civil(int y, int mo, int d)
 {
@@ -353,64 +1389,862 @@ civil_from_days(int32_t z, int *y, int *mo, int *d)
 	*y = yoe + era * 400 + (*mo <= 2);
 }
 
-/* Relative traffic of an hour: nights low, office hours high, weekends a third. */
+/* relative traffic of an hour: night low, office hours high, weekends 30 % */
 static double
-weight(int32_t day, int hour)
+weight(usec_t t)
 {
-	static const double curve[24] = { .2, .15, .1, .1, .1, .2, .4, .8, 1.4, 1.8, 1.9, 1.9,
-		1.6, 1.8, 1.9, 1.8, 1.6, 1.2, .9, .7, .6, .5, .4, .3 };
-	int wd = (int)((day % 7 + 7 + 3) % 7); /* 0 Monday */
+	static const double curve[24] = { .15, .1, .08, .08, .1, .15, .35, .8, 1.5, 1.9, 2.0, 1.9,
+		1.5, 1.8, 1.9, 1.8, 1.6, 1.1, .8, .6, .5, .4, .3, .2 };
+	int64_t day = t / DAY_US;
+	int hour = (int)(t % DAY_US / (3600 * SEC));
+	int wd = (int)((day % 7 + 7 + 3) % 7); /* 0: Monday */
 
 	return curve[hour] * (wd >= 5 ? 0.3 : 1.0);
 }
 
+/* ------------------------------------------------------------ emitting */
+
+#define OUTCAP (4u << 20)
+static char outbuf[OUTCAP + 65536];
+static char *op_ = outbuf;
+
 static void
-count(struct msg *m, const struct line *l, int day)
+flush_out(void)
+{
+	size_t n = (size_t)(op_ - outbuf);
+
+	if (n > 0 && fwrite(outbuf, 1, n, stdout) != n) {
+		perror("genlog: write");
+		exit(1);
+	}
+	op_ = outbuf;
+}
+
+static int64_t cur_sec = -1;
+static int32_t cur_day = -1;
+static char stamp[40];
+static size_t stamp_len;
+static char bsd_date[8];  /* "Nov  2 " */
+static char iso_date[12]; /* "2026-11-02T" */
+
+static void
+set_stamp(usec_t t)
+{
+	int64_t sec = t / SEC;
+	int32_t day = (int32_t)(sec / 86400);
+	unsigned sod = (unsigned)(sec % 86400);
+	char *p = stamp;
+
+	if (day != cur_day) {
+		int y, mo, d;
+		civil_from_days(day, &y, &mo, &d);
+		memcpy(bsd_date, months + 3 * (mo - 1), 3);
+		bsd_date[3] = ' ';
+		bsd_date[4] = d < 10 ? ' ' : (char)('0' + d / 10);
+		bsd_date[5] = (char)('0' + d % 10);
+		bsd_date[6] = ' ';
+		p_u(iso_date, (uint64_t)y);
+		iso_date[4] = '-';
+		p_2(iso_date + 5, (unsigned)mo);
+		iso_date[7] = '-';
+		p_2(iso_date + 8, (unsigned)d);
+		iso_date[10] = 'T';
+		cur_day = day;
+	}
+	cur_sec = sec;
+	if (rfc3339)
+		p = p_mem(p, iso_date, 11);
+	else
+		p = p_mem(p, bsd_date, 7);
+	p = p_2(p, sod / 3600);
+	*p++ = ':';
+	p = p_2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = p_2(p, sod % 60);
+	stamp_len = (size_t)(p - stamp);
+}
+
+struct prog {
+	const char *name;
+	size_t len;
+};
+#define PROG(s) { s, sizeof(s) - 1 }
+enum { P_SMTPD, P_SUB, P_FILTER, P_POSTSCREEN, P_CLEANUP, P_QMGR, P_SMTP, P_LMTP, P_LOCAL,
+	P_VIRTUAL, P_BOUNCE, P_PICKUP, P_ANVIL, P_SCACHE, P_ERROR };
+static const struct prog progs[] = { PROG("postfix/smtpd"), PROG("postfix/submission/smtpd"),
+	PROG("postfix/10025/smtpd"), PROG("postfix/postscreen"), PROG("postfix/cleanup"),
+	PROG("postfix/qmgr"), PROG("postfix/smtp"), PROG("postfix/lmtp"), PROG("postfix/local"),
+	PROG("postfix/virtual"), PROG("postfix/bounce"), PROG("postfix/pickup"),
+	PROG("postfix/anvil"), PROG("postfix/scache"), PROG("postfix/error") };
+
+static char *
+header(char *p, usec_t t, int prog, uint32_t pid)
+{
+	p = p_mem(p, stamp, stamp_len);
+	if (rfc3339) {
+		unsigned us = (unsigned)(t % SEC), i;
+		*p++ = '.';
+		for (i = 0; i < 6; i++) {
+			p[5 - i] = (char)('0' + us % 10);
+			us /= 10;
+		}
+		p += 6;
+		p = L(p, "+01:00");
+	}
+	p = L(p, " mx1 ");
+	p = p_mem(p, progs[prog].name, progs[prog].len);
+	*p++ = '[';
+	p = p_u(p, pid);
+	p = L(p, "]: ");
+	return p;
+}
+
+static char *
+p_qid(char *p, const struct story *s, int q)
+{
+	p = p_mem(p, s->qid[q], s->qlen[q]);
+	*p++ = ':';
+	*p++ = ' ';
+	return p;
+}
+
+static char *
+p_client(char *p, const struct story *s)
+{
+	return p_mem(p, s->client, s->clen);
+}
+
+static char *
+p_psaddr(char *p, const struct story *s)
+{
+	*p++ = '[';
+	p = p_mem(p, s->ip, s->iplen);
+	p = L(p, "]:");
+	return p_u(p, s->cport);
+}
+
+/* delay=..., delays=a/b/c/d, for a recipient line of message q at t */
+static char *
+p_delays(char *p, const struct story *s, int q, usec_t t, usec_t conn, usec_t xmit)
+{
+	usec_t total = t - s->arr[q], a = s->qm[q] - s->arr[q], b;
+
+	if (a < 0)
+		a = 0;
+	if (conn + xmit > total - a) {
+		conn = (total - a) / 3;
+		xmit = (total - a) / 3;
+	}
+	b = total - a - conn - xmit;
+	p = L(p, "delay=");
+	p = p_delay(p, total);
+	p = L(p, ", delays=");
+	p = p_delay(p, a);
+	*p++ = '/';
+	p = p_delay(p, b);
+	*p++ = '/';
+	p = p_delay(p, conn);
+	*p++ = '/';
+	return p_delay(p, xmit);
+}
+
+static const int agent_prog[] = { P_SMTP, P_LMTP, P_LOCAL, P_VIRTUAL };
+static struct pidpool *const agent_pool[] = { &pp_smtp, &pp_lmtp, &pp_local, &pp_virtual };
+
+static char *
+p_to(char *p, const struct rcpt *r)
+{
+	p = L(p, "to=<");
+	p = p_mem(p, r->addr, r->alen);
+	*p++ = '>';
+	if (r->olen) {
+		p = L(p, ", orig_to=<");
+		p = p_mem(p, r->orig, r->olen);
+		*p++ = '>';
+	}
+	return p;
+}
+
+static char *
+p_anvil_time(char *p, usec_t t)
+{
+	int64_t sec = t / SEC;
+	unsigned sod = (unsigned)(sec % 86400);
+
+	p = L(p, " at ");
+	p = p_mem(p, bsd_date, 7);
+	p = p_2(p, sod / 3600);
+	*p++ = ':';
+	p = p_2(p, sod / 60 % 60);
+	*p++ = ':';
+	return p_2(p, sod % 60);
+}
+
+/* the effect of a status=sent line on the true counts, on the day written in it */
+static void
+count_sent(struct story *s, int q, const struct rcpt *r, int day)
 {
 	int64_t *c = counts[day];
 
-	switch (l->effect) {
-	case E_RECEIVED:
-		c[RECEIVED]++;
-		c[BYTES_RECEIVED] += l->size;
-		break;
-	case E_SENT_LOCAL:
-		c[DELIVERED]++;
-		c[BYTES_DELIVERED] += l->size;
-		break;
-	case E_SENT_RELAY:
-		c[DELIVERED]++;
-		c[RELAYED]++;
-		c[BYTES_DELIVERED] += l->size;
-		if (l->account >= 0) {
-			acct_relayed[(size_t)l->account * 400 + (size_t)day]++;
-			if (m->relay_day != day) {
-				acct_msgs[(size_t)l->account * 400 + (size_t)day]++;
-				m->relay_day = day;
-			}
+	c[DELIVERED]++;
+	c[BYTES_DELIVERED] += (int64_t)s->size[q];
+	if (!r->relayed)
+		return;
+	c[RELAYED]++;
+	/* the message, its filter copy (inherits) and a forwarded copy (same sender) */
+	if ((q == Q_MAIN || q == Q_CHILD || q == Q_FWD) && s->acct != 0) {
+		struct acct_ent *e = acct_slot(s->acct << 9 | (uint64_t)day);
+		e->relayed++;
+		if (s->relay_day[q] != day) {
+			e->msgs++;
+			s->relay_day[q] = day;
 		}
-		break;
-	case E_DEFERRAL:
-		c[DEFERRALS]++;
-		if (!m->deferred) {
-			c[DEFERRED]++;
-			m->deferred = 1;
-		}
-		break;
-	case E_BOUNCE: c[BOUNCED]++; break;
-	case E_EXPIRED: c[EXPIRED]++; break;
-	case E_REJECT: c[REJECTED]++; break;
-	case E_AUTH_FAILED: c[AUTH_FAILED]++; break;
-	case E_NOTIFICATION: c[NOTIFICATIONS]++; break;
-	case E_NONE: break;
 	}
 }
 
 static void
-write_expect(const char *path, int32_t first_day, int ndays)
+emit(struct story *s, const struct step *st)
+{
+	char *p = op_;
+	int q = st->q, day;
+	struct rcpt *r = &s->r[st->r];
+	int64_t *c;
+	uint32_t v;
+
+	if (st->t / SEC != cur_sec)
+		set_stamp(st->t);
+	day = (int)(st->t / DAY_US - first_day);
+	c = counts[day];
+	switch (st->op) {
+	case OP_PS_CONNECT:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "CONNECT from ");
+		p = p_psaddr(p, s);
+		p = L(p, " to [192.0.2.25]:25");
+		break;
+	case OP_PS_PASS:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = st->x ? L(p, "PASS NEW ") : L(p, "PASS OLD ");
+		p = p_psaddr(p, s);
+		break;
+	case OP_PS_DNSBL:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "DNSBL rank ");
+		p = p_u(p, 3 + rnd(6));
+		p = L(p, " for ");
+		p = p_psaddr(p, s);
+		break;
+	case OP_PS_PREGREET:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "PREGREET 11 after 0.");
+		p = p_u(p, 10 + rnd(89));
+		p = L(p, " from ");
+		p = p_psaddr(p, s);
+		p = L(p, ": EHLO User\\r\\n");
+		break;
+	case OP_PS_REJECT:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "NOQUEUE: reject: RCPT from ");
+		p = p_psaddr(p, s);
+		p = L(p, ": 550 5.7.1 Service unavailable; client [");
+		p = p_mem(p, s->ip, s->iplen);
+		p = L(p, "] blocked using zen.spamhaus.org; from=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, ">, to=<");
+		p = p_mem(p, s->r[0].addr, s->r[0].alen);
+		p = L(p, ">, proto=ESMTP, helo=<");
+		p = p_mem(p, s->helo, s->hlen);
+		*p++ = '>';
+		break;
+	case OP_PS_HANGUP:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "HANGUP after 0.");
+		p = p_u(p, 10 + rnd(89));
+		p = L(p, " from ");
+		p = p_psaddr(p, s);
+		p = L(p, " in tests after SMTP handshake");
+		break;
+	case OP_PS_DISCONNECT:
+		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
+		p = L(p, "DISCONNECT ");
+		p = p_psaddr(p, s);
+		break;
+	case OP_CONNECT:
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = L(p, "connect from ");
+		p = p_client(p, s);
+		break;
+	case OP_TLS_IN:
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = L(p, "Anonymous TLS connection established from ");
+		p = p_client(p, s);
+		p = L(p, ": ");
+		p = L(p, tls_cipher);
+		break;
+	case OP_CLIENT:
+		if (q == Q_CHILD) {
+			p = header(p, st->t, P_FILTER, s->filter_pid);
+			p = p_qid(p, s, q);
+			p = L(p, "client=localhost[127.0.0.1]");
+			break;
+		}
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = p_qid(p, s, q);
+		p = L(p, "client=");
+		p = p_client(p, s);
+		if (s->kind == K_SUBMISSION) {
+			p = s->sasl_method ? L(p, ", sasl_method=LOGIN, sasl_username=") :
+			    L(p, ", sasl_method=PLAIN, sasl_username=");
+			p = p_account(p, s->acct);
+		}
+		break;
+	case OP_FCONNECT:
+	case OP_FDISCONNECT:
+		p = header(p, st->t, P_FILTER, s->filter_pid);
+		if (st->op == OP_FCONNECT) {
+			p = L(p, "connect from localhost[127.0.0.1]");
+		} else {
+			p = L(p, "disconnect from localhost[127.0.0.1] ehlo=1 mail=1 rcpt=");
+			p = p_u(p, s->nrcpt[Q_CHILD]);
+			p = L(p, " data=1 quit=1 commands=");
+			p = p_u(p, 4u + s->nrcpt[Q_CHILD]);
+		}
+		break;
+	case OP_MSGID:
+		p = header(p, st->t, P_CLEANUP, pool_pid(&pp_cleanup));
+		p = p_qid(p, s, q);
+		p = L(p, "message-id=<");
+		if (IS_NOTICE(q)) {
+			p = p_mem(p, s->qid[q], s->qlen[q]);
+			p = L(p, ".");
+			p = p_u(p, (uint64_t)(st->t / SEC));
+			p = L(p, "@mx1.corp.example>");
+		} else {
+			p = p_hex(p, s->seq, 8);
+			p = L(p, ".");
+			p = p_hex(p, (uint64_t)s->arr[Q_MAIN] & 0xFFFFFF, 6);
+			p = s->sender_local ? L(p, "@corp.example>") : L(p, "@mail.gmail.example>");
+		}
+		break;
+	case OP_QMGR:
+		p = header(p, st->t, P_QMGR, pid_qmgr);
+		p = p_qid(p, s, q);
+		p = L(p, "from=<");
+		if (!IS_NOTICE(q))
+			p = p_mem(p, s->sender, s->slen);
+		p = L(p, ">, size=");
+		p = p_u(p, s->size[q]);
+		p = L(p, ", nrcpt=");
+		p = p_u(p, s->nrcpt[q]);
+		p = L(p, " (queue active)");
+		if (q == Q_MAIN && !s->received) {
+			s->received = 1;
+			c[RECEIVED]++;
+			c[BYTES_RECEIVED] += (int64_t)s->size[q];
+		}
+		break;
+	case OP_DISCONNECT:
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = L(p, "disconnect from ");
+		p = p_client(p, s);
+		v = (uint32_t)st->x >> 4;
+		switch (st->x & 15) {
+		case 0: /* a message */
+			if (s->kind == K_SUBMISSION)
+				p = L(p, " ehlo=2 starttls=1 auth=1 mail=1 rcpt=");
+			else
+				p = L(p, " ehlo=1 mail=1 rcpt=");
+			p = p_u(p, s->nrcpt[Q_MAIN]);
+			p = L(p, " data=1 quit=1 commands=");
+			p = p_u(p, s->nrcpt[Q_MAIN] + (s->kind == K_SUBMISSION ? 7u : 4u));
+			break;
+		case 1: /* rejected recipients */
+			p = L(p, " ehlo=1 mail=1 rcpt=0/");
+			p = p_u(p, v);
+			p = L(p, " quit=1 commands=3/");
+			p = p_u(p, 3 + v);
+			break;
+		case 2: /* failed logins */
+			p = L(p, " ehlo=1 auth=0/");
+			p = p_u(p, v);
+			p = L(p, " commands=1/");
+			p = p_u(p, 1 + v);
+			break;
+		case 3: /* gave up in DATA */
+			p = L(p, " ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4");
+			break;
+		case 4: /* nothing */
+			p = L(p, " ehlo=1 quit=1 commands=2");
+			break;
+		default: /* milter said no */
+			p = L(p, " ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5");
+			break;
+		}
+		break;
+	case OP_LOST:
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = st->x == 0 ? L(p, "lost connection after DATA (0 bytes) from ") :
+		    st->x == 1 ? L(p, "lost connection after EHLO from ") :
+		    st->x == 2 ? L(p, "timeout after CONNECT from ") : L(p, "lost connection after AUTH from ");
+		p = p_client(p, s);
+		break;
+	case OP_RCPT_REJECT:
+		p = header(p, st->t, P_SMTPD, s->smtpd_pid);
+		p = p_qid(p, s, Q_MAIN);
+		p = L(p, "reject: RCPT from ");
+		p = p_client(p, s);
+		v = rnd(1000);
+		p = L(p, ": 550 5.1.1 <nobody");
+		p = p_u(p, v);
+		p = L(p, "@corp.example>: Recipient address rejected: User unknown in virtual mailbox table; from=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, "> to=<nobody");
+		p = p_u(p, v);
+		p = L(p, "@corp.example> proto=ESMTP helo=<");
+		p = p_mem(p, s->helo, s->hlen);
+		*p++ = '>';
+		c[REJECTED]++;
+		break;
+	case OP_NOQ_REJECT:
+		p = header(p, st->t, P_SMTPD, s->smtpd_pid);
+		p = L(p, "NOQUEUE: reject: RCPT from ");
+		p = p_client(p, s);
+		switch (st->x) {
+		case 0:
+			p = L(p, ": 454 4.7.1 <");
+			p = p_mem(p, r->addr, r->alen);
+			p = L(p, ">: Relay access denied");
+			break;
+		case 1:
+			p = L(p, ": 550 5.1.1 <");
+			p = p_mem(p, r->addr, r->alen);
+			p = L(p, ">: Recipient address rejected: User unknown in virtual mailbox table");
+			break;
+		case 2:
+			p = L(p, ": 450 4.7.25 Client host rejected: cannot find your hostname, [");
+			p = p_mem(p, s->ip, s->iplen);
+			*p++ = ']';
+			break;
+		case 3:
+			p = L(p, ": 554 5.7.1 Service unavailable; Client host [");
+			p = p_mem(p, s->ip, s->iplen);
+			p = L(p, "] blocked using bl.spamcop.net; Blocked - see https://www.spamcop.net/bl.shtml?");
+			p = p_mem(p, s->ip, s->iplen);
+			break;
+		default:
+			p = L(p, ": 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname");
+			break;
+		}
+		p = L(p, "; from=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, "> to=<");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, "> proto=ESMTP helo=<");
+		if (st->x == 4)
+			p = L(p, "localhost");
+		else
+			p = p_mem(p, s->helo, s->hlen);
+		*p++ = '>';
+		c[REJECTED]++;
+		break;
+	case OP_MILTER_REJECT:
+		p = header(p, st->t, P_CLEANUP, pool_pid(&pp_cleanup));
+		p = p_qid(p, s, Q_MAIN);
+		p = L(p, "milter-reject: END-OF-MESSAGE from ");
+		p = p_client(p, s);
+		p = L(p, ": 5.7.1 Spam message rejected; from=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, "> to=<");
+		p = p_mem(p, s->r[0].addr, s->r[0].alen);
+		p = L(p, "> proto=ESMTP helo=<");
+		p = p_mem(p, s->helo, s->hlen);
+		*p++ = '>';
+		c[REJECTED]++;
+		break;
+	case OP_AUTH_FAIL:
+		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
+		p = L(p, "warning: ");
+		p = p_client(p, s);
+		p = st->x ? L(p, ": SASL PLAIN authentication failed: ") :
+		    L(p, ": SASL LOGIN authentication failed: UGFzc3dvcmQ6");
+		c[AUTH_FAILED]++;
+		break;
+	case OP_PICKUP:
+		p = header(p, st->t, P_PICKUP, pid_pickup);
+		p = p_qid(p, s, q);
+		p = L(p, "uid=");
+		p = p_u(p, s->uid);
+		p = L(p, " from=<");
+		p = p_str(p, s->pick);
+		*p++ = '>';
+		break;
+	case OP_SENT:
+	case OP_FORWARDED:
+		p = header(p, st->t, agent_prog[r->agent], pool_pid(agent_pool[r->agent]));
+		p = p_qid(p, s, q);
+		p = p_to(p, r);
+		p = L(p, ", relay=");
+		p = p_mem(p, r->relay, r->rlen);
+		p = L(p, ", ");
+		if (r->agent == A_SMTP)
+			p = p_delays(p, s, q, st->t, ms(10, 600), ms(20, 900));
+		else
+			p = p_delays(p, s, q, st->t, 0, ms(2, 300));
+		p = L(p, ", dsn=2.0.0, status=sent (");
+		if (st->op == OP_FORWARDED) {
+			p = L(p, "forwarded as ");
+			p = p_mem(p, s->qid[Q_FWD], s->qlen[Q_FWD]);
+		} else if (r->agent == A_LMTP) {
+			p = L(p, "250 2.0.0 <");
+			p = p_mem(p, r->addr, r->alen);
+			p = L(p, "> ");
+			p = p_hex(p, next_rand(), 12);
+			p = L(p, " Saved");
+		} else if (r->agent == A_LOCAL) {
+			p = L(p, "delivered to mailbox");
+		} else if (r->agent == A_VIRTUAL) {
+			p = L(p, "delivered to maildir");
+		} else {
+			switch (rnd(4)) {
+			case 0:
+				p = L(p, "250 2.0.0 OK  ");
+				p = p_u(p, (uint64_t)(st->t / SEC));
+				p = L(p, " ");
+				p = p_hex(p, next_rand(), 10);
+				p = L(p, ".");
+				p = p_u(p, rnd(1000));
+				p = L(p, " - gsmtp");
+				break;
+			case 1:
+				p = L(p, "250 2.6.0 <");
+				p = p_hex(p, s->seq, 8);
+				p = L(p, "@corp.example> [InternalId=");
+				p = p_u(p, next_rand() >> 20);
+				p = L(p, "] Queued mail for delivery");
+				break;
+			default:
+				p = L(p, "250 2.0.0 Ok: queued as ");
+				p = p_hex(p, next_rand(), 10 + (int)rnd(2));
+				break;
+			}
+		}
+		*p++ = ')';
+		count_sent(s, q, r, day);
+		break;
+	case OP_DEFER:
+		if (st->x == D_SUSPENDED) {
+			p = header(p, st->t, P_ERROR, pool_pid(&pp_error));
+			p = p_qid(p, s, q);
+			p = p_to(p, r);
+			p = L(p, ", relay=none, ");
+			p = p_delays(p, s, q, st->t, 0, 0);
+			p = L(p, ", dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to ");
+			p = p_mem(p, r->host, r->hlen);
+			p = L(p, ":25: Connection timed out)");
+		} else {
+			p = header(p, st->t, agent_prog[r->agent], pool_pid(agent_pool[r->agent]));
+			p = p_qid(p, s, q);
+			p = p_to(p, r);
+			if (st->x == D_TIMEOUT) {
+				p = L(p, ", relay=none, ");
+				p = p_delays(p, s, q, st->t, 30 * SEC, 0);
+				p = L(p, ", dsn=4.4.1, status=deferred (connect to ");
+				p = p_mem(p, r->host, r->hlen);
+				p = L(p, ":25: Connection timed out)");
+			} else if (st->x == D_GREYLIST) {
+				p = L(p, ", relay=");
+				p = p_mem(p, r->relay, r->rlen);
+				p = L(p, ", ");
+				p = p_delays(p, s, q, st->t, ms(10, 300), 0);
+				p = L(p, ", dsn=4.7.1, status=deferred (host ");
+				p = p_mem(p, r->host, r->hlen);
+				p = L(p, " said: 450 4.7.1 <");
+				p = p_mem(p, r->addr, r->alen);
+				p = L(p, ">: Recipient address rejected: Greylisted, see"
+				    " https://postgrey.schweikert.ch/help/corp.example.html (in reply to RCPT TO command))");
+			} else {
+				p = L(p, ", relay=");
+				p = p_mem(p, r->relay, r->rlen);
+				p = L(p, ", ");
+				p = p_delays(p, s, q, st->t, 0, ms(5, 100));
+				p = L(p, ", dsn=4.2.2, status=deferred (host ");
+				p = p_mem(p, r->host, r->hlen);
+				p = L(p, " said: 452 4.2.2 <");
+				p = p_mem(p, r->addr, r->alen);
+				p = L(p, "> Mailbox is full (in reply to end of DATA command))");
+			}
+		}
+		c[DEFERRALS]++;
+		if (!s->deferred[q]) {
+			s->deferred[q] = 1;
+			c[DEFERRED]++;
+		}
+		break;
+	case OP_BOUNCED:
+		p = header(p, st->t, agent_prog[r->agent], pool_pid(agent_pool[r->agent]));
+		p = p_qid(p, s, q);
+		p = p_to(p, r);
+		p = L(p, ", relay=");
+		p = p_mem(p, r->relay, r->rlen);
+		p = L(p, ", ");
+		p = p_delays(p, s, q, st->t, ms(10, 300), ms(5, 200));
+		if (r->agent == A_LMTP) {
+			p = L(p, ", dsn=5.2.2, status=bounced (host ");
+			p = p_mem(p, r->host, r->hlen);
+			p = L(p, " said: 552 5.2.2 <");
+			p = p_mem(p, r->addr, r->alen);
+			p = L(p, "> Quota exceeded (mailbox for user is full) (in reply to end of DATA command))");
+		} else {
+			p = L(p, ", dsn=5.1.1, status=bounced (host ");
+			p = p_mem(p, r->host, r->hlen);
+			p = L(p, " said: 550 5.1.1 <");
+			p = p_mem(p, r->addr, r->alen);
+			p = L(p, ">: Recipient address rejected: User unknown (in reply to RCPT TO command))");
+		}
+		c[BOUNCED]++;
+		break;
+	case OP_HANDOFF:
+	case OP_DISCARD:
+		/* to the content filter: not a delivery (docs/counting.md) */
+		p = header(p, st->t, P_SMTP, pool_pid(&pp_smtp));
+		p = p_qid(p, s, q);
+		p = p_to(p, r);
+		p = L(p, ", relay=127.0.0.1[127.0.0.1]:10024, ");
+		p = p_delays(p, s, q, st->t, ms(0, 5), ms(150, 2500));
+		if (st->op == OP_HANDOFF) {
+			p = L(p, ", dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025):"
+			    " 250 2.0.0 Ok: queued as ");
+			p = p_mem(p, s->qid[Q_CHILD], s->qlen[Q_CHILD]);
+			*p++ = ')';
+		} else {
+			p = L(p, ", dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=");
+			p = p_u(p, 10000 + rnd(50000));
+			p = L(p, "-0");
+			p = p_u(p, 1 + rnd(9));
+			p = L(p, " - spam)");
+		}
+		break;
+	case OP_SMTP_TLS:
+		p = header(p, st->t, P_SMTP, pool_pid(&pp_smtp));
+		p = st->x == 0 ? L(p, "Verified TLS connection established to ") :
+		    st->x == 1 ? L(p, "Trusted TLS connection established to ") :
+		    L(p, "Untrusted TLS connection established to ");
+		p = p_mem(p, r->host, r->hlen);
+		p = L(p, ":25: ");
+		p = L(p, tls_cipher);
+		break;
+	case OP_REMOVED:
+		p = header(p, st->t, P_QMGR, pid_qmgr);
+		p = p_qid(p, s, q);
+		p = L(p, "removed");
+		break;
+	case OP_EXPIRED:
+		p = header(p, st->t, P_QMGR, pid_qmgr);
+		p = p_qid(p, s, q);
+		p = L(p, "from=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, ">, status=expired, returned to sender");
+		c[EXPIRED]++;
+		break;
+	case OP_NOTIFY:
+		p = header(p, st->t, P_BOUNCE, pool_pid(&pp_bounce));
+		p = p_qid(p, s, st->x & 15);
+		p = (st->x >> 4) ? L(p, "sender delay notification: ") :
+		    L(p, "sender non-delivery notification: ");
+		p = p_mem(p, s->qid[q], s->qlen[q]);
+		c[NOTIFICATIONS]++;
+		break;
+	case OP_NOISE:
+		switch (st->x) {
+		case 0:
+			p = header(p, st->t, P_ANVIL, pid_anvil);
+			p = L(p, "statistics: max connection rate ");
+			p = p_u(p, 1 + rnd(12));
+			p = L(p, "/60s for (smtp:");
+			p = p_mem(p, s->ip, s->iplen);
+			*p++ = ')';
+			p = p_anvil_time(p, st->t - ms(1000, 500000));
+			break;
+		case 1:
+			p = header(p, st->t, P_ANVIL, pid_anvil);
+			p = L(p, "statistics: max connection count ");
+			p = p_u(p, 1 + rnd(5));
+			p = L(p, " for (smtp:");
+			p = p_mem(p, s->ip, s->iplen);
+			*p++ = ')';
+			p = p_anvil_time(p, st->t - ms(1000, 500000));
+			break;
+		case 2:
+			p = header(p, st->t, P_ANVIL, pid_anvil);
+			p = L(p, "statistics: max cache size ");
+			p = p_u(p, 1 + rnd(30));
+			p = p_anvil_time(p, st->t - ms(1000, 500000));
+			break;
+		case 3:
+			p = header(p, st->t, P_SCACHE, pid_scache);
+			p = L(p, "statistics: start interval");
+			p = p_anvil_time(p, st->t - ms(1000, 500000));
+			break;
+		case 4:
+			p = header(p, st->t, P_SCACHE, pid_scache);
+			p = L(p, "statistics: domain lookup hits=");
+			p = p_u(p, rnd(20));
+			p = L(p, " miss=");
+			p = p_u(p, 1 + rnd(20));
+			p = L(p, " success=");
+			p = p_u(p, rnd(100));
+			*p++ = '%';
+			break;
+		case 5:
+			p = header(p, st->t, P_SCACHE, pid_scache);
+			p = L(p, "statistics: address lookup hits=");
+			p = p_u(p, rnd(20));
+			p = L(p, " miss=");
+			p = p_u(p, 1 + rnd(20));
+			p = L(p, " success=");
+			p = p_u(p, rnd(100));
+			*p++ = '%';
+			break;
+		case 6:
+			p = header(p, st->t, P_SCACHE, pid_scache);
+			p = L(p, "statistics: max simultaneous domains=1 addresses=");
+			p = p_u(p, 1 + rnd(3));
+			p = L(p, " connection=");
+			p = p_u(p, 1 + rnd(3));
+			break;
+		case 7:
+			p = header(p, st->t, P_SMTPD, s->smtpd_pid);
+			p = L(p, "warning: hostname ");
+			p = p_mem(p, s->client, (size_t)((const char *)memchr(s->client, '[', s->clen) - s->client));
+			p = L(p, " does not resolve to address ");
+			p = p_mem(p, s->ip, s->iplen);
+			p = L(p, ": Name or service not known");
+			break;
+		case 8:
+			p = header(p, st->t, P_SMTPD, s->smtpd_pid);
+			p = L(p, "warning: non-SMTP command from ");
+			p = p_client(p, s);
+			p = L(p, ": GET / HTTP/1.1");
+			break;
+		default:
+			p = header(p, st->t, P_SMTPD, s->smtpd_pid);
+			p = L(p, "warning: TLS library problem: error:0A000126:SSL routines::unexpected eof"
+			    " while reading:../ssl/record/rec_layer_s3.c:308:");
+			break;
+		}
+		break;
+	}
+	*p++ = '\n';
+	op_ = p;
+	if (op_ >= outbuf + OUTCAP)
+		flush_out();
+}
+
+/* ---------------------------------------------------------------- heap */
+
+struct hent {
+	usec_t t;
+	uint32_t seq, idx;
+};
+static struct hent *heap;
+static size_t heap_n, heap_cap;
+static struct story **stories;
+static uint32_t *free_idx;
+static size_t nstories, nfree;
+
+static int
+hless(const struct hent *a, const struct hent *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void
+heap_push(struct hent e)
+{
+	size_t i;
+
+	if (heap_n == heap_cap) {
+		heap_cap = heap_cap ? heap_cap * 2 : 1024;
+		heap = realloc(heap, heap_cap * sizeof(*heap));
+		if (heap == NULL) {
+			perror("genlog");
+			exit(1);
+		}
+	}
+	i = heap_n++;
+	while (i > 0 && hless(&e, &heap[(i - 1) / 2])) {
+		heap[i] = heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	heap[i] = e;
+}
+
+static void
+heap_sift_down(size_t i)
+{
+	struct hent e = heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= heap_n)
+			break;
+		if (c + 1 < heap_n && hless(&heap[c + 1], &heap[c]))
+			c++;
+		if (!hless(&heap[c], &e))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = e;
+}
+
+static uint32_t
+story_alloc(void)
+{
+	if (nfree > 0)
+		return free_idx[--nfree];
+	if ((nstories & (nstories - 1)) == 0) {
+		size_t cap = nstories ? nstories * 2 : 256;
+		stories = realloc(stories, cap * sizeof(*stories));
+		free_idx = realloc(free_idx, cap * sizeof(*free_idx));
+		if (stories == NULL || free_idx == NULL) {
+			perror("genlog");
+			exit(1);
+		}
+	}
+	stories[nstories] = calloc(1, sizeof(struct story));
+	if (stories[nstories] == NULL) {
+		perror("genlog");
+		exit(1);
+	}
+	return (uint32_t)nstories++;
+}
+
+/* ------------------------------------------------------------ expect */
+
+struct acct_row {
+	int day;
+	char name[96];
+	uint32_t relayed, msgs;
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct acct_row *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day - y->day;
+	return strcmp(x->name, y->name);
+}
+
+static void
+write_expect(const char *path, int ndays)
 {
 	FILE *f = fopen(path, "w");
-	int d, k, y, mo, dd, a, firstd = 1, firsta;
+	struct acct_row *rows;
+	size_t i, n = 0;
+	int d, k, y, mo, dd, first;
 
 	if (f == NULL) {
 		perror(path);
@@ -419,127 +2253,174 @@ write_expect(const char *path, int32_t first_day, int ndays)
 	fprintf(f, "{\"days\": {");
 	for (d = 0; d < ndays; d++) {
 		civil_from_days(first_day + d, &y, &mo, &dd);
-		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {", firstd ? "" : ",", y, mo, dd);
+		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {", d ? "," : "", y, mo, dd);
 		for (k = 0; k < NCOUNTERS; k++)
 			fprintf(f, "%s\"%s\": %lld", k ? ", " : "", counter_names[k], (long long)counts[d][k]);
 		fprintf(f, "}");
-		firstd = 0;
 	}
 	fprintf(f, "},\n\"accounts\": {");
-	firstd = 1;
+	rows = calloc(acct_used + 1, sizeof(*rows));
+	if (rows == NULL) {
+		perror("genlog");
+		exit(1);
+	}
+	for (i = 0; i < acct_cap; i++) {
+		struct acct_ent *e = &acct_tab[i];
+		char *p;
+		if (e->key == 0 || e->relayed == 0)
+			continue;
+		rows[n].day = (int)(e->key & 511);
+		p = p_account(rows[n].name, e->key >> 9);
+		*p = '\0';
+		rows[n].relayed = e->relayed;
+		rows[n].msgs = e->msgs;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
 	for (d = 0; d < ndays; d++) {
 		civil_from_days(first_day + d, &y, &mo, &dd);
-		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {", firstd ? "" : ",", y, mo, dd);
-		firstd = 0;
-		firsta = 1;
-		for (a = 0; a < naccounts + LOCAL_USERS; a++) {
-			int32_t r = acct_relayed[(size_t)a * 400 + (size_t)d];
-			if (r == 0)
+		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {", d ? "," : "", y, mo, dd);
+		first = 1;
+		for (i = 0; i < n; i++) {
+			if (rows[i].day != d)
 				continue;
-			if (a < naccounts)
-				fprintf(f, "%s\n    \"user%d@corp.example\"", firsta ? "" : ",", a);
-			else
-				fprintf(f, "%s\n    \"cron%d@mail.example\"", firsta ? "" : ",", a - naccounts);
-			fprintf(f, ": {\"relayed\": %d, \"relayed_messages\": %d}", r,
-			    acct_msgs[(size_t)a * 400 + (size_t)d]);
-			firsta = 0;
+			fprintf(f, "%s\n    \"%s\": {\"relayed\": %u, \"relayed_messages\": %u}",
+			    first ? "" : ",", rows[i].name, rows[i].relayed, rows[i].msgs);
+			first = 0;
 		}
 		fprintf(f, "}");
 	}
 	fprintf(f, "}}\n");
-	fclose(f);
+	free(rows);
+	if (fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: genlog --seed N --lines N [--days D] [--accounts A]"
+	    " [--start YYYY-MM-DD] [--format bsd|rfc3339] [--expect FILE.json]"
+	    " [--discard PER10000]\n");
+	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	static struct msg pool[POOL];
-	static char out[1 << 20];
 	const char *expect = NULL;
-	long long target = 1000000, lines = 0;
-	int32_t first_day, day;
+	long long target = 1000000;
+	uint64_t lines = 0, seq = 0;
 	double total_w = 0, per_line;
-	int i, hour, y, mo, d, used = 0, ndays;
-	int64_t t, t_end;
-	double tf;
-	size_t o = 0;
+	usec_t ta, t, t_start;
+	int i, fmt_ok = 1;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) rng = strtoull(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc) target = atoll(argv[++i]);
-		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) days = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--accounts") == 0 && i + 1 < argc) naccounts = atoi(argv[++i]);
+		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			rng = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
+			target = atoll(argv[++i]);
+		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc)
+			ndays_opt = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--accounts") == 0 && i + 1 < argc)
+			naccounts = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--start") == 0 && i + 1 < argc)
-			sscanf(argv[++i], "%d-%d-%d", &start_y, &start_m, &start_d);
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) rfc3339 = strcmp(argv[++i], "rfc3339") == 0;
-		else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) expect = argv[++i];
-		else {
-			fprintf(stderr, "usage: genlog --seed N --lines N [--days D] [--accounts A]"
-			    " [--start YYYY-MM-DD] [--format bsd|rfc3339] [--expect FILE]\n");
-			return 2;
-		}
-	}
-	if (days < 1 || days > 360 || naccounts < 1 || target < 1) {
-		fprintf(stderr, "genlog: bad arguments\n");
-		return 2;
-	}
-	acct_relayed = calloc((size_t)(naccounts + LOCAL_USERS) * 400, sizeof(int32_t));
-	acct_msgs = calloc((size_t)(naccounts + LOCAL_USERS) * 400, sizeof(int32_t));
-	first_day = days_from_civil(start_y, start_m, start_d);
-	for (day = first_day; day < first_day + days; day++)
-		for (hour = 0; hour < 24; hour++)
-			total_w += weight(day, hour);
-	/* seconds of log time per line, scaled by the hour's weight below */
-	per_line = total_w * 3600.0 / (double)target;
-	t = (int64_t)first_day * 86400;
-	tf = (double)t;
-	t_end = (int64_t)(first_day + days) * 86400;
-	while (lines < target || used > 0) {
-		struct msg *m;
-		struct line *l;
-		int k, frac;
-		int32_t lday;
-		char stamp[48];
-
-		/* keep the pool full while lines are wanted, then drain it */
-		while (used < POOL && lines < target)
-			build(&pool[used++]);
-		k = rnd(used);
-		m = &pool[k];
-		l = &m->lines[m->next++];
-		day = (int32_t)(t / 86400);
-		hour = (int)(t % 86400 / 3600);
-		/* log time advances by the hour's weight; fractions accumulate */
-		tf += per_line / weight(day, hour) * (0.5 + (double)rnd(1000) / 1000.0);
-		t = (int64_t)tf;
-		if (t >= t_end)
-			t = t_end - 1;
-		lday = (int32_t)(t / 86400);
-		civil_from_days(lday, &y, &mo, &d);
-		frac = rnd(1000000);
-		if (rfc3339)
-			snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%06d+01:00", y, mo, d,
-			    (int)(t % 86400 / 3600), (int)(t % 3600 / 60), (int)(t % 60), frac);
+			fmt_ok = sscanf(argv[++i], "%d-%d-%d", &start_y, &start_m, &start_d) == 3;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "rfc3339") == 0)
+				rfc3339 = 1;
+			else if (strcmp(argv[i], "bsd") != 0)
+				usage();
+		} else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
+			expect = argv[++i];
+		else if (strcmp(argv[i], "--discard") == 0 && i + 1 < argc)
+			discard_per10k = (uint32_t)atoi(argv[++i]);
 		else
-			snprintf(stamp, sizeof(stamp), "%.3s %2d %02d:%02d:%02d", months + 3 * (mo - 1), d,
-			    (int)(t % 86400 / 3600), (int)(t % 3600 / 60), (int)(t % 60));
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s mx1 %s[%d]: %s\n", stamp, l->prog,
-		    1000 + (int)(strlen(l->prog) * 37 % 9000), l->text);
-		count(m, l, (int)(lday - first_day));
-		lines++;
-		if (o > sizeof(out) - 2 * LINE_MAX_LEN) {
-			fwrite(out, 1, o, stdout);
-			o = 0;
-		}
-		if (m->next == m->n)
-			pool[k] = pool[--used];
+			usage();
 	}
-	fwrite(out, 1, o, stdout);
-	ndays = (int)(t / 86400 - first_day) + 1;
+	if (!fmt_ok || ndays_opt < 1 || ndays_opt > 366 || naccounts < 1 || target < 1 ||
+	    start_m < 1 || start_m > 12 || start_d < 1 || start_d > 31 || discard_per10k > 10000) {
+		fprintf(stderr, "genlog: bad arguments\n");
+		usage();
+	}
+	rng ^= 0x5eed5eed5eedULL;
+	pid_qmgr = new_pid();
+	pid_pickup = new_pid();
+	pid_anvil = new_pid();
+	pid_scache = new_pid();
+	pid_postscreen = new_pid();
+	pool_init(&pp_cleanup, 8);
+	pool_init(&pp_smtp, 24);
+	pool_init(&pp_lmtp, 8);
+	pool_init(&pp_local, 4);
+	pool_init(&pp_virtual, 4);
+	pool_init(&pp_bounce, 3);
+	pool_init(&pp_error, 3);
+	pool_init(&pp_smtpd, 32);
+	pool_init(&pp_sub, 16);
+	pool_init(&pp_filter, 8);
+
+	first_day = days_from_civil(start_y, start_m, start_d);
+	t_start = (usec_t)first_day * DAY_US;
+	t_end = t_start + (usec_t)ndays_opt * DAY_US;
+	for (t = t_start; t < t_end; t += 3600 * SEC)
+		total_w += weight(t);
+	/* log time per line at weight 1: the arrival clock spends it for each line */
+	per_line = total_w * 3600.0 * (double)SEC / (double)target;
+	ta = t_start + (usec_t)rnd((uint32_t)(per_line / weight(t_start)) + 1);
+
+	while (steps_committed < (uint64_t)target || heap_n > 0) {
+		/* start the next story when its time comes before the next line in flight */
+		if (steps_committed < (uint64_t)target && (heap_n == 0 || ta <= heap[0].t)) {
+			uint32_t idx = story_alloc();
+			struct story *s = stories[idx];
+			uint64_t left = (uint64_t)target - steps_committed;
+			double w;
+
+			s->seq = (uint32_t)++seq;
+			build(s, ta, 0);
+			if (s->n > left) {
+				/* the run ends: fill the last lines with single-line noise */
+				build(s, ta, 1);
+			}
+			steps_committed += s->n;
+			heap_push((struct hent){ s->st[0].t, s->seq, idx });
+			w = weight(ta);
+			ta += (usec_t)((double)s->n * per_line / w * (0.5 + (double)rnd(1024) / 1024.0));
+			if (ta >= t_end)
+				ta = t_end - 1;
+			continue;
+		}
+		{
+			struct hent *h = &heap[0];
+			struct story *s = stories[h->idx];
+			emit(s, &s->st[s->next++]);
+			lines++;
+			if (s->next < s->n) {
+				h->t = s->st[s->next].t;
+				heap_sift_down(0);
+			} else {
+				free_idx[nfree++] = h->idx;
+				heap[0] = heap[--heap_n];
+				if (heap_n > 0)
+					heap_sift_down(0);
+			}
+		}
+	}
+	flush_out();
+	if (fflush(stdout) != 0) {
+		perror("genlog: write");
+		return 1;
+	}
 	if (expect != NULL)
-		write_expect(expect, first_day, ndays);
-	fprintf(stderr, "genlog: %lld lines, %d days from %04d-%02d-%02d, local domains corp.example"
-	    " mail.example, content filter 127.0.0.1:10024\n", lines, ndays, start_y, start_m, start_d);
+		write_expect(expect, ndays_opt);
+	fprintf(stderr, "genlog: %llu lines, %llu stories, %d days from %04d-%02d-%02d; local domains"
+	    " corp.example mail.example, content filter 127.0.0.1:10024\n",
+	    (unsigned long long)lines, (unsigned long long)seq, ndays_opt, start_y, start_m, start_d);
 	return 0;
 }

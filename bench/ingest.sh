@@ -1,83 +1,170 @@
 #!/bin/sh
-# bench/ingest.sh [--small N] [--big N]: time `mtastat import` against
-# pflogsumm and prometheus-postfix-exporter on the same seeded logs, in one
-# run, and print lines/s, peak RSS and the ratios.  Run by hand, not in CI.
+# bench/ingest.sh [--small N] [--big N] [--seed N]: time `mtastat import`
+# against pflogsumm and prometheus-postfix-exporter on the same seeded logs,
+# in one run, and print seconds, lines/s, peak RSS and the ratios.  Also
+# checks mtastat's report against genlog's true counts.  Run by hand, not in
+# CI.  Everything it writes goes to bench/out/ (git-ignored).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-small=1000000 big=10000000
+small=1000000 big=10000000 seed=42
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--small) small=$2; shift 2 ;;
 	--big) big=$2; shift 2 ;;
-	*) echo "usage: $0 [--small N] [--big N]" >&2; exit 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	*) echo "usage: $0 [--small N] [--big N] [--seed N]" >&2; exit 2 ;;
 	esac
 done
 out="$top/bench/out"
 mkdir -p "$out"
-command -v /usr/bin/time >/dev/null 2>&1 || apt-get install -y time >/dev/null
+mtastat="$top/build/mtastat"
+
+if [ ! -x /usr/bin/time ]; then
+	echo "installing GNU time (Debian package 'time')" >&2
+	apt-get install -y time > /dev/null 2>&1 || { apt-get update > /dev/null 2>&1 && apt-get install -y time > /dev/null 2>&1; } ||
+		{ echo "cannot install /usr/bin/time" >&2; exit 1; }
+fi
+for tool in pflogsumm prometheus-postfix-exporter curl python3; do
+	command -v $tool > /dev/null 2>&1 || { echo "$tool not found" >&2; exit 1; }
+done
 make -s -C "$top/bench" genlog || exit 1
-[ -x "$top/build/mtastat" ] || "$top/scripts/build.sh" "$top/build" || exit 1
+[ -x "$mtastat" ] || { echo "build mtastat first ($mtastat)" >&2; exit 1; }
+
 EX_PID=""
-trap '[ -n "$EX_PID" ] && kill $EX_PID 2>/dev/null' EXIT
+cleanup() {
+	if [ -n "$EX_PID" ]; then
+		kill "$EX_PID" 2> /dev/null
+		wait "$EX_PID" 2> /dev/null
+		EX_PID=""
+	fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 results="$out/results.txt"
 : > "$results"
 : > "$results.tsv"
 row() {
-	printf '%-28s %-18s %10s %8s %12s %8s\n' "$@" | tee -a "$results"
+	printf '%-28s %-18s %11s %9s %11s %9s\n' "$@" | tee -a "$results"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$results.tsv"
 }
+rate() { awk -v l="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? l / s : 0) }'; }
+now() { date +%s.%N; }
 
 # time_cmd NAME FILE LINES CMD...: wall seconds and peak RSS of one command
 time_cmd() {
-	name=$1 file=$2 lines=$3; shift 3
-	/usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" > /dev/null 2> "$out/stderr.txt" || {
-		echo "$name failed:"; cat "$out/stderr.txt"; return 1; }
+	name=$1 file=$2 lines=$3
+	shift 3
+	if ! /usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" > /dev/null 2> "$out/stderr.txt"; then
+		echo "$name failed:" >&2
+		cat "$out/stderr.txt" >&2
+		return 1
+	fi
 	read -r secs kib < "$out/time.txt"
-	row "$name" "$(basename "$file")" "$lines" "$secs" "$(awk -v l="$lines" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? l / s : 0) }')" \
+	row "$name" "$(basename "$file")" "$lines" "$secs" "$(rate "$lines" "$secs")" \
 		"$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')"
 }
 
-# The exporter only tails: start it on an empty file, append the log, and
-# wait until its metrics stop moving (the last 0.6 s are not counted).
-time_exporter() {
-	file=$1 lines=$2 dir="$out/exporter"
-	rm -rf "$dir"; mkdir -p "$dir"; : > "$dir/mail.log"
-	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	prometheus-postfix-exporter --web.listen-address=127.0.0.1:$port \
-		--postfix.logfile_path="$dir/mail.log" --postfix.showq_path="$dir/showq" > "$dir/log.txt" 2>&1 &
-	EX_PID=$!
-	i=0; while ! curl -s "127.0.0.1:$port/metrics" > /dev/null; do sleep 0.1; i=$((i+1)); [ $i -gt 100 ] && return 1; done
-	start=$(date +%s.%N)
-	cat "$file" >> "$dir/mail.log"
-	last="" same=0 changed=$start
-	while [ $same -lt 3 ]; do
-		sleep 0.2
-		now=$(curl -s "127.0.0.1:$port/metrics" | awk '/^postfix_/ && !/_bucket/ { s += $2 } END { printf "%.0f", s }')
-		if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; changed=$(date +%s.%N); fi
-	done
-	rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' /proc/$EX_PID/status)
-	kill $EX_PID; wait $EX_PID 2>/dev/null; EX_PID=""
-	secs=$(awk -v a="$start" -v b="$changed" 'BEGIN { printf "%.2f", b - a }')
-	row "prometheus-postfix-exporter" "$(basename "$file")" "$lines" "$secs" \
-		"$(awk -v l="$lines" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? l / s : 0) }')" "$rss"
+# Sum of every postfix_* sample the exporter shows (histogram buckets aside):
+# it only grows while lines are being processed.
+ex_metrics() {
+	curl -s --max-time 2 "http://127.0.0.1:$1/metrics" |
+		awk '/^postfix_/ && !/_bucket/ && !/^postfix_up/ { s += $NF } END { printf "%.6g", s }'
 }
 
+# prometheus-postfix-exporter 0.3.0 has no option to read a file from the
+# start (it tails from the end) and no processed-lines metric.  So: start it
+# on an empty file, append the log, and take as the end the later of (a) the
+# moment the read offset of its file descriptor (/proc/PID/fdinfo) reaches
+# the file size and (b) the last change of its metrics (polled every 0.1 s,
+# done after 5 unchanged polls).  Bounded wait: 60 s + 1 s per 20k lines.
+time_exporter() {
+	file=$1 lines=$2 dir="$out/exporter"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	: > "$dir/mail.log"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	prometheus-postfix-exporter --web.listen-address="127.0.0.1:$port" \
+		--postfix.logfile_path="$dir/mail.log" --postfix.showq_path="$dir/showq" \
+		> "$dir/exporter.log" 2>&1 &
+	EX_PID=$!
+	i=0
+	until curl -s --max-time 1 "http://127.0.0.1:$port/metrics" > /dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "exporter did not start" >&2; cleanup; return 1; }
+	done
+	fd=""
+	for f in /proc/$EX_PID/fd/*; do
+		[ "$(readlink "$f")" = "$dir/mail.log" ] && fd=${f##*/}
+	done
+	size=$(stat -c %s "$file")
+	limit=$((60 + lines / 20000))
+	start=$(now)
+	cat "$file" >> "$dir/mail.log" &
+	cat_pid=$!
+	last=$(ex_metrics "$port") changed=$start same=0 eof="" timeout=0
+	while [ $same -lt 5 ] || [ -z "$eof" ]; do
+		sleep 0.1
+		t=$(now)
+		if [ -z "$eof" ] && [ -n "$fd" ]; then
+			pos=$(awk '/^pos:/ { print $2 }' "/proc/$EX_PID/fdinfo/$fd" 2> /dev/null)
+			[ "${pos:-0}" -ge "$size" ] && eof=$t
+		fi
+		[ -z "$fd" ] && eof=$t # no fd found: rely on the metrics alone
+		cur=$(ex_metrics "$port")
+		if [ "$cur" = "$last" ]; then
+			same=$((same + 1))
+		else
+			same=0
+			last=$cur
+			changed=$t
+		fi
+		if awk -v a="$start" -v b="$t" -v l="$limit" 'BEGIN { exit !(b - a > l) }'; then
+			timeout=1
+			break
+		fi
+	done
+	wait $cat_pid
+	rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$EX_PID/status")
+	cleanup
+	rm -f "$dir/mail.log" # a copy of the whole log
+	end=$(awk -v a="${eof:-$changed}" -v b="$changed" 'BEGIN { print (a > b ? a : b) }')
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+	if [ $timeout = 1 ]; then
+		row "prometheus-postfix-exporter" "$(basename "$file")" "$lines" ">$limit" "timeout" "$rss"
+		return 0
+	fi
+	row "prometheus-postfix-exporter" "$(basename "$file")" "$lines" "$secs" "$(rate "$lines" "$secs")" "$rss"
+}
+
+echo "genlog seed $seed; files in $out; $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" | tee -a "$results"
 row tool file lines seconds lines/s "RSS MiB"
 for n in $small $big; do
 	f="$out/maillog-$n"
-	[ -f "$f" ] || "$out/genlog" --seed 42 --lines "$n" --expect "$f.expect.json" > "$f" 2>/dev/null
+	# regenerate when missing or older than the generator
+	if [ ! -s "$f" ] || [ ! -s "$f.expect.json" ] || [ "$f" -ot "$out/genlog" ]; then
+		t0=$(now)
+		"$out/genlog" --seed "$seed" --lines "$n" --expect "$f.expect.json" > "$f" 2> /dev/null || exit 1
+		t1=$(now)
+		echo "  (genlog wrote $n lines in $(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.2f s, %.0f lines/s", b - a, n / (b - a) }'))" | tee -a "$results"
+	fi
 	lines=$(wc -l < "$f")
 	rm -f "$out/bench.db" "$out/bench.db-wal" "$out/bench.db-shm"
-	time_cmd "mtastat import" "$f" "$lines" "$top/build/mtastat" import --quiet --year 2026 \
-		--config "$top/bench/mtastat.conf" --db "$out/bench.db" "$f"
-	"$top/build/mtastat" report --json --db "$out/bench.db" > "$f.report.json"
-	/usr/bin/python3 "$top/bench/compare.py" "$f.expect.json" "$f.report.json" | tail -n 1 | sed 's/^/  mtastat vs the true counts: /' | tee -a "$results"
+	time_cmd "mtastat import" "$f" "$lines" "$mtastat" import --quiet --year 2026 \
+		--config "$top/bench/mtastat.conf" --db "$out/bench.db" "$f" || exit 1
+	"$mtastat" report --json --db "$out/bench.db" > "$f.report.json"
+	python3 "$top/bench/compare.py" "$f.expect.json" "$f.report.json" | tail -n 1 |
+		sed 's/^/  mtastat vs the true counts: /' | tee -a "$results"
 	time_cmd "pflogsumm" "$f" "$lines" pflogsumm "$f"
 	time_exporter "$f" "$lines"
 done
-echo
-awk -F'\t' '$1 == "mtastat import" { m[$2] = $5 } $1 == "pflogsumm" { p[$2] = $5 }
+echo | tee -a "$results"
+awk -F'\t' '$1 == "mtastat import" { m[$2] = $5; order[++n] = $2 }
+	$1 == "pflogsumm" { p[$2] = $5 }
 	$1 == "prometheus-postfix-exporter" { e[$2] = $5 }
-	END { for (f in m) printf "%s: lines/s mtastat/pflogsumm %.1fx, mtastat/exporter %.1fx\n", f,
-	    m[f] / (p[f] ? p[f] : 1), m[f] / (e[f] ? e[f] : 1) }' "$results.tsv" | tee -a "$results"
+	END { for (i = 1; i <= n; i++) { f = order[i]
+		printf "%s: lines/s mtastat/pflogsumm %s, mtastat/exporter %s\n", f,
+		    (p[f] > 0 ? sprintf("%.1fx", m[f] / p[f]) : "n/a"),
+		    (e[f] > 0 ? sprintf("%.1fx", m[f] / e[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
+echo "(the exporter cannot read a file from the start: it was started on an empty file and the log appended; see bench/README.md)" | tee -a "$results"

@@ -144,8 +144,10 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	default:
 		return 0;
 	}
-	if (ev->newqid.n > 0 && config_is_content_filter(c->cfg, ev->relay))
-		return on_handoff(c, m, ev->newqid);
+	/* a hand-off to the content filter is never a delivery, even when the
+	 * filter discards the message instead of re-injecting it */
+	if (config_is_content_filter(c->cfg, ev->relay))
+		return ev->newqid.n > 0 ? on_handoff(c, m, ev->newqid) : 0;
 	relayed = !ev->local_delivery && !config_is_local_domain(c->cfg, ev->rcpt);
 	if (count(c, t, C_DELIVERED, 1) ||
 	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0))

@@ -269,7 +269,7 @@ is_noise(struct strview m)
 		"NOQUEUE: discard", "NOQUEUE: hold", "setting up TLS", "certificate verification",
 		"Host offered STARTTLS", "closing ", "max ", "dict_", "table ",
 		"mail system configuration", "postfix-script", "redirect", "replace:",
-		"NOQUEUE: ", "DATA without", "BDAT without", "WHITELIST VETO", "ALLOWLIST VETO",
+		"NOQUEUE: ", "connect to ", "DATA without", "BDAT without", "WHITELIST VETO", "ALLOWLIST VETO",
 	};
 	size_t i;
 

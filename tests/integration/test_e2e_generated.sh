@@ -7,7 +7,7 @@
 mt_init
 
 for fmt in bsd rfc3339; do
-	"$top_builddir/genlog" --seed 7 --lines 150000 --accounts 2000 --format $fmt \
+	"$top_builddir/genlog" --seed 7 --lines 150000 --accounts 2000 --discard 300 --format $fmt \
 		--expect "$MT_TMP/expect-$fmt.json" > "$MT_TMP/maillog-$fmt" 2>/dev/null || mt_fail "genlog failed"
 	"$top_builddir/mtastat" import --quiet --year 2026 --config "$top_srcdir/bench/mtastat.conf" \
 		--db "$MT_TMP/$fmt.db" "$MT_TMP/maillog-$fmt" > "$MT_TMP/import-$fmt.txt" || mt_fail "import failed"

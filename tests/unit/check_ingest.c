@@ -323,6 +323,11 @@ START_TEST(hostile_lines)
 	    " (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as BBBB222222)\n", f);
 	fputs("Nov  2 10:00\n", f);
 	fputs("Nov  2 10:00:04 mx postfix/qmgr[1]: 1A2B3C4D5E: from=<a@b>, size=\n", f);
+	/* the content filter discarding spam: a hand-off, not a delivery */
+	fputs("Nov  2 10:00:04 mx postfix/smtp[1]: 3C4D5E6F7A: to=<bob@far.example>, relay=127.0.0.1[127.0.0.1]:10024,"
+	    " delay=2, delays=0/0/0/2, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=12345-01 - spam)\n", f);
+	/* an smtp connection failure is known noise */
+	fputs("Nov  2 10:00:04 mx postfix/smtp[1]: connect to mx.x.example[192.0.2.9]:25: Connection refused\n", f);
 	/* IPv6 relay, a real delivery */
 	fputs("Nov  2 10:00:05 mx postfix/lmtp[1]: 2B3C4D5E6F: to=<u@example.test>, relay=::1[::1]:24,"
 	    " delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n", f);
@@ -330,7 +335,7 @@ START_TEST(hostile_lines)
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
 	ck_assert_int_eq(import_file(&ig, log, &io), 0);
-	ck_assert_int_eq(store_total(&s, "lines"), 8);
+	ck_assert_int_eq(store_total(&s, "lines"), 10);
 	ck_assert_int_eq(day_value(&s, "2026-11-02", C_REJECTED), 3);
 	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DELIVERED), 2);
 	ck_assert_int_eq(day_value(&s, "2026-11-02", C_RELAYED), 1); /* far.example, no relay= */
