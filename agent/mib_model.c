@@ -170,6 +170,7 @@ indicators_update(const struct detect_result *r)
 		if (ir == NULL)
 			continue;
 		ir->st = r->stats[i];
+		ir->st.def = ir->def; /* an evaluation with no event yet fills none */
 		ir->status = r->status[i];
 	}
 }
@@ -261,7 +262,7 @@ model_start(struct mtastat *ctx)
 			free(ir);
 			return -1;
 		}
-		ir->st.def = &indicator_defs[i];
+		ir->def = ir->st.def = &indicator_defs[i];
 		ir->status = J_INSUFFICIENT;
 	}
 	ctx->log_rows = calloc(ctx->nlogs ? ctx->nlogs : 1, sizeof(*ctx->log_rows));
@@ -365,6 +366,12 @@ model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 }
 
 void
+model_caught_up(struct mtastat *ctx)
+{
+	evaluate(ctx);
+}
+
+void
 model_tick(struct mtastat *ctx)
 {
 	char subject[256];
@@ -400,4 +407,12 @@ model_tick(struct mtastat *ctx)
 		notify_alarm(&a, NULL, lr, (uint32_t)i + 1);
 		mail_alarm(ctx, &a);
 	}
+}
+
+void
+model_alarm(struct mtastat *ctx, struct alarm *a)
+{
+	if (detect_record(&ctx->store, a) == 0)
+		alarm_row_add(a);
+	mail_alarm(ctx, a);
 }

@@ -14,6 +14,7 @@
 
 struct mtastat;
 struct account_row;
+struct alarm;
 
 struct account_delta {
 	char *name;
@@ -33,6 +34,10 @@ void model_stop(struct mtastat *);
 int model_collect(struct mtastat *, struct account_delta **, size_t *);
 /* After the commit: apply them, evaluate the alarms, send notifications. */
 void model_after_commit(struct mtastat *, struct account_delta *, size_t);
+/* The end of a catch-up whose last batch was already committed: judge it. */
+void model_caught_up(struct mtastat *);
+/* An alarm raised outside the evaluation: into the alarm records, the table and the mail. */
+void model_alarm(struct mtastat *, struct alarm *);
 /* Once a second: stalled logs. */
 void model_tick(struct mtastat *);
 

@@ -39,7 +39,7 @@ mib_indicator_value(const void *r, unsigned col, struct mib_value *mv)
 
 	switch (col) {
 	case COL_IND_NAME:
-		mib_value_str(mv, st->def->name, strlen(st->def->name));
+		mib_value_str(mv, row->def->name, strlen(row->def->name));
 		return 0;
 	case COL_IND_TODAY:
 		mib_value_int(mv, ASN_GAUGE, gauge((double)st->today));

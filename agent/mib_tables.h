@@ -18,7 +18,13 @@ enum { COL_ALARM_TIME = 2, COL_ALARM_KIND, COL_ALARM_SUBJECT, COL_ALARM_VALUE, C
 	COL_ALARM_STDDEV, COL_ALARM_ZSCORE, COL_ALARM_LIMIT, COL_ALARM_TEXT };
 enum { COL_LOG_PATH = 2, COL_LOG_LINES, COL_LOG_IDLE, COL_LOG_STATUS };
 
+/*
+ * def is set when the row is made and never changes: the evaluation only
+ * refreshes st and status, so a row answers from the moment it is registered
+ * even when no evaluation has run (empty history, catching up).
+ */
 struct indicator_row {
+	const struct indicator_def *def;
 	struct indicator_stat st;
 	enum judgement status;
 };

@@ -230,8 +230,13 @@ save(struct store *s, const struct mtastat_config *cfg, struct detect_result *r,
 	size_t i;
 	int rc = -1;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	/* a reader's check (mtastat check without write access): judged, not recorded */
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("detect", "%s: recording the alarm state: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
+	}
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO alarm_state(subject, raised, day, since)"
 		" VALUES(?,?,?,?)", -1, &put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, ALARM_LOG_INSERT, -1, &log, NULL) != SQLITE_OK ||
@@ -291,9 +296,14 @@ detect_run(struct store *s, const struct mtastat_config *cfg, int64_t now, struc
 	int i, rc = -1;
 
 	memset(r, 0, sizeof(*r));
+	for (i = 0; i < IND_COUNT; i++) {
+		r->stats[i].def = &indicator_defs[i];
+		r->stats[i].last.day = r->stats[i].sofar.day = -1;
+		r->status[i] = J_INSUFFICIENT;
+	}
 	r->now = now > 0 ? now : store_total(s, "newest_t");
 	if (r->now <= 0)
-		return 0; /* no event yet: nothing to judge */
+		return 0; /* no event yet: nothing to judge, every indicator without data */
 	today = (int32_t)(r->now / 86400);
 	if (stats_load(s, stats_first_day_needed(cfg, today), today, &ds) != 0)
 		return -1;

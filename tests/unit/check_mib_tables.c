@@ -147,7 +147,9 @@ START_TEST(indicator_fixed_point)
 	struct mib_value mv;
 
 	memset(&ir, 0, sizeof(ir));
-	ir.st.def = &indicator_defs[IND_RECVD_W];
+	ir.def = &indicator_defs[IND_RECVD_W];
+	/* an evaluation that had no event yet carries no def: the row's own answers */
+	ir.st.def = NULL;
 	ir.st.last.v = 2387;
 	ir.st.last.mean = 3335.43;
 	ir.st.last.sd = 319.29;

@@ -154,6 +154,25 @@ START_TEST(cold_start_is_insufficient)
 }
 END_TEST
 
+/* No event in the store: every indicator named and without data, never zero. */
+START_TEST(empty_history_is_named_and_insufficient)
+{
+	struct detect_result r;
+	struct store s;
+	int i;
+
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	ck_assert_int_eq(detect_run(&s, &cfg, 0, &r), 0);
+	for (i = 0; i < IND_COUNT; i++) {
+		ck_assert_ptr_eq(r.stats[i].def, &indicator_defs[i]);
+		ck_assert_int_eq(r.status[i], J_INSUFFICIENT);
+	}
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
 START_TEST(zero_sd_and_guards)
 {
 	struct baseline b = { .v = 105, .mean = 100, .sd = 0, .n = 15, .day = 1, .judged = 1 };
@@ -335,6 +354,7 @@ main(void)
 	tcase_add_test(tc, mean_and_sample_sd);
 	tcase_add_test(tc, windows_all_days_and_weekdays);
 	tcase_add_test(tc, cold_start_is_insufficient);
+	tcase_add_test(tc, empty_history_is_named_and_insufficient);
 	tcase_add_test(tc, zero_sd_and_guards);
 	tcase_add_test(tc, raise_once_clear_once_survive_restart);
 	tcase_add_test(tc, relay_limits_and_precedence);
