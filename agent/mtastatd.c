@@ -111,23 +111,56 @@ signals_install(void)
 	return 0;
 }
 
+/* A pid file holding a live process: another mtastatd may own it. */
+static int
+pidfile_live(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	long pid;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/*
+ * Written in place, never through a temporary name: O_EXCL|O_NOFOLLOW so a
+ * symlink planted at the path (or a stale file) is removed, not followed.
+ * unlink() of a symlink removes the link only.
+ */
 static int
 pidfile_write(const char *path)
 {
-	char tmp[4096];
-	FILE *f;
+	char buf[32];
+	int fd, n, tries;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -1;
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		log_err("main", "%s: %s", tmp, strerror(errno));
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		if (pidfile_live(path)) {
+			log_err("main", "%s: another mtastatd is running", path);
+			return -1;
+		}
+		if (unlink(path) != 0)
+			break;
+	}
+	if (fd < 0) {
+		log_err("main", "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
 		log_err("main", "%s: %s", path, strerror(errno));
-		unlink(tmp);
+		unlink(path);
 		return -1;
 	}
 	return 0;
@@ -238,31 +271,6 @@ drop_privileges(const char *user)
 	return 0;
 }
 
-/* SIGHUP: commit, re-read the configuration, follow the logs it names. */
-static void
-reload(struct mtastat *ctx)
-{
-	ctx->reload = 0;
-	log_info("main", "SIGHUP: reloading %s", ctx->config_path);
-	watch_stop(ctx);
-	ctx->config_errors = 0;
-	/* only our file and our tokens: update_config() would also restart the
-	 * AgentX session, which is fine as it is */
-	config_snmp_reset(ctx);
-	reading_config = 1;
-	read_config_with_type(ctx->config_path, MTASTATD_APPNAME);
-	reading_config = 0;
-	if (ctx->config_errors > 0)
-		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
-		    ctx->config_errors);
-	ctx->reloading = 1;
-	if (watch_start(ctx) != 0)
-		log_err("main", "cannot restart after reload; stopping");
-	ctx->reloading = 0;
-	if (!ctx->ingest_ready)
-		ctx->stop = 1;
-}
-
 static int
 config_file_readable(const char *path)
 {
@@ -274,6 +282,115 @@ config_file_readable(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * SIGHUP: commit, re-read the configuration, follow the logs it names.  A
+ * file that cannot be read, or a configuration the daemon cannot start
+ * with, leaves the running one in effect: a monitor must not go blind (or
+ * start a new empty history) because of a typo or a permission.
+ */
+static void
+reload(struct mtastat *ctx)
+{
+	struct mtastat_config old;
+
+	ctx->reload = 0;
+	log_info("main", "SIGHUP: reloading %s", ctx->config_path);
+	if (config_file_readable(ctx->config_path) != 0) {
+		log_err("main", "SIGHUP: %s cannot be read: the running configuration stays",
+		    ctx->config_path);
+		return;
+	}
+	watch_stop(ctx);
+	ctx->config_errors = 0;
+	old = ctx->cfg;
+	config_init(&ctx->cfg);
+	/* only our file and our tokens: update_config() would also restart the
+	 * AgentX session, which is fine as it is */
+	reading_config = 1;
+	read_config_with_type(ctx->config_path, MTASTATD_APPNAME);
+	reading_config = 0;
+	if (ctx->config_errors > 0)
+		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
+		    ctx->config_errors);
+	ctx->reloading = 1;
+	if (watch_start(ctx) != 0) {
+		log_err("main", "SIGHUP: cannot start with %s: back to the previous configuration",
+		    ctx->config_path);
+		watch_stop(ctx);
+		config_free(&ctx->cfg);
+		ctx->cfg = old;
+		memset(&old, 0, sizeof(old));
+		if (watch_start(ctx) != 0)
+			log_err("main", "cannot restart with the previous configuration either; stopping");
+	}
+	config_free(&old);
+	ctx->reloading = 0;
+	if (!ctx->ingest_ready)
+		ctx->stop = 1;
+}
+
+/* Can the history be opened for writing (or created) by this process? */
+static int
+check_database(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (access(path, F_OK) == 0) {
+		if (access(path, R_OK | W_OK) != 0) {
+			log_err("config", "database %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	/* the file, its -wal and -shm are made in its directory, or the nearest
+	 * ancestor that exists when the directories are still to be made */
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (access(dir, F_OK) == 0)
+			break;
+		if (slash == dir)
+			break;
+	}
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK | X_OK) != 0) {
+		log_err("config", "database %s: directory %s: %s", path, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * mtastatd -n: what a start would refuse, found now: the history, every
+ * log, the e-mail settings and password file.  A log that does not exist yet
+ * is only a warning: the daemon waits for it.
+ */
+static int
+check_start(struct mtastat *ctx)
+{
+	struct notify_mail m;
+	const char *db = ctx->cfg.database != NULL ? ctx->cfg.database : CONFIG_DEFAULT_DATABASE;
+	int errors = 0, fd;
+	size_t i;
+
+	errors += check_database(db) != 0;
+	for (i = 0; i < ctx->cfg.nlogs; i++) {
+		const char *path = ctx->cfg.logs[i].path;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			close(fd);
+		} else if (errno == ENOENT) {
+			log_warn("config", "logfile %s: does not exist yet: followed once it appears", path);
+		} else {
+			log_err("config", "logfile %s: %s", path, strerror(errno));
+			errors++;
+		}
+	}
+	errors += notify_mail_start(&m, &ctx->cfg, NULL) != 0;
+	notify_mail_stop(&m);
+	return errors;
 }
 
 int
@@ -313,10 +430,20 @@ mtastatd_main(int argc, char **argv)
 		goto out;
 	}
 	if (ctx.check_only) {
+		/* with -u, check with the rights the daemon will have */
+		if (ctx.user != NULL && geteuid() == 0 && drop_privileges(ctx.user) != 0)
+			goto out;
+		if (check_start(&ctx) != 0) {
+			log_err("config", "%s: the daemon would not start", ctx.config_path);
+			goto out;
+		}
 		printf("%s: configuration OK\n", ctx.config_path);
 		rc = 0;
 		goto out;
 	}
+	if (geteuid() == 0 && ctx.user == NULL)
+		log_warn("main", "running as root: the history and the logs are handled with root's"
+		    " rights; give -u USER (a member of the group that reads the logs)");
 	if (!ctx.foreground && daemon(0, 0) != 0) {
 		log_err("main", "daemon: %s", strerror(errno));
 		goto out;

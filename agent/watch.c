@@ -192,7 +192,7 @@ watch_start(struct mtastat *ctx)
 	const char *db = ctx->cfg.database != NULL ? ctx->cfg.database : CONFIG_DEFAULT_DATABASE;
 	size_t i;
 
-	if (store_open(&ctx->store, db) != 0)
+	if (store_open_group(&ctx->store, db, ctx->cfg.databasegroup) != 0)
 		return -1;
 	ctx->store_open = 1;
 	store_busy_timeout(&ctx->store, WATCH_BUSY_MS);

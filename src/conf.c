@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #define CONFIG_DEFAULT_COMMIT_MS 1000
 
 const char *const config_tokens[] = {
-	"database", "logfile", "localdomain", "contentfilter", "postfixname",
+	"database", "databasegroup", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
 	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
@@ -61,6 +62,7 @@ config_free(struct mtastat_config *c)
 	size_t i;
 
 	free(c->database);
+	free(c->databasegroup);
 	for (i = 0; i < c->nlogs; i++)
 		free(c->logs[i].path);
 	free(c->logs);
@@ -388,6 +390,15 @@ config_apply(struct mtastat_config *c, const char *token, const char *value,
 		free(c->database);
 		c->database = strdup(value);
 		return c->database == NULL ? -1 : 0;
+	}
+	if (strcasecmp(token, "databasegroup") == 0) {
+		if (getgrnam(value) == NULL) {
+			snprintf(err, errlen, "databasegroup %s: no such group", value);
+			return -1;
+		}
+		free(c->databasegroup);
+		c->databasegroup = strdup(value);
+		return c->databasegroup == NULL ? -1 : 0;
 	}
 	if (strcasecmp(token, "logfile") == 0)
 		return apply_logfile(c, value, err, errlen);

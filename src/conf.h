@@ -37,6 +37,7 @@ struct logsource {
 
 struct mtastat_config {
 	char *database;
+	char *databasegroup;   /* group of a new database file; NULL: the process's */
 	struct logsource *logs;
 	size_t nlogs;
 	char **localdomains;   /* lower case; ".example.com" also matches subdomains */

@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,8 @@
 #include "log.h"
 #include "store.h"
 
+/* A new history: owner and group only, it names accounts and holds queued mail. */
+#define STORE_FILE_MODE 0640
 /* WAL readers (mtastat report, the agent) wait this long for a writer. */
 #define STORE_BUSY_MS 5000
 
@@ -245,8 +250,48 @@ make_parent(const char *path)
 	return 0;
 }
 
+/*
+ * A new database is made here, not by SQLite, so that it is private whatever
+ * the umask: STORE_FILE_MODE, in group (when given), and never through a
+ * symlink planted in its place.  SQLite gives the -wal and -shm files the
+ * mode of the database file.  An existing file is left as it is, with a
+ * warning when everyone may read it.
+ */
+static int
+create_private(const char *path, const char *group)
+{
+	struct group *gr;
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, STORE_FILE_MODE);
+
+	if (fd < 0 && errno == EEXIST) {
+		if (lstat(path, &st) == 0 && (st.st_mode & S_IROTH))
+			log_warn("store", "%s: readable by every user (mode %03o): it holds account"
+			    " names and queued alert mail; chmod o-rwx it", path,
+			    (unsigned)(st.st_mode & 0777));
+		return 0;
+	}
+	if (fd < 0) {
+		log_err("store", "%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, STORE_FILE_MODE) != 0)
+		log_warn("store", "%s: chmod: %s", path, strerror(errno));
+	if (group != NULL && ((gr = getgrnam(group)) == NULL || fchown(fd, (uid_t)-1, gr->gr_gid) != 0))
+		log_warn("store", "%s: cannot give it to group %s: %s", path, group,
+		    gr == NULL ? "no such group" : strerror(errno));
+	close(fd);
+	return 0;
+}
+
 int
 store_open(struct store *s, const char *path)
+{
+	return store_open_group(s, path, NULL);
+}
+
+int
+store_open_group(struct store *s, const char *path, const char *group)
 {
 	int i;
 
@@ -256,6 +301,11 @@ store_open(struct store *s, const char *path)
 		return -1;
 	if (make_parent(path) != 0)
 		log_err("store", "%s: cannot create its directory: %s", path, strerror(errno));
+	if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
+	    create_private(path, group) != 0) {
+		store_close(s);
+		return -1;
+	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fail(s, "open");

@@ -40,6 +40,8 @@ struct store {
 };
 
 int store_open(struct store *, const char *path);
+/* The same; a new database file is made mode 0640 in group (NULL: the process's). */
+int store_open_group(struct store *, const char *path, const char *group);
 void store_close(struct store *);
 
 /* Look a file up by its head; fills pos (id, offset, clock) when known. 1 found, 0 not, -1 error. */
