@@ -58,8 +58,19 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 	case MIB_SCALAR_LINES_UNPARSED:
 		mib_value_u64(mv, nonneg(ctx->totals.unparsed));
 		return 0;
+	case MIB_SCALAR_HISTORY_STATE:
+		mib_value_int(mv, ASN_INTEGER,
+		    ctx->history.failing ? MIB_HISTORY_FAILING : MIB_HISTORY_OK);
+		return 0;
+	case MIB_SCALAR_HISTORY_FAILURES:
+		/* Counter32 wraps by definition */
+		mib_value_int(mv, ASN_COUNTER, (long)(ctx->history.failures & 0xffffffffU));
+		return 0;
+	case MIB_SCALAR_HISTORY_ERROR:
+		mib_value_str(mv, ctx->history.error, strlen(ctx->history.error));
+		return 0;
 	default:
-		if (col >= MIB_SCALAR_RECEIVED && col <= MIB_SCALAR_LAST) {
+		if (col >= MIB_SCALAR_RECEIVED && col <= MIB_SCALAR_BYTES_DELIVERED) {
 			mib_value_u64(mv, nonneg(ctx->totals.c[totals[col]]));
 			return 0;
 		}
@@ -68,6 +79,21 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 }
 
 static const oid mib_scalars_root[] = { MTASTAT_OID_SCALARS };
+
+int
+mib_scalar_varbind(const struct mtastat *ctx, unsigned int col, netsnmp_variable_list **vars)
+{
+	oid name[] = { MTASTAT_OID_SCALARS, (oid)col, 0 };
+	struct mib_value mv;
+	netsnmp_variable_list *vb;
+
+	if (mib_scalar_value(ctx, col, &mv) != 0)
+		return -1;
+	vb = snmp_varlist_add_variable(vars, name, OID_LENGTH(name), ASN_NULL, NULL, 0);
+	if (vb == NULL)
+		return -1;
+	return mib_value_to_varbind(&mv, vb);
+}
 
 static int
 mib_scalars_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,

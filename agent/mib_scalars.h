@@ -19,13 +19,21 @@ enum mib_scalar {
 	MIB_SCALAR_REJECTED,
 	MIB_SCALAR_BYTES_RECEIVED,
 	MIB_SCALAR_BYTES_DELIVERED,
-	MIB_SCALAR_LAST = MIB_SCALAR_BYTES_DELIVERED,
+	MIB_SCALAR_HISTORY_STATE,
+	MIB_SCALAR_HISTORY_FAILURES,
+	MIB_SCALAR_HISTORY_ERROR,
+	MIB_SCALAR_LAST = MIB_SCALAR_HISTORY_ERROR,
 };
+
+/* Values of mtastatHistoryState. */
+enum { MIB_HISTORY_OK = 1, MIB_HISTORY_FAILING = 2 };
 
 /* A log wall-clock time (seconds as if UTC) as a real time_t in the local zone. */
 time_t mib_log_time(int64_t wall);
 
 /* Value of scalar col, or -1 when there is no such scalar. */
 int mib_scalar_value(const struct mtastat *, unsigned int col, struct mib_value *);
+/* Append scalar col (instance .0) to a notification's varbinds. */
+int mib_scalar_varbind(const struct mtastat *, unsigned int col, netsnmp_variable_list **);
 
 #endif

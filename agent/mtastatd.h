@@ -6,6 +6,7 @@
 
 #include "aggregate.h"
 #include "conf.h"
+#include "detect.h"
 #include "follow.h"
 #include "ingest.h"
 #include "mib_model.h"
@@ -18,6 +19,23 @@
 #define MTASTATD_APPNAME "mtastat"
 /* Seconds between AgentX pings; a failed ping is also how we reconnect. */
 #define MTASTATD_PING_INTERVAL 5
+
+/*
+ * Whether the history is being written.  A failed commit keeps its batch in
+ * memory, pauses reading and retries with a growing delay; the MIB shows
+ * only what is committed.
+ */
+struct history_state {
+	int failing;              /* the last commit failed */
+	uint64_t failures;        /* failed commits since start (mtastatHistoryWriteFailures) */
+	unsigned attempts;        /* failed commits of this outage */
+	long delay_ms;            /* from one attempt to the next */
+	struct timespec since;    /* first failure of this outage (monotonic) */
+	struct timespec next_try; /* monotonic */
+	const char *cause;        /* store_commit_cause() of the last failure */
+	char error[STORE_ERR_MAX + 64]; /* "database locked (database is locked)", kept after */
+	struct alarm alarm;       /* the failure's alarm, recorded once the history is back */
+};
 
 /* The daemon's one context.  Everything reachable from SNMP hangs off it. */
 struct mtastat {
@@ -44,12 +62,13 @@ struct mtastat {
 	int work_pending;          /* a log may have new lines */
 	int catching_up;           /* the last slice hit its limit: more is waiting */
 	unsigned alarm_id;
-	struct totals totals;      /* committed + pending, for the Counter64 scalars */
+	struct totals totals;      /* committed only, for the Counter64 scalars */
 	struct account_map accounts; /* account rows by name */
 	int32_t accounts_day;      /* the "today" of the account rows */
 	struct log_row **log_rows; /* one per log, owned by the log table */
 	unsigned char *stalled;    /* per log: stall already notified */
 	struct notify_mail mail;   /* e-mail alerts, when configured */
+	struct history_state history;
 };
 
 int mtastatd_main(int argc, char **argv);

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "mib_oid.h"
+#include "mib_scalars.h"
 #include "mib_tables.h"
 #include "notify_trap.h"
 
@@ -62,7 +63,30 @@ notify_alarm(const struct alarm *a, const struct account_row *acct, const struct
 		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_IDLE, &vars);
 		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_STATUS, &vars);
 		break;
+	case AK_HISTORY_FAILED:
+	case AK_HISTORY_RESUMED:
+		rc = -1; /* their objects are scalars: notify_history() */
+		break;
 	}
+	if (rc == 0) {
+		send_v2trap(vars);
+		log_info("trap", "sent: %s", a->text);
+	} else {
+		log_err("trap", "cannot build the notification for: %s", a->text);
+	}
+	snmp_free_varbind(vars);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+notify_history(const struct mtastat *ctx, const struct alarm *a)
+{
+	netsnmp_variable_list *vars = NULL;
+	int rc = trap_oid(&vars, a->kind);
+
+	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_STATE, &vars);
+	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_FAILURES, &vars);
+	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_ERROR, &vars);
 	if (rc == 0) {
 		send_v2trap(vars);
 		log_info("trap", "sent: %s", a->text);

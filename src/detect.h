@@ -19,6 +19,8 @@ enum alarm_kind {
 	AK_RELAY_EXCEEDED = 3,
 	AK_RELAY_CLEARED = 4,
 	AK_LOG_STALLED = 5,
+	AK_HISTORY_FAILED = 6,   /* a commit failed: recorded once the history is back */
+	AK_HISTORY_RESUMED = 7,
 };
 
 /* An alarm line fits a DisplayString (255) with room to spare. */

@@ -102,6 +102,15 @@ resume_point(struct ingest *ig, const char *path, struct file_pos *pos, struct s
 	return 0;
 }
 
+/* The database refused the batch: say so against the database, not the log. */
+static void
+commit_failed(const struct ingest *ig, const char *path, int64_t committed)
+{
+	log_err("import", "%s: %s (%s): %s is imported up to line %lld;"
+	    " run the import again when the database is writable", ig->store->path,
+	    store_commit_cause(ig->store), ig->store->errmsg, path, (long long)committed);
+}
+
 int
 import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 {
@@ -115,6 +124,7 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	size_t len;
 	int fd, gz, rc, draw = 0;
 	uint64_t start_lines = ig->lines;
+	int64_t committed;
 
 	memset(&pos, 0, sizeof(pos));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -146,6 +156,7 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		reader_close(&r);
 		return -1;
 	}
+	committed = pos.lines;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((rc = reader_next(&r, &line, &len)) == 1) {
 		if (ingest_line(ig, &clk, line, len) != 0)
@@ -157,9 +168,10 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			pos.lines += (int64_t)(ig->lines - start_lines);
 			start_lines = ig->lines;
 			if (ingest_commit(ig, &posp, 1) != 0) {
-				rc = -1;
+				rc = IMPORT_DB_FAILED;
 				break;
 			}
+			committed = pos.lines;
 			if (o->progress && ms_since(&t0) / PROGRESS_INTERVAL_MS > draw) {
 				draw = (int)(ms_since(&t0) / PROGRESS_INTERVAL_MS);
 				progress(path, gz ? (uint64_t)gzoffset(r.gz) : r.offset,
@@ -167,24 +179,26 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			}
 		}
 	}
-	if (rc < 0)
+	if (rc == -1)
 		log_err("import", "%s: read error: %s", path, strerror(errno));
 	pos.offset = r.offset;
 	pos.year = clk.year;
 	pos.last_month = clk.last_month;
 	pos.lines += (int64_t)(ig->lines - start_lines);
 	if (rc >= 0 && ingest_commit(ig, &posp, 1) != 0)
-		rc = -1;
+		rc = IMPORT_DB_FAILED;
+	if (rc == IMPORT_DB_FAILED)
+		commit_failed(ig, path, committed);
 	if (o->progress) {
 		progress(path, 1, 1, pos.lines, ms_since(&t0));
 		fputc('\n', stderr);
 	}
-	if (reader_pending(&r) > 0)
+	if (reader_pending(&r) > 0 && rc != IMPORT_DB_FAILED)
 		log_warn("import", "%s: %zu bytes of an unterminated last line left for the next run",
 		    path, reader_pending(&r));
 	if (r.truncated > 0)
 		log_warn("import", "%s: %llu line(s) longer than %d bytes were cut", path,
 		    (unsigned long long)r.truncated, READER_LINE_MAX);
 	reader_close(&r);
-	return rc < 0 ? -1 : 0;
+	return rc == IMPORT_DB_FAILED ? rc : rc < 0 ? -1 : 0;
 }

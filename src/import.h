@@ -10,7 +10,13 @@ struct import_opts {
 	int progress;  /* draw a progress bar on stderr */
 };
 
-/* Read path (plain or gzip) from where an earlier run stopped. 0, or -1. */
+/* import_file's result when the database refused a commit (locked, full). */
+#define IMPORT_DB_FAILED (-2)
+
+/*
+ * Read path (plain or gzip) from where an earlier run stopped.  0, -1, or
+ * IMPORT_DB_FAILED: every later file would fail the same way.
+ */
 int import_file(struct ingest *, const char *path, const struct import_opts *);
 
 /* Fingerprint (head bytes) and identity of an open file; used by follow too. */

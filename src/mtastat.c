@@ -137,9 +137,13 @@ cmd_import(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = optind; i < argc; i++)
-		if (import_file(&ig, argv[i], &io) != 0)
+	for (i = optind; i < argc; i++) {
+		int frc = import_file(&ig, argv[i], &io);
+		if (frc != 0)
 			rc = 1;
+		if (frc == IMPORT_DB_FAILED)
+			break; /* logged once: the next files would wait and fail the same way */
+	}
 	secs = seconds_since(&t0);
 	printf("lines %llu, events %llu, unparsed %llu, evicted %llu, %.3f s, %.0f lines/s\n",
 	    (unsigned long long)ig.lines, (unsigned long long)ig.events,

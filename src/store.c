@@ -344,16 +344,55 @@ store_close(struct store *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A statement of a commit failed: keep sqlite's code and message (the first
+ * one, not the ROLLBACK's) for the caller, who alone knows whether this is
+ * the first failure or the hundredth retry, and logs it once.
+ */
+static int
+commit_error(struct store *s, const char *what)
+{
+	if (s->err == 0) {
+		s->err = sqlite3_errcode(s->db);
+		if (s->err == SQLITE_OK)
+			s->err = SQLITE_ERROR;
+		s->sys_errno = sqlite3_system_errno(s->db);
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s", sqlite3_errmsg(s->db));
+	}
+	log_debug("store", "%s: %.80s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int
+commit_exec(struct store *s, const char *q)
+{
+	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+		return commit_error(s, q);
+	return 0;
+}
+
+/*
+ * Only with a transaction open: sqlite has already rolled back by itself
+ * after some errors (a full disk), and a ROLLBACK then only fails again.
+ */
+static void
+rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Statements of the commit path: a failure is recorded, not logged. */
 static int
 step(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		commit_error(s, sqlite3_sql(st));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return fail(s, sqlite3_sql(st));
-	return 0;
+	return rc != SQLITE_DONE && rc != SQLITE_ROW ? -1 : 0;
 }
 
 static int
@@ -387,8 +426,10 @@ account_id(struct store *s, const char *name, int len, int32_t day, sqlite3_int6
 	sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, day);
 	if (sqlite3_step(st) != SQLITE_ROW) {
+		commit_error(s, "account id");
 		sqlite3_reset(st);
-		return fail(s, "account id");
+		sqlite3_clear_bindings(st);
+		return -1;
 	}
 	*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -587,8 +628,10 @@ put_position(struct store *s, struct file_pos *p)
 		sqlite3_bind_int64(st, 11, p->id);
 	if (step(s, st) != 0)
 		return -1;
-	if (!p->id)
+	if (!p->id) {
 		p->id = sqlite3_last_insert_rowid(s->db);
+		p->id_uncommitted = 1; /* void if the transaction rolls back */
+	}
 	return 0;
 }
 
@@ -603,29 +646,81 @@ put_positions(struct store *s, struct file_pos *const *pos, size_t npos)
 	return 0;
 }
 
+/*
+ * After a ROLLBACK nothing the transaction handed to memory is true: a file
+ * row inserted by it does not exist (the next commit would UPDATE nothing
+ * and lose the position), nor may an account id it created.
+ */
+static void
+commit_rolled_back(struct store *s, struct file_pos *const *pos, size_t npos)
+{
+	size_t i;
+
+	rollback(s);
+	s->last_account_len = (size_t)-1;
+	for (i = 0; i < npos; i++)
+		if (pos[i] != NULL && pos[i]->id_uncommitted) {
+			pos[i]->id = 0;
+			pos[i]->id_uncommitted = 0;
+		}
+}
+
 int
 store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
     struct file_pos *const *pos, size_t npos, uint64_t evictions)
 {
-	if (exec(s, "BEGIN IMMEDIATE") != 0)
+	size_t i;
+
+	s->err = 0;
+	s->errmsg[0] = '\0';
+	if (commit_exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
 	if (put_hours(s, a) != 0 || put_keyed(s, a) != 0 ||
 	    add_total(s, "lines", (int64_t)a->lines) != 0 ||
 	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
 	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
 	    max_total(s, "newest_t", a->newest_t) != 0 ||
-	    (q != NULL && put_queue(s, q) != 0) || put_positions(s, pos, npos) != 0) {
-		exec(s, "ROLLBACK");
+	    (q != NULL && put_queue(s, q) != 0) || put_positions(s, pos, npos) != 0 ||
+	    commit_exec(s, "COMMIT") != 0) {
+		commit_rolled_back(s, pos, npos);
 		return -1;
 	}
-	if (exec(s, "COMMIT") != 0) {
-		exec(s, "ROLLBACK");
-		return -1;
-	}
+	for (i = 0; i < npos; i++)
+		if (pos[i] != NULL)
+			pos[i]->id_uncommitted = 0;
 	aggregate_reset(a);
 	if (q != NULL)
 		queue_committed(q);
 	return 0;
+}
+
+const char *
+store_commit_cause(const struct store *s)
+{
+	switch (s->err & 0xff) {
+	case SQLITE_OK:
+		return "no error";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "database locked";
+	case SQLITE_FULL:
+		return "database full";
+	case SQLITE_IOERR:
+		return s->sys_errno == ENOSPC || s->sys_errno == EDQUOT ? "database full"
+		    : "database error";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CANTOPEN:
+		return "database not writable";
+	default:
+		return "database error";
+	}
+}
+
+void
+store_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
 }
 
 int

@@ -16,6 +16,8 @@
 /* Bytes of a file's head that identify it across renames and compression. */
 #define STORE_FP_MAX 1024
 #define STORE_SCHEMA_VERSION 4
+/* sqlite's error messages are short; a longer one is cut, never overrun. */
+#define STORE_ERR_MAX 256
 
 struct file_pos {
 	int64_t id;          /* row in files, 0 when new */
@@ -27,6 +29,7 @@ struct file_pos {
 	size_t fp_len;
 	int year, last_month;  /* the BSD syslog clock */
 	int64_t lines;       /* lines read from this file, all runs */
+	int id_uncommitted;  /* id comes from an insert not yet committed */
 };
 
 struct store {
@@ -37,6 +40,10 @@ struct store {
 	char last_account[AGG_NAME_MAX];
 	size_t last_account_len;
 	sqlite3_int64 last_account_id;
+	/* why the last store_commit failed, for its caller to report once */
+	int err;                     /* sqlite result code, 0: it did not */
+	int sys_errno;               /* the OS error under it (ENOSPC) */
+	char errmsg[STORE_ERR_MAX];  /* sqlite's message */
 };
 
 int store_open(struct store *, const char *path);
@@ -49,10 +56,17 @@ int store_file_lookup(struct store *, struct file_pos *);
 
 /*
  * Add the aggregate, the queue changes and pos (may be NULL) in one
- * transaction, then empty the aggregate and mark the queue clean.
+ * transaction, then empty the aggregate and mark the queue clean.  On
+ * failure (-1) nothing changes, neither in the database nor in memory: the
+ * same call can be retried.  The failure is not logged; its cause is in
+ * err/errmsg and store_commit_cause() for the caller to report once.
  */
 int store_commit(struct store *, struct aggregate *, struct msgtable *,
     struct file_pos *const *pos, size_t npos, uint64_t evictions);
+/* "database locked", "database full", ... for the last failed commit. */
+const char *store_commit_cause(const struct store *);
+/* How long a commit waits for another writer before it fails (store_open: 5 s). */
+void store_busy_timeout(struct store *, int ms);
 
 /* The newest record for a path (a followed log), for rotation while stopped. */
 int store_file_by_path(struct store *, const char *path, struct file_pos *);
