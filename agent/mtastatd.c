@@ -181,7 +181,8 @@ parse_options(struct mtastat *ctx, int argc, char **argv)
 		case 'u': ctx->user = optarg; break;
 		case 'D':
 			if (log_debug_enable(optarg) != 0) {
-				fprintf(stderr, "mtastatd: -D %s: too many tokens\n", optarg);
+				fprintf(stderr, "mtastatd: -D %s: expected subsystems among %s\n", optarg,
+				    LOG_SUBSYSTEMS);
 				return -1;
 			}
 			break;

@@ -67,11 +67,14 @@ static int
 on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 {
 	struct msg *child;
-	char account[AGG_NAME_MAX + 1];
+	char account[AGG_NAME_MAX];
+	size_t account_len = 0;
 	int has_account = 0, sasl = 0;
 
 	if (parent != NULL && parent->account != NULL) {
-		snprintf(account, sizeof(account), "%s", parent->account);
+		account_len = parent->account_len < sizeof(account) ? parent->account_len
+		    : sizeof(account);
+		memcpy(account, parent->account, account_len);
 		has_account = 1;
 		sasl = (parent->flags & MSG_SASL) != 0;
 	}
@@ -83,7 +86,7 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 	if (child->flags & MSG_RECEIVED) {
 		/* without SASL the child's account is still its own envelope sender */
 		struct strview sender = child->account != NULL && !(child->flags & MSG_SASL)
-		    ? sv_make(child->account, strlen(child->account)) : sv_make("<>", 2);
+		    ? sv_make(child->account, child->account_len) : sv_make("<>", 2);
 		child->flags &= (uint8_t)~MSG_RECEIVED;
 		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||
 		    aggregate_add(c->agg, child->recv_day, child->recv_hour, C_BYTES_RECEIVED,
@@ -93,7 +96,7 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 			return -1;
 	}
 	if (has_account) {
-		if (msgtable_set_account(child, sv_make(account, strlen(account))) != 0)
+		if (msgtable_set_account(child, sv_make(account, account_len)) != 0)
 			return -1;
 		if (sasl)
 			child->flags |= MSG_SASL;
@@ -103,16 +106,16 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 
 /* Where an account relays to: "account\001domain", the domain in lower case. */
 static int
-account_domain(struct correlator *c, const struct log_time *t, const char *account,
+account_domain(struct correlator *c, const struct log_time *t, struct strview account,
     struct strview dom)
 {
 	char key[AGG_NAME_MAX];
-	size_t an = strlen(account), i;
+	size_t an = account.n, i;
 
 	/* only e-mail alerts show it: without a mailserver it is not worth its cost */
 	if (c->cfg->mailserver == NULL || dom.n == 0 || an + 1 + dom.n > sizeof(key))
 		return 0;
-	memcpy(key, account, an);
+	memcpy(key, account.p, an);
 	key[an] = '\001';
 	for (i = 0; i < dom.n; i++)
 		key[an + 1 + i] = (dom.p[i] >= 'A' && dom.p[i] <= 'Z') ? (char)(dom.p[i] + 32) : dom.p[i];
@@ -123,7 +126,7 @@ static int
 on_delivery(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
 	struct msg *m = msgtable_find(&c->q, ev->qid);
-	struct strview dom;
+	struct strview dom, account;
 	int relayed;
 
 	switch (ev->status) {
@@ -162,8 +165,9 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 		return -1;
 	if (m == NULL || m->account == NULL)
 		return 0;
-	if (aggregate_keyed(c->agg, AGG_ACCOUNT, t->day, sv_make(m->account, strlen(m->account)),
-		1, m->relay_day != t->day) || account_domain(c, t, m->account, dom) != 0)
+	account = sv_make(m->account, m->account_len); /* with its length: NUL may be inside */
+	if (aggregate_keyed(c->agg, AGG_ACCOUNT, t->day, account, 1, m->relay_day != t->day) ||
+	    account_domain(c, t, account, dom) != 0)
 		return -1;
 	if (m->relay_day != t->day) {
 		m->relay_day = t->day;

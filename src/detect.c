@@ -66,8 +66,10 @@ states_load(struct store *s, struct states *ss)
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT subject, raised, day, since FROM alarm_state", -1,
-		&st, NULL) != SQLITE_OK)
+		&st, NULL) != SQLITE_OK) {
+		log_err("detect", "%s: alarm state: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((x = state_get(ss, (const char *)sqlite3_column_text(st, 0))) == NULL)
 			break;
@@ -75,6 +77,8 @@ states_load(struct store *s, struct states *ss)
 		x->day = sqlite3_column_int(st, 2);
 		x->since = sqlite3_column_int64(st, 3);
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		log_err("detect", "%s: alarm state: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -184,8 +188,10 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 			return -1;
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT a.name, d.relayed FROM account_daily d JOIN accounts a"
-		" ON a.id = d.account_id WHERE d.day = ?1 AND d.relayed > 0", -1, &st, NULL) != SQLITE_OK)
+		" ON a.id = d.account_id WHERE d.day = ?1 AND d.relayed > 0", -1, &st, NULL) != SQLITE_OK) {
+		log_err("detect", "%s: relays per account: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
+	}
 	sqlite3_bind_int(st, 1, today);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -201,6 +207,8 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 		if (relay_alarm(r, x, name, relayed, limit, 1, today) != 0)
 			break;
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		log_err("detect", "%s: relays per account: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -31,12 +31,37 @@ log_init(const char *progname, int to_syslog, int verbose)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* Is every comma-separated token of tokens a known subsystem? */
+static int
+log_tokens_known(const char *tokens)
+{
+	const char *known = "," LOG_SUBSYSTEMS ",";
+	const char *p = tokens, *end;
+	char key[64];
+	size_t n;
+
+	for (;;) {
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n == 0 || n + 3 > sizeof(key))
+			return 0;
+		snprintf(key, sizeof(key), ",%.*s,", (int)n, p);
+		if (strstr(known, key) == NULL)
+			return 0;
+		if (end == NULL)
+			return 1;
+		p = end + 1;
+	}
+}
+
 int
 log_debug_enable(const char *tokens)
 {
 	size_t have = strlen(logger.debug);
 	int n;
 
+	if (!log_tokens_known(tokens))
+		return -1;
 	n = snprintf(logger.debug + have, sizeof(logger.debug) - have, "%s%s,",
 	    have ? "" : ",", tokens);
 	if (n < 0 || (size_t)n >= sizeof(logger.debug) - have) {

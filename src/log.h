@@ -6,8 +6,16 @@
 
 enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
+/*
+ * The subsystem tokens of every log call, for -D and MTASTAT_DEBUG: a new
+ * token must be added here, or asking for its debug output is refused.
+ */
+#define LOG_SUBSYSTEMS "all,config,correlate,detect,follow,import,ingest,mail,main,model," \
+	"netsnmp,parse,report,snmp,stats,store,trap,watch"
+
 /* to_syslog=0 writes to stderr; tokens is "-D" style: "parse,store" or "all". */
 void log_init(const char *progname, int to_syslog, int verbose);
+/* -1 when a token is not in LOG_SUBSYSTEMS (or too many): nothing is enabled then. */
 int log_debug_enable(const char *tokens);
 int log_debug_enabled(const char *subsystem);
 

@@ -214,6 +214,7 @@ msgtable_set_account(struct msg *m, struct strview account)
 	if (account.n == 0) {
 		free(m->account);
 		m->account = NULL;
+		m->account_len = 0;
 		return 0;
 	}
 	a = malloc(account.n + 1);
@@ -223,5 +224,6 @@ msgtable_set_account(struct msg *m, struct strview account)
 	a[account.n] = '\0';
 	free(m->account);
 	m->account = a;
+	m->account_len = account.n;
 	return 0;
 }

@@ -34,6 +34,7 @@ struct msg {
 	int32_t relay_day;  /* day whose relayed_messages counted this message, or -1 */
 	uint64_t size;
 	char *account;      /* malloc'd; NULL: none (null sender, or unknown) */
+	size_t account_len; /* its bytes: a hostile name may hold a NUL */
 	uint32_t prev, next;
 };
 

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,11 @@
 #define MTASTAT_CONFIG_DEFAULT SYSCONFDIR "/mtastat.conf"
 /* Rows in each top list of the text report. */
 #define REPORT_TOP_DEFAULT 20
+/* More rows than any list holds; keeps --top an int for SQL's LIMIT. */
+#define REPORT_TOP_MAX 1000000
+/* Years a BSD syslog clock may start in: the epoch to what civil dates print. */
+#define IMPORT_YEAR_MIN 1970
+#define IMPORT_YEAR_MAX 9999
 
 static void
 usage(FILE *out)
@@ -62,6 +69,38 @@ load_config(struct common *c)
 	return 0;
 }
 
+/*
+ * A whole decimal number in [min, max] for option opt of command cmd;
+ * "12abc", "", " 7" and overflow are errors, said on stderr.
+ */
+static int
+parse_number(const char *cmd, const char *opt, const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < min || v > max) {
+		fprintf(stderr, "mtastat %s: %s %s: expected a number from %ld to %ld\n", cmd, opt,
+		    s, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Arguments after the options that a command does not take: name the first. */
+static int
+no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "mtastat %s: unexpected argument '%s'\n", cmd, argv[optind]);
+	usage(stderr);
+	return -1;
+}
+
 static const char *
 db_path(const struct common *c)
 {
@@ -90,6 +129,74 @@ print_unparsed(const struct ingest *ig)
 			    (unsigned long long)ig->programs[i].lines);
 }
 
+/*
+ * Keep in argv[optind..) the logs that can be read, in their order, and
+ * return where they end; say why each other one cannot.  Checked before the
+ * database is opened: an import of nothing creates no database.
+ */
+static int
+import_usable(int argc, char **argv)
+{
+	struct stat st;
+	int i, n = optind, fd;
+
+	for (i = optind; i < argc; i++) {
+		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			log_err("import", "%s: %s", argv[i], strerror(errno));
+		} else if (!S_ISREG(st.st_mode)) {
+			log_err("import", "%s: not a regular file", argv[i]);
+		} else {
+			argv[n++] = argv[i];
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return n;
+}
+
+/* Has the store never seen this file (by its head)?  1 new, 0 known, -1 unreadable. */
+static int
+import_is_new(struct store *s, const char *path)
+{
+	static struct file_pos pos; /* 5 KiB: off the stack */
+	unsigned char magic[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), gz, rc = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&pos, 0, sizeof(pos));
+	/* gzip's magic, as import_file tells them apart */
+	gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	if (import_fingerprint(fd, gz, &pos) == 0)
+		rc = store_file_lookup(s, &pos) == 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Import one log.  A file read from its start of which no line was
+ * recognised is not a mail log (a binary, the wrong file): an error, where
+ * before it was counted as unparsed lines and exit status 0.
+ */
+static int
+import_one(struct ingest *ig, const char *path, const struct import_opts *io)
+{
+	uint64_t lines = ig->lines, unparsed = ig->unparsed;
+	int fresh = import_is_new(ig->store, path), rc;
+
+	rc = import_file(ig, path, io);
+	if (rc != 0 || fresh != 1)
+		return rc;
+	lines = ig->lines - lines;
+	if (lines > 0 && ig->unparsed - unparsed == lines) {
+		log_err("import", "%s: none of its %llu line(s) is a Postfix log line: not a mail log?",
+		    path, (unsigned long long)lines);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
@@ -104,29 +211,35 @@ cmd_import(int argc, char **argv)
 	struct ingest ig;
 	struct timespec t0;
 	double secs;
-	int ch, i, rc = 0;
+	int ch, i, nlogs, rc = 0;
 
 	while ((ch = getopt_long(argc, argv, "d:c:y:q", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'c': c.config = optarg; break;
 		case 'y':
-			io.year = atoi(optarg);
-			if (io.year < 1970 || io.year > 9999) {
-				fprintf(stderr, "mtastat import: --year %s: expected 1970..9999\n", optarg);
+			if (parse_number("import", "--year", optarg, IMPORT_YEAR_MIN, IMPORT_YEAR_MAX,
+				&io.year) != 0)
 				return 2;
-			}
 			break;
 		case 'q': io.progress = 0; break;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "mtastat import: no log file given\n");
 		usage(stderr);
 		return 2;
 	}
 	if (load_config(&c) != 0)
 		return 2;
+	nlogs = import_usable(argc, argv);
+	if (nlogs < argc)
+		rc = 1;
+	if (nlogs == optind) {
+		config_free(&c.cfg);
+		return 1; /* nothing to read: no database is created for it */
+	}
 	if (store_open(&store, db_path(&c)) != 0) {
 		config_free(&c.cfg);
 		return 1;
@@ -137,8 +250,8 @@ cmd_import(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = optind; i < argc; i++) {
-		int frc = import_file(&ig, argv[i], &io);
+	for (i = optind; i < nlogs; i++) {
+		int frc = import_one(&ig, argv[i], &io);
 		if (frc != 0)
 			rc = 1;
 		if (frc == IMPORT_DB_FAILED)
@@ -167,6 +280,26 @@ parse_day(const char *opt, const char *s, int32_t *d)
 	return 0;
 }
 
+/* Options that contradict each other, said on stderr.  other: --json or --top given. */
+static int
+report_check_options(const struct report_opts *ro, int day_given, const char *from,
+    const char *to, int mail, int other)
+{
+	if (day_given && (from != NULL || to != NULL)) {
+		fprintf(stderr, "mtastat report: --day excludes --from and --to\n");
+		return -1;
+	}
+	if (mail && (from != NULL || to != NULL || other)) {
+		fprintf(stderr, "mtastat report: --mail takes no --from, --to, --json or --top\n");
+		return -1;
+	}
+	if (from != NULL && to != NULL && ro->from > ro->to) {
+		fprintf(stderr, "mtastat report: --from %s is after --to %s\n", from, to);
+		return -1;
+	}
+	return 0;
+}
+
 /* `report --mail`: the daily report of day (-1: the day before the newest event), sent now. */
 static int
 mail_report(const struct mtastat_config *cfg, struct store *s, int32_t day)
@@ -179,6 +312,10 @@ mail_report(const struct mtastat_config *cfg, struct store *s, int32_t day)
 	if (cfg->mailserver == NULL) {
 		fprintf(stderr, "mtastat report --mail: no mailserver in the configuration\n");
 		return 2;
+	}
+	if (day < 0 && store_total(s, "newest_t") <= 0) {
+		fprintf(stderr, "mtastat report --mail: %s: the history is empty\n", s->path);
+		return 1;
 	}
 	if (day < 0)
 		day = (int32_t)(store_total(s, "newest_t") / 86400) - 1;
@@ -212,9 +349,10 @@ cmd_report(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' }, { "mail", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int mail = 0, day_given = 0;
+	int mail = 0, day_given = 0, top_given = 0;
 	struct common c = { 0 };
-	struct report_opts ro = { INT32_MIN / 2, INT32_MAX / 2, 0, REPORT_TOP_DEFAULT };
+	struct report_opts ro = { REPORT_OPEN_FROM, REPORT_OPEN_TO, 0, REPORT_TOP_DEFAULT };
+	const char *from = NULL, *to = NULL;
 	struct store store;
 	int ch, rc;
 
@@ -229,25 +367,33 @@ cmd_report(int argc, char **argv)
 			day_given = 1;
 			break;
 		case 'm': mail = 1; break;
-		case 'f': if (parse_day("--from", optarg, &ro.from) != 0) return 2; break;
-		case 't': if (parse_day("--to", optarg, &ro.to) != 0) return 2; break;
+		case 'f':
+			if (parse_day("--from", optarg, &ro.from) != 0)
+				return 2;
+			from = optarg;
+			break;
+		case 't':
+			if (parse_day("--to", optarg, &ro.to) != 0)
+				return 2;
+			to = optarg;
+			break;
 		case 'j': ro.json = 1; break;
-		case 'n': ro.top = atoi(optarg) > 0 ? atoi(optarg) : REPORT_TOP_DEFAULT; break;
+		case 'n':
+			if (parse_number("report", "--top", optarg, 1, REPORT_TOP_MAX, &ro.top) != 0)
+				return 2;
+			top_given = 1;
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
+	if (no_operands("report", argc, argv) != 0)
 		return 2;
-	}
+	if (report_check_options(&ro, day_given, from, to, mail, ro.json || top_given) != 0)
+		return 2;
 	if (load_config(&c) != 0)
 		return 2;
-	if (access(db_path(&c), R_OK) != 0) {
-		fprintf(stderr, "mtastat report: %s: %s\n", db_path(&c), strerror(errno));
-		config_free(&c.cfg);
-		return 1;
-	}
-	if (store_open(&store, db_path(&c)) != 0) {
+	/* reading needs no write access to the history or its directory */
+	if (store_open_readonly(&store, db_path(&c)) != 0) {
 		config_free(&c.cfg);
 		return 1;
 	}
@@ -336,6 +482,30 @@ check_json(const struct detect_result *r)
 	printf("]}\n");
 }
 
+/*
+ * check records the alarms it raises and clears, so that the next run does
+ * not print them again, when it may write the history (file and directory:
+ * SQLite writes beside it).  A user who may only read it gets the same
+ * evaluation read-only, recorded by nobody (detect saves nothing then).
+ */
+static int
+check_open(struct store *s, const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return store_open_readonly(s, path); /* which says the path is too long */
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (access(path, R_OK | W_OK) == 0 && access(dir, W_OK | X_OK) == 0)
+		return store_open(s, path);
+	return store_open_readonly(s, path);
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -358,18 +528,11 @@ cmd_check(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
+	if (no_operands("check", argc, argv) != 0)
 		return 2;
-	}
 	if (load_config(&c) != 0)
 		return 2;
-	if (access(db_path(&c), R_OK | W_OK) != 0) {
-		fprintf(stderr, "mtastat check: %s: %s\n", db_path(&c), strerror(errno));
-		config_free(&c.cfg);
-		return 2;
-	}
-	if (store_open(&store, db_path(&c)) != 0) {
+	if (check_open(&store, db_path(&c)) != 0) {
 		config_free(&c.cfg);
 		return 2;
 	}
@@ -394,8 +557,12 @@ main(int argc, char **argv)
 	const char *debug = getenv("MTASTAT_DEBUG");
 
 	log_init("mtastat", 0, 0);
-	if (debug != NULL)
-		log_debug_enable(debug); /* MTASTAT_DEBUG=parse,store */
+	/* MTASTAT_DEBUG=parse,store; a misspelt token would silently show nothing */
+	if (debug != NULL && debug[0] != '\0' && log_debug_enable(debug) != 0) {
+		fprintf(stderr, "mtastat: MTASTAT_DEBUG=%s: expected subsystems among %s\n", debug,
+		    LOG_SUBSYSTEMS);
+		return 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

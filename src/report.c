@@ -26,20 +26,59 @@ prepare(struct store *s, const char *q, const struct report_opts *o)
 	return st;
 }
 
+/* A query's rows are read: a read error is logged once, with the database. */
+static int
+finish(struct store *s, sqlite3_stmt *st, int rc)
+{
+	int ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+
+	if (!ok)
+		log_err("report", "%s: %s", s->path, sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+/* The first and last day the history holds in [from, to]: 1, 0 when none, -1 on error. */
+static int
+span(struct store *s, const struct report_opts *o, int32_t *first, int32_t *last)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT min(day), max(day) FROM daily"
+	    " WHERE day BETWEEN ?1 AND ?2", o);
+	int rc, found = 0;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int(st, 0);
+		*last = sqlite3_column_int(st, 1);
+		found = 1;
+	}
+	return finish(s, st, rc) != 0 ? -1 : found;
+}
+
 void
 report_json_string(FILE *f, const char *s, int len)
 {
-	int i;
+	size_t i = 0, n = len > 0 ? (size_t)len : 0, k;
+	unsigned long cp = 0;
 
 	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c); /* bytes, not characters: log text is not UTF-8-safe */
-		else
-			fputc(c, f);
+	while (i < n) {
+		k = sanitize_utf8(s + i, n - i, &cp);
+		if (k == 0) {
+			/* not UTF-8, which JSON cannot carry: shown as in the text report */
+			fprintf(f, "\\\\x%02x", (unsigned char)s[i]);
+			k = 1;
+		} else if (cp == '"' || cp == '\\') {
+			fprintf(f, "\\%c", (int)cp);
+		} else if (sanitize_is_control(cp) || cp == 0x2028 || cp == 0x2029) {
+			/* line separators too: JavaScript strings cannot hold them raw */
+			fprintf(f, "\\u%04lx", cp);
+		} else {
+			fwrite(s + i, 1, k, f);
+		}
+		i += k;
 	}
 	fputc('"', f);
 }
@@ -54,7 +93,7 @@ json_days(struct store *s, const struct report_opts *o, FILE *f)
 
 	if (st == NULL)
 		return -1;
-	fputs("{\"days\": {", f);
+	fputs("\"days\": {", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		civil_format(sqlite3_column_int(st, 0), date);
 		fprintf(f, "%s\n  \"%s\": {", first ? "" : ",", date);
@@ -64,9 +103,28 @@ json_days(struct store *s, const struct report_opts *o, FILE *f)
 		fputc('}', f);
 		first = 0;
 	}
-	sqlite3_finalize(st);
 	fputs(first ? "}" : "\n}", f);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(s, st, rc);
+}
+
+/* "range": the first and last day reported, null and null when there is none. */
+static int
+json_range(struct store *s, const struct report_opts *o, FILE *f)
+{
+	char a[16], b[16];
+	int32_t first, last;
+	int found = span(s, o, &first, &last);
+
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		fputs("{\"range\": {\"from\": null, \"to\": null},\n", f);
+		return 0;
+	}
+	civil_format(first, a);
+	civil_format(last, b);
+	fprintf(f, "{\"range\": {\"from\": \"%s\", \"to\": \"%s\"},\n", a, b);
+	return 0;
 }
 
 static int
@@ -95,9 +153,8 @@ json_accounts(struct store *s, const struct report_opts *o, FILE *f)
 		    (long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3));
 		first = 0;
 	}
-	sqlite3_finalize(st);
 	fputs(day < 0 ? "}}\n" : "}\n}}\n", f);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return finish(s, st, rc);
 }
 
 static void
@@ -113,8 +170,9 @@ human_bytes(long long b, char *buf, size_t len)
 		snprintf(buf, len, "%lld", b);
 }
 
+/* Grand totals of [first, last], the days the history holds in the range. */
 static int
-text_totals(struct store *s, const struct report_opts *o, FILE *f)
+text_totals(struct store *s, const struct report_opts *o, FILE *f, int32_t first, int32_t last)
 {
 	static const char *const labels[C_COUNT] = {
 		"received", "delivered", "relayed", "deferred", "deferrals", "bounced",
@@ -126,25 +184,15 @@ text_totals(struct store *s, const struct report_opts *o, FILE *f)
 	    " sum(auth_failed), sum(notifications), sum(bytes_received), sum(bytes_delivered)"
 	    " FROM daily WHERE day BETWEEN ?1 AND ?2", o);
 	char from[16], to[16], hb[32];
-	int k;
+	int k, rc;
 
 	if (st == NULL)
 		return -1;
-	civil_format(o->from, from);
-	civil_format(o->to, to);
-	{
-		/* an open range shows the days the history holds */
-		sqlite3_stmt *r = prepare(s, "SELECT min(day), max(day) FROM daily"
-		    " WHERE day BETWEEN ?1 AND ?2", o);
-		if (r != NULL && sqlite3_step(r) == SQLITE_ROW &&
-		    sqlite3_column_type(r, 0) != SQLITE_NULL) {
-			civil_format(sqlite3_column_int(r, 0), from);
-			civil_format(sqlite3_column_int(r, 1), to);
-		}
-		sqlite3_finalize(r);
-	}
+	civil_format(first, from);
+	civil_format(last, to);
 	fprintf(f, "mtastat report %s .. %s\n\nGrand Totals\n------------\nmessages\n\n", from, to);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		for (k = 0; k < C_COUNT; k++) {
 			long long v = sqlite3_column_int64(st, k);
 			if (k >= C_BYTES_RECEIVED) {
@@ -154,7 +202,37 @@ text_totals(struct store *s, const struct report_opts *o, FILE *f)
 				fprintf(f, "  %9lld   %s\n", v, labels[k]);
 			}
 		}
-	sqlite3_finalize(st);
+	return finish(s, st, rc);
+}
+
+/* No day to report: say whether the whole history is empty or only the range. */
+static int
+text_nothing(struct store *s, const struct report_opts *o, FILE *f)
+{
+	const struct report_opts all = { REPORT_OPEN_FROM, REPORT_OPEN_TO, 0, 0 };
+	char from[16], to[16];
+	int32_t first, last;
+	int found = span(s, &all, &first, &last);
+
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		fprintf(f, "mtastat report: the history is empty\n");
+		return 0;
+	}
+	civil_format(o->from, from);
+	civil_format(o->to, to);
+	if (o->from == REPORT_OPEN_FROM)
+		fprintf(f, "mtastat report: no day until %s in the history\n", to);
+	else if (o->to == REPORT_OPEN_TO)
+		fprintf(f, "mtastat report: no day from %s on in the history\n", from);
+	else if (o->from == o->to)
+		fprintf(f, "mtastat report: %s is not in the history\n", from);
+	else
+		fprintf(f, "mtastat report: no day from %s to %s in the history\n", from, to);
+	civil_format(first, from);
+	civil_format(last, to);
+	fprintf(f, "(it holds %s .. %s)\n", from, to);
 	return 0;
 }
 
@@ -164,13 +242,14 @@ text_per_day(struct store *s, const struct report_opts *o, FILE *f)
 	sqlite3_stmt *st = prepare(s, "SELECT day, received, delivered, relayed, deferred,"
 	    " bounced, rejected, auth_failed FROM daily WHERE day BETWEEN ?1 AND ?2 ORDER BY day", o);
 	char date[16];
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	fprintf(f, "\nPer-Day Traffic Summary\n"
 	    "    date        received  delivered    relayed   deferred    bounced   rejected  authfail\n"
 	    "    -------------------------------------------------------------------------------------\n");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		civil_format(sqlite3_column_int(st, 0), date);
 		fprintf(f, "    %s %9lld %10lld %10lld %10lld %10lld %10lld %9lld\n", date,
 		    (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
@@ -178,8 +257,7 @@ text_per_day(struct store *s, const struct report_opts *o, FILE *f)
 		    (long long)sqlite3_column_int64(st, 5), (long long)sqlite3_column_int64(st, 6),
 		    (long long)sqlite3_column_int64(st, 7));
 	}
-	sqlite3_finalize(st);
-	return 0;
+	return finish(s, st, rc);
 }
 
 /* A "top N" list: query returns (name, n[, m]) ordered. */
@@ -188,8 +266,8 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
     const char *q, const char *cols)
 {
 	sqlite3_stmt *st = prepare(s, q, o);
-	char name[300];
-	int rows = 0;
+	char name[SANITIZE_ESCAPED_MAX(AGG_NAME_MAX)];
+	int rows = 0, rc;
 
 	if (st == NULL)
 		return -1;
@@ -197,8 +275,9 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
 	fprintf(f, "\n%s\n", title);
 	fprintf(f, "%.*s\n", (int)strlen(title), "--------------------------------------------------------------------------------");
 	fprintf(f, "%s\n", cols);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		sanitize_copy(name, sizeof(name), (const char *)sqlite3_column_text(st, 0),
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* names are stored with their length: a NUL inside is shown, not a cut */
+		sanitize_escape(name, sizeof(name), (const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
 		if (sqlite3_column_count(st) > 2)
 			fprintf(f, "  %9lld %9lld   %s\n", (long long)sqlite3_column_int64(st, 1),
@@ -209,14 +288,18 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
 	}
 	if (rows == 0)
 		fprintf(f, "  none\n");
-	sqlite3_finalize(st);
-	return 0;
+	return finish(s, st, rc);
 }
 
 static int
 text_report(struct store *s, const struct report_opts *o, FILE *f)
 {
-	if (text_totals(s, o, f) != 0 || text_per_day(s, o, f) != 0)
+	int32_t first, last;
+	int found = span(s, o, &first, &last);
+
+	if (found <= 0)
+		return found < 0 ? -1 : text_nothing(s, o, f);
+	if (text_totals(s, o, f, first, last) != 0 || text_per_day(s, o, f) != 0)
 		return -1;
 	if (text_top(s, o, f, "Senders by message count",
 		"SELECT sender, sum(messages) n, sum(bytes) FROM sender_daily WHERE day BETWEEN ?1 AND ?2"
@@ -240,6 +323,7 @@ int
 report_print(struct store *s, const struct report_opts *o, FILE *f)
 {
 	if (o->json)
-		return json_days(s, o, f) != 0 || json_accounts(s, o, f) != 0 ? -1 : 0;
+		return json_range(s, o, f) != 0 || json_days(s, o, f) != 0 ||
+		    json_accounts(s, o, f) != 0 ? -1 : 0;
 	return text_report(s, o, f);
 }

@@ -16,6 +16,8 @@
 #define STORE_FILE_MODE 0640
 /* WAL readers (mtastat report, the agent) wait this long for a writer. */
 #define STORE_BUSY_MS 5000
+/* Longest database path (PATH_MAX): struct file_pos holds paths as long. */
+#define STORE_PATH_MAX 4096
 
 enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
@@ -331,6 +333,119 @@ store_open_group(struct store *s, const char *path, const char *group)
 	return 0;
 }
 
+/*
+ * path as a file: URI with query, percent-encoded so that '?', '#' and '%'
+ * in a file name stay part of the name.  0, or -1 when it does not fit.
+ */
+static int
+ro_uri(const char *path, const char *query, char *uri, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)path;
+	size_t o;
+	int n = snprintf(uri, len, "file:%s", path[0] == '/' ? "//" : "");
+
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	for (o = (size_t)n; *p != '\0'; p++) {
+		if (o + 4 >= len)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p) != NULL) {
+			uri[o++] = (char)*p;
+		} else {
+			uri[o++] = '%';
+			uri[o++] = hex[*p >> 4];
+			uri[o++] = hex[*p & 0xf];
+		}
+	}
+	n = snprintf(uri + o, len - o, "?%s", query);
+	return n < 0 || (size_t)n >= len - o ? -1 : 0;
+}
+
+/*
+ * Does a reader need SQLite's shared memory (the -shm file)?  Not when
+ * there is neither a -shm nor a non-empty -wal: then no process has the
+ * history open (the last one to close removes both) and the database file
+ * holds everything, so it can be read as immutable, creating nothing.
+ */
+static int
+ro_needs_shm(const char *path)
+{
+	char side[STORE_PATH_MAX + 8];
+	struct stat st;
+
+	snprintf(side, sizeof(side), "%s-shm", path);
+	if (stat(side, &st) == 0)
+		return 1;
+	snprintf(side, sizeof(side), "%s-wal", path);
+	return stat(side, &st) == 0 && st.st_size > 0;
+}
+
+int
+store_open_readonly(struct store *s, const char *path)
+{
+	char uri[3 * STORE_PATH_MAX + 32];
+	struct stat st;
+	int i, v, shm;
+
+	memset(s, 0, sizeof(*s));
+	s->path = strdup(path);
+	if (s->path == NULL)
+		return -1;
+	/* sqlite would say only "unable to open database file": say why */
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+		log_err("store", "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("store", "%s: not a regular file", path);
+		goto fail;
+	}
+	/*
+	 * A reader never creates the -shm or -wal: made by a reader that can
+	 * write the directory they would belong to it and lock the writer out.
+	 */
+	shm = strlen(path) < STORE_PATH_MAX && ro_needs_shm(path);
+	if (ro_uri(path, shm ? "mode=ro" : "immutable=1", uri, sizeof(uri)) != 0) {
+		log_err("store", "%.200s...: path too long", path);
+		goto fail;
+	}
+	log_debug("store", "%s: read-only, %s", path, shm ? "through the -shm of its writer"
+	    : "immutable (no -shm: nobody has it open)");
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+		SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(s, "open read-only");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	v = user_version(s);
+	if (v < 0) {
+		fail(s, shm ? "reading (readers need read access to its -wal and -shm too)"
+		    : "reading");
+		goto fail;
+	}
+	if (v != STORE_SCHEMA_VERSION) {
+		if (v == 0)
+			log_err("store", "%s: not an mtastat history (no schema)", path);
+		else
+			log_err("store", "%s: schema version %d, this mtastat reads %d%s", path, v,
+			    STORE_SCHEMA_VERSION, v < STORE_SCHEMA_VERSION
+			    ? ": upgrade it with mtastat import or mtastatd, which write it" : "");
+		goto fail;
+	}
+	for (i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+			NULL) != SQLITE_OK) {
+			fail(s, sql[i]);
+			goto fail;
+		}
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
 void
 store_close(struct store *s)
 {
@@ -483,12 +598,17 @@ keyed_order(const void *x, const void *y)
 {
 	const struct agg_entry *a = *(const struct agg_entry *const *)x;
 	const struct agg_entry *b = *(const struct agg_entry *const *)y;
+	int c;
 
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
 	if (a->day != b->day)
 		return a->day < b->day ? -1 : 1;
-	return strcmp(a->name, b->name);
+	/* by bytes and length, not strcmp: a NUL inside a name is part of it */
+	c = memcmp(a->name, b->name, a->len < b->len ? a->len : b->len);
+	if (c != 0 || a->len == b->len)
+		return c;
+	return a->len < b->len ? -1 : 1;
 }
 
 /*
@@ -589,7 +709,7 @@ put_queue(struct store *s, struct msgtable *q)
 		sqlite3_bind_int(st, 5, m->relay_day);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
 		if (m->account != NULL)
-			sqlite3_bind_text(st, 7, m->account, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 7, m->account, (int)m->account_len, SQLITE_STATIC);
 		if (step(s, st) != 0)
 			return -1;
 	}
@@ -789,6 +909,7 @@ store_load_queue(struct store *s, struct msgtable *q)
 		const char *qid = (const char *)sqlite3_column_text(st, 0);
 		const char *acct = (const char *)sqlite3_column_text(st, 6);
 		struct msg *m;
+		size_t acct_len = (size_t)sqlite3_column_bytes(st, 6); /* a NUL may be inside */
 		if (qid == NULL || (m = msgtable_get(q, sv_make(qid, strlen(qid)))) == NULL)
 			continue;
 		m->flags = (uint8_t)(sqlite3_column_int(st, 1) | MSG_PERSISTED);
@@ -797,7 +918,7 @@ store_load_queue(struct store *s, struct msgtable *q)
 		m->relay_day = sqlite3_column_int(st, 4);
 		m->size = (uint64_t)sqlite3_column_int64(st, 5);
 		if (acct != NULL)
-			msgtable_set_account(m, sv_make(acct, strlen(acct)));
+			msgtable_set_account(m, sv_make(acct, acct_len));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -49,6 +49,12 @@ struct store {
 int store_open(struct store *, const char *path);
 /* The same; a new database file is made mode 0640 in group (NULL: the process's). */
 int store_open_group(struct store *, const char *path, const char *group);
+/*
+ * Open an existing history for reading only (mtastat report, check by a
+ * user who cannot write it): creates nothing, changes nothing, needs no
+ * write access to the file or its directory.  Logs why it fails.
+ */
+int store_open_readonly(struct store *, const char *path);
 void store_close(struct store *);
 
 /* Look a file up by its head; fills pos (id, offset, clock) when known. 1 found, 0 not, -1 error. */

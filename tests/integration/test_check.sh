@@ -52,10 +52,31 @@ mt_expect "exit status of --json without new alarms" 0 $rc
 mt_expect "indicators in --json" 10 "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["indicators"]))' "$MT_TMP/check.json")"
 mt_expect "SMTP_RELAY_MSGS status in --json" high "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print([i["status"] for i in d["indicators"] if i["name"]=="SMTP_RELAY_MSGS"][0])' "$MT_TMP/check.json")"
 
-# Errors: exit 2.
-"$M" check --db "$MT_TMP/missing.db" > /dev/null 2>&1; rc=$?
+# Errors: exit 2, and why on stderr: the file and the cause.
+err=$("$M" check --db "$MT_TMP/missing.db" 2>&1 > /dev/null); rc=$?
 mt_expect "exit status on a missing database" 2 $rc
+echo "$err" | grep -qF "$MT_TMP/missing.db: No such file or directory" ||
+	mt_fail "missing database without file and cause: $err"
+[ -e "$MT_TMP/missing.db" ] && mt_fail "check created $MT_TMP/missing.db"
 printf 'sigma lots\n' > "$MT_TMP/bad.conf"
 err=$("$M" check --config "$MT_TMP/bad.conf" --db "$MT_TMP/h.db" 2>&1); rc=$?
 mt_expect "exit status on a bad config" 2 $rc
 echo "$err" | grep -q "bad.conf: line 1: sigma lots" || mt_fail "config error without file and line: $err"
+
+# A database another writer holds locked (the sqlite3 CLI in BEGIN EXCLUSIVE):
+# check cannot record its alarms and says so, naming the database; report,
+# a WAL reader, is not blocked.
+mkfifo "$MT_TMP/sql.fifo"
+sqlite3 "$MT_TMP/h.db" < "$MT_TMP/sql.fifo" > "$MT_TMP/sqlite.log" 2>&1 &
+MT_PIDS="$MT_PIDS $!"
+exec 3> "$MT_TMP/sql.fifo"
+echo "BEGIN EXCLUSIVE;" >&3
+mt_wait_for "the sqlite3 CLI to hold the lock" sh -c "! sqlite3 '$MT_TMP/h.db' 'BEGIN IMMEDIATE; ROLLBACK;'"
+err=$(check 2>&1 > /dev/null); rc=$?
+mt_expect "exit status of check on a locked database" 2 $rc
+echo "$err" | grep -qF "$MT_TMP/h.db: recording the alarm state: database is locked" ||
+	mt_fail "locked database without file and cause: '$err'"
+"$M" report --db "$MT_TMP/h.db" --day 2026-11-17 > /dev/null; rc=$?
+mt_expect "exit status of report while the database is locked" 0 $rc
+echo "COMMIT;" >&3
+exec 3>&-
