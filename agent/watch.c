@@ -217,7 +217,8 @@ watch_start(struct mtastat *ctx)
 	else
 		register_readfd(ctx->inotify_fd, on_inotify, ctx);
 	for (i = 0; i < ctx->cfg.nlogs; i++) {
-		if (follow_open(&ctx->logs[i], ctx->cfg.logs[i].path, &ctx->store) != 0)
+		if (follow_open(&ctx->logs[i], ctx->cfg.logs[i].path, &ctx->store,
+			(const char *const *)ctx->cfg.rotatednames) != 0)
 			return -1;
 		ctx->nlogs++;
 		watch_dir_of(ctx, ctx->cfg.logs[i].path);
@@ -276,7 +277,7 @@ watch_commit(struct mtastat *ctx)
 		return 0;
 	if (model_collect(ctx, &deltas, &ndeltas) != 0)
 		return -1;
-	pos = calloc(ctx->nlogs * 2 + 1, sizeof(*pos));
+	pos = calloc(ctx->nlogs * FOLLOW_POS_MAX + 1, sizeof(*pos));
 	if (pos == NULL)
 		return -1;
 	for (i = 0; i < ctx->nlogs; i++)

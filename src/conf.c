@@ -20,7 +20,7 @@ const char *const config_tokens[] = {
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
 	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
-	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", NULL,
+	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname", NULL,
 };
 
 void
@@ -69,6 +69,7 @@ config_free(struct mtastat_config *c)
 	free_list(c->localdomains, c->nlocaldomains);
 	free_list(c->contentfilters, c->ncontentfilters);
 	free_list(c->postfixnames, c->npostfixnames + (c->postfixnames != NULL));
+	free_list(c->rotatednames, c->nrotatednames + (c->rotatednames != NULL));
 	for (i = 0; i < c->nrelay_overrides; i++)
 		free(c->relay_overrides[i].who);
 	free(c->relay_overrides);
@@ -402,6 +403,15 @@ config_apply(struct mtastat_config *c, const char *token, const char *value,
 	}
 	if (strcasecmp(token, "logfile") == 0)
 		return apply_logfile(c, value, err, errlen);
+	if (strcasecmp(token, "rotatedname") == 0) {
+		/* matched in the log's directory after its name: no '/', no spaces */
+		if (has_space(value) || strchr(value, '/') != NULL) {
+			snprintf(err, errlen, "rotatedname %s: expected one pattern for what follows the"
+			    " log's file name, like .[0-9]* (no '/', no spaces)", value);
+			return -1;
+		}
+		return push(&c->rotatednames, &c->nrotatednames, value, 1);
+	}
 	if (strcasecmp(token, "localdomain") == 0 || strcasecmp(token, "contentfilter") == 0 ||
 	    strcasecmp(token, "postfixname") == 0) {
 		if (has_space(value) || strlen(value) >= sizeof(low)) {

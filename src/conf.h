@@ -46,6 +46,8 @@ struct mtastat_config {
 	size_t ncontentfilters;
 	char **postfixnames;   /* NULL-terminated; NULL: the parser's default */
 	size_t npostfixnames;
+	char **rotatednames;   /* globs after a log's name, NULL-terminated; NULL: follow's default */
+	size_t nrotatednames;
 	unsigned queuetable;
 	unsigned commit_lines;   /* commit at least every N lines */
 	unsigned commit_ms;      /* ... or every N milliseconds */

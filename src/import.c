@@ -34,7 +34,8 @@ import_fingerprint(int fd, int gz, struct file_pos *p)
 		n = pread(fd, p->fp, STORE_FP_MAX, 0);
 	} else {
 		int dup_fd = dup(fd);
-		gzFile g = dup_fd >= 0 ? gzdopen(dup_fd, "rb") : NULL;
+		/* gzdopen reads from the shared offset, which a reader may have moved */
+		gzFile g = dup_fd >= 0 && lseek(dup_fd, 0, SEEK_SET) == 0 ? gzdopen(dup_fd, "rb") : NULL;
 		if (g == NULL) {
 			if (dup_fd >= 0)
 				close(dup_fd);

@@ -158,8 +158,8 @@ static const char *const sql[ST_COUNT] = {
 	[ST_TOTAL_GET] = "SELECT value FROM totals WHERE key = ?",
 	[ST_TOTAL_MAX] = "INSERT INTO totals(key, value) VALUES(?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
-	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino"
-	    " FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
+	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino,"
+	    " size FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
 
 static int
@@ -887,6 +887,7 @@ store_file_by_path(struct store *s, const char *path, struct file_pos *p)
 		memcpy(p->fp, sqlite3_column_blob(st, 5), p->fp_len);
 		p->dev = (uint64_t)sqlite3_column_int64(st, 6);
 		p->ino = (uint64_t)sqlite3_column_int64(st, 7);
+		p->size = (uint64_t)sqlite3_column_int64(st, 8);
 		snprintf(p->path, sizeof(p->path), "%s", path);
 	}
 	sqlite3_reset(st);

@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include "conf.h"
 #include "follow.h"
@@ -42,14 +45,15 @@ run_start(struct run *r)
 {
 	ck_assert_int_eq(store_open(&r->s, dbpath), 0);
 	ck_assert_int_eq(ingest_init(&r->ig, &cfg, &r->s), 0);
-	ck_assert_int_eq(follow_open(&r->f, logpath, &r->s), 0);
+	ck_assert_int_eq(follow_open(&r->f, logpath, &r->s,
+	    (const char *const *)cfg.rotatednames), 0);
 }
 
 /* Read until nothing is new, committing as the daemon does. */
 static long
 run_drain(struct run *r)
 {
-	struct file_pos *pos[2];
+	struct file_pos *pos[FOLLOW_POS_MAX];
 	long n, total = 0;
 	int idle = 0;
 
@@ -62,6 +66,19 @@ run_drain(struct run *r)
 		idle = n == 0 ? idle + 1 : 0;
 	}
 	return total;
+}
+
+/* One slice of at most max lines, then a commit. */
+static long
+run_step(struct run *r, unsigned max)
+{
+	struct file_pos *pos[FOLLOW_POS_MAX];
+	long n = follow_read_slice(&r->f, &r->ig, max);
+
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_eq(ingest_commit(&r->ig, pos, follow_positions(&r->f, pos)), 0);
+	follow_committed(&r->f);
+	return n;
 }
 
 static void
@@ -82,6 +99,56 @@ rejected(void)
 	v = tu_total(&s, C_REJECTED);
 	store_close(&s);
 	return v;
+}
+
+/* cp src dst, keeping the mtime as logrotate's copy and gzip do. */
+static void
+copy_file(const char *src, const char *dst, int compress)
+{
+	char buf[4096];
+	struct stat st;
+	struct timespec t[2];
+	size_t n;
+	FILE *in = fopen(src, "r");
+	FILE *out = compress ? NULL : fopen(dst, "w");
+	gzFile gz = compress ? gzopen(dst, "wb") : NULL;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert(out != NULL || gz != NULL);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (compress)
+			ck_assert_int_eq(gzwrite(gz, buf, (unsigned)n), (int)n);
+		else
+			ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	}
+	fclose(in);
+	if (compress)
+		ck_assert_int_eq(gzclose(gz), Z_OK);
+	else
+		fclose(out);
+	ck_assert_int_eq(stat(src, &st), 0);
+	t[0] = st.st_atim;
+	t[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, dst, t, 0), 0);
+}
+
+/* gzip FILE: FILE.gz with the same mtime, FILE removed. */
+static void
+gzip_file(const char *path)
+{
+	char gz[4400];
+
+	snprintf(gz, sizeof(gz), "%s.gz", path);
+	copy_file(path, gz, 1);
+	ck_assert_int_eq(unlink(path), 0);
+}
+
+/* A sibling's name: mail.log.1, mail.log.2.gz ... */
+static const char *
+sib(char *buf, size_t len, const char *suffix)
+{
+	snprintf(buf, len, "%s%s", logpath, suffix);
+	return buf;
 }
 
 START_TEST(partial_line_waits_for_its_newline)
@@ -193,6 +260,353 @@ START_TEST(missing_file_is_picked_up_when_created)
 }
 END_TEST
 
+/* A buffered writer (rsyslog until its HUP) appends to the renamed file after the new one appeared. */
+START_TEST(writer_keeps_appending_after_rename)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", "");             /* logrotate's create */
+	ck_assert_int_eq(run_drain(&r), 0);
+	ck_assert_uint_eq(r.f.rotations, 1);
+	tu_write(old, "a", LINE(3) LINE(4));   /* the old handle is flushed */
+	tu_write(logpath, "a", LINE(5));       /* then the writer reopens */
+	ck_assert_int_eq(run_drain(&r), 3);
+	tu_write(old, "a", LINE(6));           /* a late flush is still read */
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 6);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+END_TEST
+
+/* Stopped while the old file was still being finished: the rest of it is read on start. */
+START_TEST(stopped_while_finishing_the_old_file)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(3));
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	tu_write(old, "a", LINE(4));
+	tu_write(logpath, "a", LINE(5));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 5);
+}
+END_TEST
+
+/* copytruncate while behind: the unread tail is in the copy. */
+START_TEST(copytruncate_while_lagging_reads_the_copy)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	tu_write(logpath, "a", LINE(4) LINE(5)); /* not read yet */
+	copy_file(logpath, old, 0);
+	tu_write(logpath, "w", LINE(6));         /* truncate, the writer goes on */
+	ck_assert_int_eq(run_drain(&r), 3);
+	ck_assert_uint_eq(r.f.truncations, 1);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 6);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+END_TEST
+
+/*
+ * The truncated file grew past our old offset before we looked: reading on
+ * at the old offset would count its tail twice and the copy's never.
+ */
+START_TEST(copytruncate_then_more_than_was_read)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	tu_write(logpath, "a", LINE(4) LINE(5));
+	copy_file(logpath, old, 0);
+	tu_write(logpath, "w", LINE(6) LINE(7) LINE(8) LINE(9));
+	ck_assert_int_eq(run_drain(&r), 6);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 9);
+}
+END_TEST
+
+/* mail.log -> mail.log.1 -> mail.log.1.gz while stopped. */
+START_TEST(rotated_and_compressed_while_stopped)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(3));
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(4) LINE(5));
+	gzip_file(old);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 5);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+END_TEST
+
+/* Two rotations while stopped: the middle file, never seen, is read too, in order. */
+START_TEST(two_rotations_while_stopped)
+{
+	char one[4300], two[4300];
+	struct run r;
+
+	sib(one, sizeof(one), ".1");
+	sib(two, sizeof(two), ".2");
+	tu_write(logpath, "w", LINE(1));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(2));
+	ck_assert_int_eq(rename(logpath, one), 0);
+	tu_write(logpath, "w", LINE(3) LINE(4));
+	ck_assert_int_eq(rename(one, two), 0);
+	ck_assert_int_eq(rename(logpath, one), 0);
+	tu_write(logpath, "w", LINE(5));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 4);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 5);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+END_TEST
+
+START_TEST(copytruncate_while_stopped)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(3));
+	copy_file(logpath, old, 0);
+	tu_write(logpath, "w", LINE(4));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 4);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+END_TEST
+
+/* A file and its .gz are one file: the rest of it is read once. */
+START_TEST(file_and_its_gz_count_once)
+{
+	char old[4300], gz[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	sib(gz, sizeof(gz), ".1.gz");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(3));
+	ck_assert_int_eq(rename(logpath, old), 0);
+	copy_file(old, gz, 1);                  /* gzip -k */
+	tu_write(logpath, "w", LINE(4));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 4);
+}
+END_TEST
+
+/*
+ * While the renamed file is in its grace period both files' positions are
+ * committed, once each; after it, the old file's final position is stored
+ * and its slot is free.
+ */
+START_TEST(grace_period_then_final_position)
+{
+	char old[4300], len[32];
+	struct file_pos *pos[FOLLOW_POS_MAX];
+	struct run r;
+	size_t n;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_uint_eq(r.f.grace_ms, FOLLOW_GRACE_MS);
+	ck_assert_int_eq(run_drain(&r), 2);
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(3));
+	ck_assert_int_eq(run_drain(&r), 1);
+	ck_assert_uint_eq(r.f.nsrc, 2);
+	ck_assert_int_eq(r.f.state, FOLLOW_OPEN);
+	n = follow_positions(&r.f, pos);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_ne(pos[0], pos[1]);
+	ck_assert(pos[0]->id != 0 && pos[1]->id != 0 && pos[0]->id != pos[1]->id);
+	ck_assert_uint_eq(pos[0]->offset, strlen(LINE(1) LINE(2)));
+	ck_assert_uint_eq(pos[1]->offset, strlen(LINE(3)));
+	tu_write(old, "a", LINE(4));
+	r.f.grace_ms = 0;                       /* the old file has been quiet long enough */
+	ck_assert_int_eq(run_step(&r, 10), 1);
+	ck_assert_uint_eq(r.f.nsrc, 1);
+	ck_assert_int_eq(r.f.has_done, 0);
+	/* the old file's final position: all of it, its size as last seen */
+	snprintf(len, sizeof(len), "%zu", strlen(LINE(1) LINE(2) LINE(4)));
+	ck_assert_int_eq(tu_query(&r.s, "SELECT count(*) FROM files WHERE size = offset AND offset = ?",
+	    len), 1);
+	ck_assert_int_eq(tu_query(&r.s, "SELECT count(*) FROM files", NULL), 2);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 4);
+}
+END_TEST
+
+/* copytruncate while behind and no copy anywhere: what we saw and did not read is counted. */
+START_TEST(copytruncate_without_copy_counts_the_gap)
+{
+	struct run r;
+
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	tu_write(logpath, "a", LINE(4) LINE(5));
+	ck_assert_int_eq(run_step(&r, 1), 1);  /* behind: line 5 seen, not read */
+	tu_write(logpath, "w", LINE(6));         /* truncated, the copy went elsewhere */
+	ck_assert_int_eq(run_drain(&r), 1);
+	ck_assert_uint_eq(r.f.truncations, 1);
+	ck_assert_uint_eq(r.f.gaps, 1);
+	ck_assert_uint_eq(r.f.lost_bytes, strlen(LINE(5)));
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 5);
+}
+END_TEST
+
+/* The copy was made before our last read: what was written after it and not read is counted. */
+START_TEST(copy_shorter_than_what_was_read)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	copy_file(logpath, old, 0);
+	tu_write(logpath, "a", LINE(4) LINE(5));
+	ck_assert_int_eq(run_step(&r, 1), 1);
+	tu_write(logpath, "w", LINE(6));
+	ck_assert_int_eq(run_drain(&r), 1);
+	ck_assert_uint_eq(r.f.gaps, 1);
+	ck_assert_uint_eq(r.f.lost_bytes, strlen(LINE(5)));
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 5);
+}
+END_TEST
+
+/* The file that held the position is gone: the bytes known unread are reported, the rest read. */
+START_TEST(history_not_found_is_counted)
+{
+	struct run r;
+
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_step(&r, 1), 1);
+	run_stop(&r);
+	ck_assert_int_eq(unlink(logpath), 0);   /* rotated and deleted while we were stopped */
+	tu_write(logpath, "w", LINE(4));
+	run_start(&r);
+	ck_assert_uint_eq(r.f.gaps, 1);
+	ck_assert_uint_eq(r.f.lost_bytes, strlen(LINE(2) LINE(3)));
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 2);
+}
+END_TEST
+
+/* Rotated names are configurable (rotatedname): mail.log.old is found only when named. */
+START_TEST(rotated_name_patterns)
+{
+	char old[4300], err[256];
+	struct run r;
+
+	ck_assert_int_eq(config_apply(&cfg, "rotatedname", "a/b", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_apply(&cfg, "rotatedname", ".old", err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.rotatednames[0], ".old");
+	ck_assert_ptr_null(cfg.rotatednames[1]);
+	sib(old, sizeof(old), ".old");
+	tu_write(logpath, "w", LINE(1));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(2));
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	ck_assert_uint_eq(r.f.gaps, 0);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 3);
+}
+END_TEST
+
+/* ... and the default does not take them: the loss is reported, not silent. */
+START_TEST(unknown_rotated_name_is_reported)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".old");
+	tu_write(logpath, "w", LINE(1));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	tu_write(logpath, "a", LINE(2));
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(3));
+	run_start(&r);
+	ck_assert_uint_eq(r.f.gaps, 1);
+	ck_assert_int_eq(run_drain(&r), 1);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -208,6 +622,20 @@ main(void)
 	tcase_add_test(tc, restart_resumes_where_it_stopped);
 	tcase_add_test(tc, rotated_while_stopped_is_finished_first);
 	tcase_add_test(tc, missing_file_is_picked_up_when_created);
+	tcase_add_test(tc, writer_keeps_appending_after_rename);
+	tcase_add_test(tc, stopped_while_finishing_the_old_file);
+	tcase_add_test(tc, copytruncate_while_lagging_reads_the_copy);
+	tcase_add_test(tc, copytruncate_then_more_than_was_read);
+	tcase_add_test(tc, rotated_and_compressed_while_stopped);
+	tcase_add_test(tc, two_rotations_while_stopped);
+	tcase_add_test(tc, copytruncate_while_stopped);
+	tcase_add_test(tc, file_and_its_gz_count_once);
+	tcase_add_test(tc, grace_period_then_final_position);
+	tcase_add_test(tc, copytruncate_without_copy_counts_the_gap);
+	tcase_add_test(tc, copy_shorter_than_what_was_read);
+	tcase_add_test(tc, history_not_found_is_counted);
+	tcase_add_test(tc, rotated_name_patterns);
+	tcase_add_test(tc, unknown_rotated_name_is_reported);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
