@@ -393,6 +393,177 @@ START_TEST(config_file_reports_every_error_with_line)
 }
 END_TEST
 
+/* Feed the fixture to ig as mtastatd reads a log, without a commit; p ends where it ends. */
+static void
+feed_fixture(struct ingest *ig, struct file_pos *p, const char *name)
+{
+	struct syslog_clock clk;
+	char line[2048];
+	FILE *in = fopen(fixture, "r");
+
+	ck_assert_ptr_nonnull(in);
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s/%s", dir, name);
+	p->fp_len = (size_t)snprintf((char *)p->fp, sizeof(p->fp), "head of %s", name);
+	syslog_clock_init(&clk, 2026);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		ck_assert_int_eq(ingest_line(ig, &clk, line, strcspn(line, "\n")), 0);
+		p->offset += strlen(line);
+		p->lines++;
+	}
+	fclose(in);
+	p->year = clk.year;
+	p->last_month = clk.last_month;
+}
+
+/* What another process does to the history: hold its write lock, change its schema. */
+static void
+other_exec(sqlite3 *db, const char *sql)
+{
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* Another writer holds the lock: the commit fails, twice, then counts once. */
+START_TEST(locked_commit_is_retried_and_counts_once)
+{
+	static struct file_pos pos; /* 5 KiB */
+	struct file_pos *posp = &pos;
+	struct mtastat_config cfg;
+	struct store s;
+	struct ingest ig;
+	sqlite3 *other;
+	char db[4200];
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/l.db", dir);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	store_busy_timeout(&s, 10);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	feed_fixture(&ig, &pos, "maillog");
+	ck_assert_int_eq(sqlite3_open(db, &other), SQLITE_OK);
+	other_exec(other, "BEGIN IMMEDIATE");
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), -1);
+	ck_assert_str_eq(store_commit_cause(&s), "database locked");
+	ck_assert_str_eq(s.errmsg, "database is locked");
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), -1);
+	ck_assert_int_eq(ig.lines_at_commit, 0);
+	other_exec(other, "ROLLBACK");
+	sqlite3_close(other);
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), 0);
+	ck_assert_int_eq(s.err, 0);
+	ck_assert_int_eq(ig.lines_at_commit, 42);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM files", NULL), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT offset FROM files WHERE path = ?1", pos.path),
+	    (int64_t)pos.offset);
+	ingest_free(&ig);
+	store_close(&s);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+/*
+ * A transaction that fails after it inserted a file row (a rotated log and
+ * its successor: the second row fails) rolls that row back; the retry must
+ * insert it again, not UPDATE a row that does not exist and lose the position.
+ */
+START_TEST(rolled_back_file_row_is_written_again)
+{
+	static struct file_pos pos[2];
+	struct file_pos *posp[2] = { &pos[0], &pos[1] };
+	struct mtastat_config cfg;
+	struct store s;
+	struct ingest ig;
+	sqlite3 *other;
+	char db[4200];
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/p.db", dir);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	feed_fixture(&ig, &pos[0], "maillog.1");
+	pos[1] = pos[0];
+	snprintf(pos[1].path, sizeof(pos[1].path), "%s/maillog", dir);
+	pos[1].fp_len = (size_t)snprintf((char *)pos[1].fp, sizeof(pos[1].fp), "the new maillog");
+	pos[1].offset = 0;
+	pos[1].lines = 0;
+	ck_assert_int_eq(sqlite3_open(db, &other), SQLITE_OK);
+	other_exec(other, "CREATE TRIGGER refuse BEFORE INSERT ON files"
+	    " WHEN NEW.path LIKE '%/maillog' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	ck_assert_int_eq(ingest_commit(&ig, posp, 2), -1);
+	ck_assert_str_eq(s.errmsg, "refused");
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM files", NULL), 0);
+	other_exec(other, "DROP TRIGGER refuse");
+	sqlite3_close(other);
+	ck_assert_int_eq(ingest_commit(&ig, posp, 2), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM files", NULL), 2);
+	ck_assert_int_eq(tu_query(&s, "SELECT offset FROM files WHERE path = ?1", pos[0].path),
+	    (int64_t)pos[0].offset);
+	ck_assert_int_eq(tu_query(&s, "SELECT id FROM files WHERE path = ?1", pos[0].path), pos[0].id);
+	ck_assert_int_eq(tu_query(&s, "SELECT id FROM files WHERE path = ?1", pos[1].path), pos[1].id);
+	/* the next commit updates the rows it now knows */
+	pos[0].offset += 1;
+	ck_assert_int_eq(ingest_commit(&ig, posp, 2), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT offset FROM files WHERE path = ?1", pos[0].path),
+	    (int64_t)pos[0].offset);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM files", NULL), 2);
+	ingest_free(&ig);
+	store_close(&s);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+/* Distinct programs in the full-database test: their rows need pages the limit refuses. */
+#define FULL_PROGRAMS 200
+
+/* The database cannot grow (a full disk, as SQLite sees one): "database full", then exact counts. */
+START_TEST(full_database_commit_is_retried_and_counts_once)
+{
+	static struct file_pos pos;
+	struct file_pos *posp = &pos;
+	struct mtastat_config cfg;
+	struct syslog_clock clk;
+	struct store s;
+	struct ingest ig;
+	char db[4200], q[64], line[128];
+	int i, n;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/f.db", dir);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	feed_fixture(&ig, &pos, "maillog");
+	syslog_clock_init(&clk, 2026);
+	/* rows enough that the batch needs new pages: one per unparsed program, 60 bytes each */
+	for (i = 0; i < FULL_PROGRAMS; i++) {
+		n = snprintf(line, sizeof(line), "Nov  2 10:00:00 mx"
+		    " a-program-with-a-name-long-enough-to-fill-pages-%d[1]: hi", i);
+		ck_assert_int_eq(ingest_line(&ig, &clk, line, (size_t)n), 0);
+	}
+	snprintf(q, sizeof(q), "PRAGMA max_page_count = %lld",
+	    (long long)tu_query(&s, "PRAGMA page_count", NULL));
+	ck_assert_int_eq(sqlite3_exec(s.db, q, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), -1);
+	ck_assert_str_eq(store_commit_cause(&s), "database full");
+	ck_assert_int_eq(sqlite3_get_autocommit(s.db), 1); /* no transaction left open */
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM files", NULL), 0);
+	ck_assert_int_eq(sqlite3_exec(s.db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT offset FROM files WHERE path = ?1", pos.path),
+	    (int64_t)pos.offset);
+	ck_assert_int_eq(store_total(&s, "lines"), 42 + FULL_PROGRAMS);
+	ck_assert_int_eq(store_total(&s, "unparsed"), 1 + FULL_PROGRAMS);
+	ck_assert_int_eq(tu_total(&s, C_RECEIVED), 4);
+	ck_assert_int_eq(tu_total(&s, C_RELAYED), 5);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue", NULL), 1);
+	ingest_free(&ig);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -412,6 +583,9 @@ main(void)
 	tcase_add_test(tc, hostile_lines);
 	tcase_add_test(tc, config_errors_and_matching);
 	tcase_add_test(tc, config_file_reports_every_error_with_line);
+	tcase_add_test(tc, locked_commit_is_retried_and_counts_once);
+	tcase_add_test(tc, rolled_back_file_row_is_written_again);
+	tcase_add_test(tc, full_database_commit_is_retried_and_counts_once);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
