@@ -572,7 +572,8 @@ follow_catch_up(struct follow *f, struct store *store, const struct file_pos *an
 		}
 	}
 	follow_select(f, dir, v, n, after, cur);
-	qsort(v, n, sizeof(*v), follow_sibling_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), follow_sibling_cmp);
 	for (i = 0; i < n; i++) {
 		if (!v[i].selected)
 			continue;
