@@ -909,8 +909,8 @@ store_load_queue(struct store *s, struct msgtable *q)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *qid = (const char *)sqlite3_column_text(st, 0);
 		const char *acct = (const char *)sqlite3_column_text(st, 6);
-		struct msg *m;
 		size_t acct_len = (size_t)sqlite3_column_bytes(st, 6); /* a NUL may be inside */
+		struct msg *m;
 		if (qid == NULL || (m = msgtable_get(q, sv_make(qid, strlen(qid)))) == NULL)
 			continue;
 		m->flags = (uint8_t)(sqlite3_column_int(st, 1) | MSG_PERSISTED);
