@@ -244,7 +244,7 @@ evaluate(struct mtastat *ctx)
 		alarm_row_add(a);
 		if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
 			acct = account_find(ctx, a->key);
-		notify_alarm(a, acct, NULL, 0);
+		notify_alarm(&ctx->traps, a, acct, NULL, 0);
 		mail_alarm(ctx, a);
 	}
 	detect_result_free(&r);
@@ -404,7 +404,7 @@ model_tick(struct mtastat *ctx)
 		    status == 3 ? "missing" : "stalled", (long long)a.value);
 		if (detect_record(&ctx->store, &a) == 0)
 			alarm_row_add(&a);
-		notify_alarm(&a, NULL, lr, (uint32_t)i + 1);
+		notify_alarm(&ctx->traps, &a, NULL, lr, (uint32_t)i + 1);
 		mail_alarm(ctx, &a);
 	}
 }

@@ -315,6 +315,7 @@ reload(struct mtastat *ctx)
 	if (ctx->config_errors > 0)
 		log_err("config", "%s: %d error(s); the valid lines are in effect", ctx->config_path,
 		    ctx->config_errors);
+	ctx->traps.max = ctx->cfg.trapqueue;
 	ctx->reloading = 1;
 	if (watch_start(ctx) != 0) {
 		log_err("main", "SIGHUP: cannot start with %s: back to the previous configuration",
@@ -322,6 +323,7 @@ reload(struct mtastat *ctx)
 		watch_stop(ctx);
 		config_free(&ctx->cfg);
 		ctx->cfg = old;
+		ctx->traps.max = ctx->cfg.trapqueue;
 		memset(&old, 0, sizeof(old));
 		if (watch_start(ctx) != 0)
 			log_err("main", "cannot restart with the previous configuration either; stopping");
@@ -421,11 +423,13 @@ mtastatd_main(int argc, char **argv)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 	    MTASTATD_PING_INTERVAL);
 	config_snmp_register(&ctx);
-	if (mib_scalars_register(&ctx) != 0 || model_register() != 0)
+	if (mib_scalars_register(&ctx) != 0 || model_register() != 0 ||
+	    notify_queue_init(&ctx.traps, CONFIG_DEFAULT_TRAPQUEUE) != 0)
 		goto out;
 	reading_config = 1;
 	init_snmp(MTASTATD_APPNAME);
 	reading_config = 0;
+	ctx.traps.max = ctx.cfg.trapqueue;
 	if (ctx.config_errors > 0) {
 		log_err("config", "%s: %d error(s)", ctx.config_path, ctx.config_errors);
 		goto out;
@@ -468,6 +472,7 @@ mtastatd_main(int argc, char **argv)
 out:
 	watch_stop(&ctx);
 	config_free(&ctx.cfg);
+	notify_queue_free(&ctx.traps);
 	/* Our log callback must not run while net-snmp tears its callbacks down. */
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
 	    netsnmp_log_bridge, NULL, 1);

@@ -11,6 +11,7 @@
 #include "ingest.h"
 #include "mib_model.h"
 #include "notify_mail.h"
+#include "notify_queue.h"
 #include "store.h"
 
 /* Default configuration file, read through net-snmp's config handlers. */
@@ -68,6 +69,7 @@ struct mtastat {
 	struct log_row **log_rows; /* one per log, owned by the log table */
 	unsigned char *stalled;    /* per log: stall already notified */
 	struct notify_mail mail;   /* e-mail alerts, when configured */
+	struct notify_queue traps; /* notifications waiting for the master agent */
 	struct history_state history;
 };
 

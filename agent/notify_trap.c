@@ -13,6 +13,7 @@
 #include "mib_oid.h"
 #include "mib_scalars.h"
 #include "mib_tables.h"
+#include "notify_queue.h"
 #include "notify_trap.h"
 
 static int
@@ -25,9 +26,22 @@ trap_oid(netsnmp_variable_list **vars, enum alarm_kind kind)
 	    ASN_OBJECT_ID, (const u_char *)notification, sizeof(notification)) == NULL ? -1 : 0;
 }
 
+/* Hand a built notification to the queue (which takes it), or drop a broken one. */
+static int
+deliver(struct notify_queue *q, netsnmp_variable_list *vars, int rc, const char *text)
+{
+	if (rc != 0) {
+		log_err("trap", "cannot build the notification for: %s", text);
+		snmp_free_varbind(vars);
+		return -1;
+	}
+	notify_queue_send(q, vars, text);
+	return 0;
+}
+
 int
-notify_alarm(const struct alarm *a, const struct account_row *acct, const struct log_row *lr,
-    uint32_t log_index)
+notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account_row *acct,
+    const struct log_row *lr, uint32_t log_index)
 {
 	netsnmp_variable_list *vars = NULL;
 	uint32_t idx = (uint32_t)a->id;
@@ -68,18 +82,11 @@ notify_alarm(const struct alarm *a, const struct account_row *acct, const struct
 		rc = -1; /* their objects are scalars: notify_history() */
 		break;
 	}
-	if (rc == 0) {
-		send_v2trap(vars);
-		log_info("trap", "sent: %s", a->text);
-	} else {
-		log_err("trap", "cannot build the notification for: %s", a->text);
-	}
-	snmp_free_varbind(vars);
-	return rc == 0 ? 0 : -1;
+	return deliver(q, vars, rc, a->text);
 }
 
 int
-notify_history(const struct mtastat *ctx, const struct alarm *a)
+notify_history(struct notify_queue *q, const struct mtastat *ctx, const struct alarm *a)
 {
 	netsnmp_variable_list *vars = NULL;
 	int rc = trap_oid(&vars, a->kind);
@@ -87,12 +94,5 @@ notify_history(const struct mtastat *ctx, const struct alarm *a)
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_STATE, &vars);
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_FAILURES, &vars);
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_ERROR, &vars);
-	if (rc == 0) {
-		send_v2trap(vars);
-		log_info("trap", "sent: %s", a->text);
-	} else {
-		log_err("trap", "cannot build the notification for: %s", a->text);
-	}
-	snmp_free_varbind(vars);
-	return rc == 0 ? 0 : -1;
+	return deliver(q, vars, rc, a->text);
 }

@@ -116,7 +116,7 @@ history_failed(struct mtastat *ctx)
 	    (unsigned long long)(ctx->ig.lines - ctx->ig.lines_at_commit));
 	history_alarm(ctx, &h->alarm, AK_HISTORY_FAILED);
 	snprintf(h->alarm.text, sizeof(h->alarm.text), "History not written: %.200s", h->error);
-	notify_history(ctx, &h->alarm);
+	notify_history(&ctx->traps, ctx, &h->alarm);
 }
 
 /* The first commit after failures: the outage goes into the alarm records. */
@@ -140,7 +140,7 @@ history_resumed(struct mtastat *ctx)
 	h->attempts = 0;
 	model_alarm(ctx, &h->alarm);
 	model_alarm(ctx, &back);
-	notify_history(ctx, &back);
+	notify_history(&ctx->traps, ctx, &back);
 }
 
 static void

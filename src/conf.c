@@ -18,7 +18,7 @@
 const char *const config_tokens[] = {
 	"database", "databasegroup", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
-	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "mailserver",
+	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "trapqueue", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
 	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname", NULL,
 };
@@ -39,6 +39,7 @@ config_init(struct mtastat_config *c)
 	c->intraday = 1;
 	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
 	c->logstalled = CONFIG_DEFAULT_LOGSTALLED;
+	c->trapqueue = CONFIG_DEFAULT_TRAPQUEUE;
 	c->mailverify = 1;
 	c->mailtimeout = CONFIG_DEFAULT_MAILTIMEOUT;
 	c->maildigest = CONFIG_DEFAULT_MAILDIGEST;
@@ -345,6 +346,14 @@ apply_alarm_token(struct mtastat_config *c, const char *token, const char *value
 		if (parse_uint(value, 0, 31 * 86400, &c->logstalled) != 0) {
 			snprintf(err, errlen, "logstalled %s: expected seconds from 0 (never) to 2678400",
 			    value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcasecmp(token, "trapqueue") == 0) {
+		if (parse_uint(value, 0, CONFIG_TRAPQUEUE_MAX, &c->trapqueue) != 0) {
+			snprintf(err, errlen, "trapqueue %s: expected a number of notifications from 0"
+			    " (none kept) to %u", value, CONFIG_TRAPQUEUE_MAX);
 			return -1;
 		}
 		return 0;

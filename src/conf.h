@@ -29,6 +29,10 @@
 #define CONFIG_DEFAULT_MAILDIGEST 60
 /* A day of retries; after that an alert is stale news. */
 #define CONFIG_DEFAULT_MAILMAXAGE 86400
+/* Notifications kept while the master agent is unreachable: an afternoon of alarms. */
+#define CONFIG_DEFAULT_TRAPQUEUE 1000
+/* Each waiting notification is a few hundred bytes: this bounds them to ~100 MB. */
+#define CONFIG_TRAPQUEUE_MAX 200000
 
 struct logsource {
 	char *path;
@@ -61,6 +65,7 @@ struct mtastat_config {
 	double minreldiff;       /* ... and this times M */
 	int intraday;            /* judge today-so-far too */
 	unsigned relaylimit;     /* default daily relayed recipients per account */
+	unsigned trapqueue;      /* notifications kept while the master agent is away */
 	unsigned logstalled;     /* seconds without a new line before a log is stalled; 0: never */
 
 	/* e-mail alerts (notify_mail.c); no mailserver: no e-mail */
