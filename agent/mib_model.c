@@ -10,6 +10,7 @@
 #include "mib_tables.h"
 #include "mtastatd.h"
 #include "notify_trap.h"
+#include "sanitize.h"
 
 int
 model_register(void)
@@ -72,6 +73,17 @@ map_clear(struct account_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * Rows and alarms name an account by its escaped spelling (sanitize_escape):
+ * a NUL or a control byte in a hostile name can neither cut it nor make two
+ * accounts one; a plain name is its own spelling.
+ */
+static void
+account_shown(char *out, size_t outlen, const char *name, size_t len)
+{
+	sanitize_escape(out, outlen, name, len);
+}
+
 static struct account_row *
 account_new(struct mtastat *ctx, uint32_t id, const char *name)
 {
@@ -111,9 +123,11 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 	sqlite3_bind_int(st, 1, today);
 	sqlite3_bind_int(st, 2, (int)ctx->cfg.days);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct account_row *row = account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
-		if (row == NULL)
+		char shown[ACCOUNT_SHOWN_MAX];
+		struct account_row *row;
+		account_shown(shown, sizeof(shown), (const char *)sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+		if ((row = account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), shown)) == NULL)
 			break;
 		row->relayed_today = sqlite3_column_int64(st, 2);
 		row->msgs_today = sqlite3_column_int64(st, 3);
@@ -123,22 +137,33 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The row of the account logged as name[0..len), made from the history if new. */
 static struct account_row *
-account_find(struct mtastat *ctx, const char *name)
+account_find(struct mtastat *ctx, const char *name, size_t len)
 {
+	char shown[ACCOUNT_SHOWN_MAX];
 	sqlite3_stmt *st;
 	struct account_row *row;
 
-	if (ctx->accounts.cap > 0 && (row = *map_slot(&ctx->accounts, name)) != NULL)
+	account_shown(shown, sizeof(shown), name, len);
+	if (ctx->accounts.cap > 0 && (row = *map_slot(&ctx->accounts, shown)) != NULL)
 		return row;
 	if (sqlite3_prepare_v2(ctx->store.db, "SELECT id FROM accounts WHERE name = ?", -1, &st,
 		NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
 	row = sqlite3_step(st) == SQLITE_ROW
-	    ? account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), name) : NULL;
+	    ? account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), shown) : NULL;
 	sqlite3_finalize(st);
 	return row;
+}
+
+/* An alarm's account, by the spelling detect gave it: rows of accounts with
+ * relays in the window are all loaded, so the map has it. */
+static struct account_row *
+account_find_shown(struct mtastat *ctx, const char *shown)
+{
+	return ctx->accounts.cap > 0 ? *map_slot(&ctx->accounts, shown) : NULL;
 }
 
 static void
@@ -243,7 +268,7 @@ evaluate(struct mtastat *ctx)
 		struct account_row *acct = NULL;
 		alarm_row_add(a);
 		if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
-			acct = account_find(ctx, a->key);
+			acct = account_find_shown(ctx, a->key); /* escaped by detect */
 		notify_alarm(&ctx->traps, a, acct, NULL, 0);
 		mail_alarm(ctx, a);
 	}
@@ -324,8 +349,11 @@ model_collect(struct mtastat *ctx, struct account_delta **out, size_t *n)
 		const struct agg_entry *e = &a->keyed[i];
 		if (!e->used || e->kind != AGG_ACCOUNT)
 			continue;
-		if ((d[*n].name = strdup(e->name)) == NULL)
+		if ((d[*n].name = malloc((size_t)e->len + 1)) == NULL)
 			break;
+		memcpy(d[*n].name, e->name, e->len);
+		d[*n].name[e->len] = '\0';
+		d[*n].len = e->len;
 		d[*n].day = e->day;
 		d[*n].relayed = e->v[0];
 		d[*n].msgs = e->v[1];
@@ -348,7 +376,7 @@ model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 			struct account_row *row;
 			if (d[i].day != today && d[i].day != today - 1)
 				continue;
-			if ((row = account_find(ctx, d[i].name)) == NULL)
+			if ((row = account_find(ctx, d[i].name, d[i].len)) == NULL)
 				continue;
 			if (d[i].day == today) {
 				row->relayed_today += d[i].relayed;

@@ -17,7 +17,8 @@ struct account_row;
 struct alarm;
 
 struct account_delta {
-	char *name;
+	char *name;      /* as logged: may hold a NUL */
+	size_t len;
 	int32_t day;
 	int64_t relayed, msgs;
 };

@@ -20,7 +20,7 @@ struct mib_table mib_account_table = { "mtastatAccountTable", account_entry,
 struct mib_table mib_alarm_table = { "mtastatAlarmTable", alarm_entry,
 	OID_LENGTH(alarm_entry), COL_ALARM_TIME, COL_ALARM_TEXT, mib_alarm_value, NULL };
 struct mib_table mib_log_table = { "mtastatLogTable", log_entry,
-	OID_LENGTH(log_entry), COL_LOG_PATH, COL_LOG_STATUS, mib_log_value, NULL };
+	OID_LENGTH(log_entry), COL_LOG_PATH, COL_LOG_LOST_BYTES, mib_log_value, NULL };
 
 /* Gauge32 and Unsigned32 hold 0 .. 2^32 - 1. */
 static long
@@ -171,6 +171,12 @@ mib_log_value(const void *r, unsigned col, struct mib_value *mv)
 		return 0;
 	case COL_LOG_STATUS:
 		mib_value_int(mv, ASN_INTEGER, mib_log_status(row));
+		return 0;
+	case COL_LOG_GAPS:
+		mib_value_int(mv, ASN_COUNTER, (long)(row->f->gaps & 0xffffffffUL));
+		return 0;
+	case COL_LOG_LOST_BYTES:
+		mib_value_u64(mv, row->f->lost_bytes);
 		return 0;
 	default:
 		return -1;

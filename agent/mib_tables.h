@@ -16,7 +16,8 @@ enum { COL_ACC_NAME = 2, COL_ACC_RELAYED_TODAY, COL_ACC_MSGS_TODAY, COL_ACC_RELA
 	COL_ACC_LIMIT, COL_ACC_STATUS };
 enum { COL_ALARM_TIME = 2, COL_ALARM_KIND, COL_ALARM_SUBJECT, COL_ALARM_VALUE, COL_ALARM_MEAN,
 	COL_ALARM_STDDEV, COL_ALARM_ZSCORE, COL_ALARM_LIMIT, COL_ALARM_TEXT };
-enum { COL_LOG_PATH = 2, COL_LOG_LINES, COL_LOG_IDLE, COL_LOG_STATUS };
+enum { COL_LOG_PATH = 2, COL_LOG_LINES, COL_LOG_IDLE, COL_LOG_STATUS, COL_LOG_GAPS,
+	COL_LOG_LOST_BYTES };
 
 /*
  * def is set when the row is made and never changes: the evaluation only
@@ -29,9 +30,12 @@ struct indicator_row {
 	enum judgement status;
 };
 
+/* An account's escaped spelling (see mib_model.c) fits a DisplayString. */
+#define ACCOUNT_SHOWN_MAX 256
+
 struct account_row {
 	uint32_t id;             /* accounts.id: stable across restarts */
-	char name[256];
+	char name[ACCOUNT_SHOWN_MAX];
 	int64_t relayed_today, msgs_today, relayed_yesterday;
 	uint32_t limit;
 };

@@ -174,7 +174,7 @@ static int
 relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_config *cfg,
     struct states *ss, int32_t today)
 {
-	char key[ALARM_TEXT_MAX + 16];
+	char key[ALARM_TEXT_MAX + 16], shown[ALARM_TEXT_MAX - 8];
 	sqlite3_stmt *st;
 	struct state *x;
 	size_t i, n = ss->n;
@@ -199,12 +199,15 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 		unsigned limit = config_relay_limit(cfg, name);
 		if (relayed <= (int64_t)limit)
 			continue;
-		snprintf(key, sizeof(key), "relay:%s", name);
+		/* the escaped spelling: a NUL in a hostile name neither cuts it nor
+		 * makes it share another account's alarm state */
+		sanitize_escape(shown, sizeof(shown), name, (size_t)sqlite3_column_bytes(st, 0));
+		snprintf(key, sizeof(key), "relay:%s", shown);
 		if ((x = state_get(ss, key)) == NULL)
 			break;
 		if (x->raised && x->day == today)
 			continue;
-		if (relay_alarm(r, x, name, relayed, limit, 1, today) != 0)
+		if (relay_alarm(r, x, shown, relayed, limit, 1, today) != 0)
 			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
