@@ -1,13 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <unistd.h>
-#include <sys/stat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
