@@ -34,6 +34,17 @@ domain_of(struct strview addr)
 	return at == NULL ? SV_NULL : sv_make(at + 1, addr.n - (size_t)(at + 1 - addr.p));
 }
 
+/* The message came from outside; a SASL name is its account. */
+static int
+on_origin(struct msg *m, struct strview sasl)
+{
+	m->flags |= MSG_ORIGIN | MSG_DIRTY;
+	if (sasl.n == 0)
+		return 0;
+	m->flags |= MSG_SASL;
+	return msgtable_set_account(m, sasl.n > AGG_NAME_MAX ? sv_make(sasl.p, AGG_NAME_MAX) : sasl);
+}
+
 /* A message accepted from outside enters the active queue: received, once. */
 static int
 on_queued(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
@@ -44,6 +55,8 @@ on_queued(struct correlator *c, const struct log_time *t, const struct mta_event
 		return 0;
 	m->flags |= MSG_DIRTY | MSG_QUEUED;
 	m->size = ev->size;
+	if (ev->origin && on_origin(m, ev->sasl) != 0)
+		return -1;
 	if (!(m->flags & MSG_SASL) && ev->has_sender && msgtable_set_account(m, ev->sender) != 0)
 		return -1;
 	if (!(m->flags & MSG_ORIGIN) || (m->flags & (MSG_RECEIVED | MSG_FILTERED)))
@@ -87,7 +100,7 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 		/* without SASL the child's account is still its own envelope sender */
 		struct strview sender = child->account != NULL && !(child->flags & MSG_SASL)
 		    ? sv_make(child->account, child->account_len) : sv_make("<>", 2);
-		child->flags &= (uint8_t)~MSG_RECEIVED;
+		child->flags &= (uint16_t)~MSG_RECEIVED;
 		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||
 		    aggregate_add(c->agg, child->recv_day, child->recv_hour, C_BYTES_RECEIVED,
 			-(int64_t)child->size) ||
@@ -176,6 +189,33 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	return 0;
 }
 
+/* Once per message: some MTAs say it once per recipient. */
+static int
+on_expired(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m = msgtable_get(&c->q, ev->qid);
+
+	if (m != NULL) {
+		if (m->flags & MSG_EXPIRED)
+			return 0;
+		m->flags |= MSG_EXPIRED | MSG_DIRTY;
+	}
+	return count(c, t, C_EXPIRED, 1);
+}
+
+/* A notice queued on its own line with its size: its deliveries need the size. */
+static int
+on_notification(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m;
+
+	if (ev->has_size && (m = msgtable_get(&c->q, ev->newqid)) != NULL) {
+		m->flags |= MSG_QUEUED | MSG_DIRTY;
+		m->size = ev->size;
+	}
+	return count(c, t, C_NOTIFICATIONS, 1);
+}
+
 int
 correlate(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
@@ -185,13 +225,7 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 	case EV_CLIENT:
 		if ((m = msgtable_get(&c->q, ev->qid)) == NULL)
 			return 0;
-		m->flags |= MSG_ORIGIN | MSG_DIRTY;
-		if (ev->sasl.n > 0) {
-			m->flags |= MSG_SASL;
-			return msgtable_set_account(m, ev->sasl.n > AGG_NAME_MAX
-			    ? sv_make(ev->sasl.p, AGG_NAME_MAX) : ev->sasl);
-		}
-		return 0;
+		return on_origin(m, ev->sasl);
 	case EV_PICKUP:
 		if ((m = msgtable_get(&c->q, ev->qid)) == NULL)
 			return 0;
@@ -203,13 +237,13 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 	case EV_DELIVERY:
 		return on_delivery(c, t, ev);
 	case EV_EXPIRED:
-		return count(c, t, C_EXPIRED, 1);
+		return on_expired(c, t, ev);
 	case EV_REMOVED:
 		if ((m = msgtable_find(&c->q, ev->qid)) != NULL)
 			msgtable_remove(&c->q, m);
 		return 0;
 	case EV_NOTIFICATION:
-		return count(c, t, C_NOTIFICATIONS, 1);
+		return on_notification(c, t, ev);
 	case EV_REJECT:
 		return count(c, t, C_REJECTED, 1);
 	case EV_AUTH_FAILED:

@@ -899,12 +899,28 @@ follow_src_read(struct follow_src *s, struct ingest *ig, long max)
 	return n;
 }
 
+/* The format configured for this log (logfile PATH FORMAT). */
+static void
+follow_set_parser(const struct follow *f, struct ingest *ig)
+{
+	size_t i;
+
+	for (i = 0; i < ig->cfg->nlogs; i++)
+		if (strcmp(ig->cfg->logs[i].path, f->path) == 0) {
+			ingest_set_parser(ig, ig->cfg->logs[i].parser);
+			return;
+		}
+	ingest_set_parser(ig, &parser_postfix);
+}
+
 long
 follow_read_slice(struct follow *f, struct ingest *ig, unsigned max_lines)
 {
 	long n = 0, got, max = (long)max_lines;
 	size_t i;
 	int again = 2, rc;
+
+	follow_set_parser(f, ig);
 
 	if (follow_check_truncation(f, ig->store) < 0)
 		return -1;

@@ -13,8 +13,7 @@ ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *s
 	memset(ig, 0, sizeof(*ig));
 	ig->cfg = cfg;
 	ig->store = store;
-	ig->instances = cfg->postfixnames != NULL ? (const char *const *)cfg->postfixnames
-	    : parser_postfix.default_instances;
+	ingest_set_parser(ig, &parser_postfix);
 	aggregate_init(&ig->agg);
 	if (correlate_init(&ig->corr, cfg, &ig->agg) != 0)
 		return -1;
@@ -26,6 +25,15 @@ ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *s
 		ig->newest_t = store_total(store, "newest_t");
 	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
 	return 0;
+}
+
+void
+ingest_set_parser(struct ingest *ig, const struct mta_parser *p)
+{
+	ig->parser = p;
+	/* postfixnames renames Postfix's instances; the others keep their defaults */
+	ig->instances = p == &parser_postfix && ig->cfg->postfixnames != NULL
+	    ? (const char *const *)ig->cfg->postfixnames : p->default_instances;
 }
 
 void
@@ -95,13 +103,13 @@ ingest_line(struct ingest *ig, struct syslog_clock *clock, const char *line, siz
 	ig->agg.lines++;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (syslog_parse(clock, line, len, &h) != 0) {
+	if (ig->parser->envelope(clock, line, len, &h) != 0) {
 		log_debug("parse", "no syslog header: %.*s", (int)(len > 300 ? 300 : len), line);
 		return count_unparsed(ig, SV_NULL);
 	}
-	if (!parser_postfix.owns(ig->instances, &h))
+	if (!ig->parser->owns(ig->instances, &h))
 		return count_unparsed(ig, h.program);
-	parser_postfix.parse(&h, &ev);
+	ig->parser->parse(&h, &ev);
 	if (ev.type == EV_UNPARSED) {
 		log_debug("parse", "unparsed: %.*s", (int)(len > 300 ? 300 : len), line);
 		return count_unparsed(ig, h.program);

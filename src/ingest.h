@@ -25,7 +25,8 @@ struct program_count {
 
 struct ingest {
 	const struct mtastat_config *cfg;
-	const char *const *instances;   /* Postfix instance name prefixes */
+	const struct mta_parser *parser; /* of the lines being read (ingest_set_parser) */
+	const char *const *instances;   /* its program names */
 	struct store *store;
 	struct aggregate agg;
 	struct correlator corr;
@@ -42,6 +43,8 @@ struct ingest {
 
 int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);
 void ingest_free(struct ingest *);
+/* The MTA whose log the next lines come from (postfix after ingest_init). */
+void ingest_set_parser(struct ingest *, const struct mta_parser *);
 /* Process one line; -1 only on out-of-memory. */
 int ingest_line(struct ingest *, struct syslog_clock *, const char *line, size_t len);
 /* Commit everything so far with the read positions that produced it. */

@@ -11,8 +11,11 @@
 
 #include "strview.h"
 
-/* Postfix long queue ids are 15 characters; leave room for odd builds. */
-#define MSG_QID_MAX 20
+/*
+ * Postfix long queue ids are 15 characters, Exim's 4.97+ message ids 23
+ * (6-11-4); leave room for odd builds.
+ */
+#define MSG_QID_MAX 31
 #define MSG_NIL UINT32_MAX
 
 enum msg_flag {
@@ -24,11 +27,12 @@ enum msg_flag {
 	MSG_DIRTY = 32,     /* changed since the last commit */
 	MSG_PERSISTED = 64, /* a row exists in the store's queue table */
 	MSG_QUEUED = 128,   /* qmgr saw it enter the active queue */
+	MSG_EXPIRED = 256,  /* counted as expired (Exim logs it once per recipient) */
 };
 
 struct msg {
 	char qid[MSG_QID_MAX + 1];
-	uint8_t flags;
+	uint16_t flags;
 	int8_t recv_hour;
 	int32_t recv_day;
 	int32_t relay_day;  /* day whose relayed_messages counted this message, or -1 */

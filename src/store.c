@@ -724,7 +724,7 @@ queue_committed(struct msgtable *q)
 	for (i = 0; i < q->cap; i++) {
 		struct msg *m = &q->slab[i];
 		if (m->qid[0] != '\0' && (m->flags & MSG_DIRTY))
-			m->flags = (uint8_t)((m->flags & ~MSG_DIRTY) | MSG_PERSISTED);
+			m->flags = (uint16_t)((m->flags & ~MSG_DIRTY) | MSG_PERSISTED);
 	}
 	q->ngone = 0;
 }
@@ -913,7 +913,7 @@ store_load_queue(struct store *s, struct msgtable *q)
 		struct msg *m;
 		if (qid == NULL || (m = msgtable_get(q, sv_make(qid, strlen(qid)))) == NULL)
 			continue;
-		m->flags = (uint8_t)(sqlite3_column_int(st, 1) | MSG_PERSISTED);
+		m->flags = (uint16_t)(sqlite3_column_int(st, 1) | MSG_PERSISTED);
 		m->recv_day = sqlite3_column_int(st, 2);
 		m->recv_hour = (int8_t)sqlite3_column_int(st, 3);
 		m->relay_day = sqlite3_column_int(st, 4);

@@ -279,6 +279,27 @@ remember(struct syslog_clock *c, const char *p, size_t keylen, const struct log_
 }
 
 int
+syslog_iso_time(struct syslog_clock *c, const char *p, const char *end, struct log_time *lt)
+{
+	const char *q;
+
+	if (end - p < 19 || p[4] != '-' || p[0] < '0' || p[0] > '9')
+		return -1;
+	if (cached(c, p, 19, lt)) {
+		/* the stamp's own length: its fraction and offset, as parsed the first time */
+		for (q = p + 19; q < end && *q != ' '; q++)
+			;
+		return (int)(q - p);
+	}
+	if (parse_iso_time(p, end, lt) < 0)
+		return -1;
+	remember(c, p, 19, lt);
+	for (q = p + 19; q < end && *q != ' '; q++)
+		;
+	return (int)(q - p);
+}
+
+int
 syslog_parse(struct syslog_clock *c, const char *line, size_t len, struct log_header *h)
 {
 	const char *p = line, *end = line + len;

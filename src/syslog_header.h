@@ -46,6 +46,13 @@ void syslog_clock_init(struct syslog_clock *, int year);
 /* Year (and reference month) from a file modification time. */
 void syslog_clock_init_mtime(struct syslog_clock *, time_t mtime);
 
+/*
+ * "YYYY-MM-DD hh:mm:ss[.frac]" ('T' or ' ' between) at p, through the
+ * clock's one-entry cache; an offset right after it ("Z", "+hh:mm") is
+ * read too.  Bytes used, or -1.  For MTAs that write their own stamps.
+ */
+int syslog_iso_time(struct syslog_clock *, const char *p, const char *end, struct log_time *);
+
 /* 0 on success, -1 when the line has no recognisable header. */
 int syslog_parse(struct syslog_clock *, const char *line, size_t len, struct log_header *);
 

@@ -327,15 +327,8 @@ postfix_owns(const char *const *instances, const struct log_header *h)
 
 const struct mta_parser parser_postfix = {
 	.name = "postfix",
+	.envelope = syslog_parse,
 	.owns = postfix_owns,
 	.parse = postfix_parse,
 	.default_instances = postfix_default_instances,
 };
-
-const struct mta_parser *
-parser_by_name(const char *name)
-{
-	if (strcmp(name, "postfix") == 0)
-		return &parser_postfix;
-	return NULL;
-}

@@ -1,0 +1,511 @@
+/*
+ * Exim: one line in, at most one event out.  Lines come from Exim's own
+ * main log ("2024-01-02 10:11:12[.mmm][ +hhmm][ [pid]] ...", the year in the
+ * line) or through syslog ("... exim[pid]: [the same stamp] ..."): the
+ * envelope reader below takes both, and prefers Exim's stamp to syslog's.
+ *
+ * Fields are found by walking the line's words left to right and stop
+ * before the words an attacker writes (the subject T="...", the message-id
+ * id=..., the recipient list after "for"), so a subject cannot fake A= or S=.
+ * Exim writes free text from ACLs (log_message, logwrite) into the main
+ * log: a line with a good stamp that is not a counted shape is ignored on
+ * purpose; only a counted shape that cannot be read is unparsed.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "event.h"
+
+/* "exim" is the program name of main-log lines, which have no syslog tag. */
+static const char exim_program[] = "exim";
+
+/* Debian's syslog ident is exim4's "exim"; some builds log as "exim4". */
+static const char *const exim_default_instances[] = { "exim", "exim4", NULL };
+
+/* Exim's base-62 digits. */
+static int
+exim_is_b62(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int
+exim_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Length of a message id at the start of s followed by a space, else 0:
+ * 6-6-2 (up to 4.96) or 6-11-4 (4.97+).  Case matters: ids are base 62.
+ */
+static size_t
+exim_id(struct strview s)
+{
+	static const size_t shapes[2][3] = { { 6, 6, 2 }, { 6, 11, 4 } };
+	size_t k, part, i, pos;
+
+	for (k = 0; k < 2; k++) {
+		pos = 0;
+		for (part = 0; part < 3; part++) {
+			for (i = 0; i < shapes[k][part]; i++, pos++)
+				if (pos >= s.n || !exim_is_b62(s.p[pos]))
+					break;
+			if (i < shapes[k][part])
+				break;
+			if (part < 2 && (pos >= s.n || s.p[pos++] != '-'))
+				break;
+		}
+		if (part == 3 && pos < s.n && s.p[pos] == ' ')
+			return pos;
+	}
+	return 0;
+}
+
+/* " +hhmm" (log_timezone) and " [pid]" (log_selector +pid) after a stamp. */
+static const char *
+exim_stamp_extras(const char *p, const char *end, long *pid)
+{
+	const char *q;
+	long v = 0;
+
+	if (end - p >= 6 && p[0] == ' ' && (p[1] == '+' || p[1] == '-') && exim_is_digit(p[2]) &&
+	    exim_is_digit(p[3]) && exim_is_digit(p[4]) && exim_is_digit(p[5]))
+		p += 6;
+	if (end - p >= 4 && p[0] == ' ' && p[1] == '[') {
+		for (q = p + 2; q < end && exim_is_digit(*q); q++)
+			if (v < 100000000L) /* bounded: pids are far smaller */
+				v = v * 10 + (*q - '0');
+		if (q < end && q > p + 2 && *q == ']') {
+			*pid = v;
+			p = q + 1;
+		}
+	}
+	return p;
+}
+
+/* Exim's stamp at the start of s: its time, pid, and what follows; -1 if none. */
+static int
+exim_stamp(struct syslog_clock *c, struct strview s, struct log_time *when, long *pid,
+    struct strview *rest)
+{
+	const char *p = s.p, *end = s.p + s.n;
+	int n;
+
+	if (s.n < 19 || p[10] != ' ')
+		return -1;
+	if ((n = syslog_iso_time(c, p, end, when)) < 0)
+		return -1;
+	p = exim_stamp_extras(p + n, end, pid);
+	if (p < end && *p != ' ')
+		return -1;
+	if (p < end)
+		p++;
+	*rest = sv_make(p, (size_t)(end - p));
+	return 0;
+}
+
+/*
+ * Exim splits a long syslog message into "[1\3] ", "[2\3] ", "[3/3] "
+ * parts: the first goes on as the line, the others are left to be ignored.
+ */
+static void
+exim_syslog_part(struct log_header *h)
+{
+	struct strview m = h->msg;
+	size_t i = 1;
+
+	if (m.n < 6 || m.p[0] != '[' || m.p[1] != '1')
+		return;
+	for (i = 2; i < m.n && exim_is_digit(m.p[i]); i++)
+		;
+	if (i != 2 || i + 1 >= m.n || (m.p[i] != '\\' && m.p[i] != '/'))
+		return;
+	for (i++; i < m.n && exim_is_digit(m.p[i]); i++)
+		;
+	if (i + 1 < m.n && m.p[i] == ']' && m.p[i + 1] == ' ')
+		h->msg = sv_skip(m, i + 2);
+}
+
+/*
+ * "host exim[pid]: ..." without a syslog stamp before it: after Exim's own
+ * stamp (rsyslog templates writing "YYYY-MM-DD hh:mm:ss host tag[pid]:"),
+ * or alone with Exim's stamp after it (fail2ban fixtures, cut syslog
+ * lines).  The pid is required: main-log text never looks like "w w[1]: ".
+ */
+static int
+exim_bare_tag(struct strview s, struct log_header *h)
+{
+	const char *end = s.p + s.n, *sp = memchr(s.p, ' ', s.n), *p, *tag, *lb;
+	long pid = 0;
+
+	if (sp == NULL || sp == s.p)
+		return -1;
+	for (p = tag = sp + 1; p < end && exim_is_b62(*p); p++)
+		;
+	if (p == tag || p >= end || *p != '[')
+		return -1;
+	lb = p;
+	for (p++; p < end && exim_is_digit(*p); p++)
+		if (pid < 100000000L) /* bounded: pids are far smaller */
+			pid = pid * 10 + (*p - '0');
+	if (end - p < 3 || p[0] != ']' || p[1] != ':' || p[2] != ' ')
+		return -1;
+	h->host = sv_make(s.p, (size_t)(sp - s.p));
+	h->program = h->service = sv_make(tag, (size_t)(lb - tag));
+	h->pid = pid;
+	h->msg = sv_make(p + 3, (size_t)(end - p - 3));
+	return 0;
+}
+
+/* "[pid] " that +pid puts at the start of a syslog message. */
+static void
+exim_msg_pid(struct log_header *h)
+{
+	struct strview m = h->msg;
+	size_t i;
+
+	if (m.n < 4 || m.p[0] != '[')
+		return;
+	for (i = 1; i < m.n && exim_is_digit(m.p[i]); i++)
+		;
+	if (i > 1 && i + 1 < m.n && m.p[i] == ']' && m.p[i + 1] == ' ')
+		h->msg = sv_skip(m, i + 2);
+}
+
+static int
+exim_envelope(struct syslog_clock *c, const char *line, size_t len, struct log_header *h)
+{
+	struct strview rest;
+	struct log_time when;
+	long pid = -1;
+	int stamped;
+
+	if (exim_stamp(c, sv_make(line, len), &h->when, &pid, &rest) == 0) {
+		if (exim_bare_tag(rest, h) != 0) {
+			/* the main log: no host, no tag */
+			h->host = SV_NULL;
+			h->program = h->service = sv_make(exim_program, sizeof(exim_program) - 1);
+			h->pid = pid;
+			h->msg = rest;
+			return 0;
+		}
+		stamped = 1;
+	} else if (syslog_parse(c, line, len, h) == 0) {
+		stamped = 1;
+	} else if (exim_bare_tag(sv_make(line, len), h) == 0) {
+		stamped = 0;
+	} else {
+		return -1;
+	}
+	exim_syslog_part(h);
+	/* syslog_timestamp (the default) repeats Exim's stamp: it has the year */
+	if (exim_stamp(c, h->msg, &when, &pid, &rest) == 0) {
+		h->when = when;
+		h->msg = rest;
+		if (pid >= 0)
+			h->pid = pid;
+		stamped = 1;
+	}
+	exim_msg_pid(h);
+	return stamped ? 0 : -1;
+}
+
+static int
+exim_owns(const char *const *instances, const struct log_header *h)
+{
+	const char *const *name;
+
+	for (name = instances; *name != NULL; name++)
+		if (sv_eq(h->program, *name))
+			return 1;
+	return 0;
+}
+
+/*
+ * The word of s at *pos: up to a space, keeping "..." (with \ escapes) and
+ * <...> whole, as Exim quotes local parts and brackets addresses.
+ */
+static struct strview
+exim_word(struct strview s, size_t *pos)
+{
+	size_t i = *pos, start;
+	const char *gt;
+
+	while (i < s.n && s.p[i] == ' ')
+		i++;
+	start = i;
+	while (i < s.n && s.p[i] != ' ') {
+		if (s.p[i] == '"') {
+			for (i++; i < s.n && s.p[i] != '"'; i++)
+				if (s.p[i] == '\\' && i + 1 < s.n)
+					i++;
+			if (i < s.n)
+				i++;
+		} else if (s.p[i] == '<') {
+			gt = memchr(s.p + i, '>', s.n - i);
+			i = gt == NULL ? s.n : (size_t)(gt - s.p) + 1;
+		} else {
+			i++;
+		}
+	}
+	*pos = i;
+	return sv_make(s.p + start, i - start);
+}
+
+/* Is w "KEY=..." with an alphanumeric KEY?  Its key length, else 0. */
+static size_t
+exim_field_key(struct strview w)
+{
+	size_t i;
+
+	for (i = 0; i < w.n && exim_is_b62(w.p[i]); i++)
+		;
+	return i > 0 && i < w.n && w.p[i] == '=' ? i : 0;
+}
+
+/* The fields a counted line needs; views into the line, empty when absent. */
+struct exim_fields {
+	struct strview size;   /* S= */
+	struct strview auth;   /* A= */
+	struct strview host;   /* H= (its first word) */
+	struct strview transport; /* T= on deliveries */
+};
+
+/*
+ * KEY=value words of s from *pos until the attacker's words: T="subject",
+ * id=<message-id>, "for" recipients, "from" <address>.  First one wins.
+ */
+static void
+exim_fields(struct strview s, size_t pos, struct exim_fields *f)
+{
+	struct strview w, *slot;
+	size_t k;
+
+	memset(f, 0, sizeof(*f));
+	for (;;) {
+		w = exim_word(s, &pos);
+		if (w.n == 0 || sv_eq(w, "for") || sv_eq(w, "from") || sv_starts(w, "T=\"") ||
+		    sv_starts(w, "id="))
+			return;
+		if ((k = exim_field_key(w)) != 1)
+			continue;
+		switch (w.p[0]) {
+		case 'S': slot = &f->size; break;
+		case 'A': slot = &f->auth; break;
+		case 'H': slot = &f->host; break;
+		case 'T': slot = &f->transport; break;
+		default: slot = NULL; break;
+		}
+		if (slot != NULL && slot->p == NULL)
+			*slot = sv_skip(w, 2);
+	}
+}
+
+/* Digits of v as a number, saturating; -1 when v is not all digits. */
+static int
+exim_number(struct strview v, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < v.n; i++) {
+		if (!exim_is_digit(v.p[i]))
+			break;
+		if (n < UINT64_MAX / 10 - 10)
+			n = n * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	*out = n;
+	return v.p == NULL ? -1 : 0;
+}
+
+/* An address word without its <>; "<>" is the null sender, "". */
+static struct strview
+exim_address(struct strview w)
+{
+	if (w.n >= 2 && w.p[0] == '<' && w.p[w.n - 1] == '>')
+		return sv_make(w.p + 1, w.n - 2);
+	return w;
+}
+
+/* "<= sender ... A=auth:set_id ... S=size ...": received, or a notice when sender is <> */
+static void
+exim_received(struct strview r, struct mta_event *ev)
+{
+	struct exim_fields f;
+	struct strview w;
+	size_t pos = 0;
+	const char *colon;
+
+	w = exim_word(r, &pos);
+	if (w.n == 0)
+		return; /* stays EV_UNPARSED */
+	exim_fields(r, pos, &f);
+	if (f.size.p == NULL)
+		return;
+	exim_number(f.size, &ev->size);
+	ev->sender = sv_eq(w, "<>") ? sv_make(w.p, 0) : exim_address(w);
+	ev->has_sender = 1;
+	if (ev->sender.n == 0) {
+		/* Exim's own bounce or delay warning (R=<original id>) */
+		ev->type = EV_NOTIFICATION;
+		ev->newqid = ev->qid;
+		ev->has_size = 1;
+		return;
+	}
+	ev->type = EV_QUEUED;
+	ev->origin = 1;
+	/* the authenticator name is the admin's; the account is the set id after it */
+	colon = f.auth.n > 0 ? memchr(f.auth.p, ':', f.auth.n) : NULL;
+	if (colon != NULL)
+		ev->sasl = sv_make(colon + 1, f.auth.n - (size_t)(colon + 1 - f.auth.p));
+}
+
+/* Not a mail address to judge a domain by: a pipe, a file, :blackhole:, a bare local part. */
+static int
+exim_is_mail_address(struct strview w)
+{
+	return w.n > 0 && w.p[0] != '|' && w.p[0] != '/' && w.p[0] != ':' &&
+	    memchr(w.p, '@', w.n) != NULL;
+}
+
+/*
+ * "=> addr [<original>] [(parent)] KEY=...": the delivered address, or for
+ * a local delivery ("=> userx <userx@example.org>", a pipe, a file) the
+ * address in <>.  Delivered on this host when no H= names a remote host
+ * (appendfile, pipe, autoreply) or the transport is an LMTP one.
+ */
+static void
+exim_delivery(struct strview r, enum delivery_status st, struct mta_event *ev)
+{
+	struct exim_fields f;
+	struct strview first, w, orig = SV_NULL;
+	size_t pos = 0, at;
+
+	first = exim_word(r, &pos);
+	if (first.n > 0 && first.p[first.n - 1] == ':')
+		first.n--; /* "** addr: reason" */
+	if (first.n == 0)
+		return;
+	for (;;) {
+		at = pos;
+		w = exim_word(r, &pos);
+		if (w.n == 0 || exim_field_key(w) > 0)
+			break;
+		if (orig.p == NULL && w.n >= 2 && w.p[0] == '<' && w.p[w.n - 1] == '>')
+			orig = exim_address(w);
+	}
+	exim_fields(r, at, &f);
+	ev->type = EV_DELIVERY;
+	ev->status = st;
+	ev->rcpt = exim_is_mail_address(first) || orig.p == NULL ? exim_address(first) : orig;
+	ev->relay = f.host.p != NULL ? f.host : sv_make("local", 5);
+	ev->local_delivery = f.host.p == NULL || sv_find(f.transport, "lmtp") >= 0;
+}
+
+/* "** addr ...: reason": a bounce, or the message's expiry on a retry timeout. */
+static void
+exim_failed(struct strview r, struct mta_event *ev)
+{
+	if (sv_find(r, "retry timeout exceeded") >= 0 ||
+	    sv_find(r, "have been failing for a long time") >= 0) {
+		ev->type = EV_EXPIRED;
+		return;
+	}
+	exim_delivery(r, DS_BOUNCED, ev);
+}
+
+/*
+ * "[H=... F=<...> ...] [temporarily] rejected RCPT|MAIL|EHLO|HELO|after
+ * DATA|from <...>|by local_scan()": the verb is the first word that is not
+ * a field, so sender and HELO text cannot fake it.
+ */
+static int
+exim_is_reject(struct strview r)
+{
+	struct strview w;
+	size_t pos = 0;
+
+	do {
+		w = exim_word(r, &pos);
+	} while (w.n > 0 && (exim_field_key(w) > 0 || w.p[0] == '(' || w.p[0] == '['));
+	if (sv_eq(w, "temporarily"))
+		w = exim_word(r, &pos);
+	if (!sv_eq(w, "rejected"))
+		return 0;
+	w = exim_word(r, &pos);
+	if (sv_eq(w, "RCPT") || sv_eq(w, "MAIL") || sv_eq(w, "EHLO") || sv_eq(w, "HELO") ||
+	    sv_eq(w, "from"))
+		return 1;
+	if (sv_eq(w, "after"))
+		return sv_starts(exim_word(r, &pos), "DATA");
+	if (sv_eq(w, "by"))
+		return sv_starts(exim_word(r, &pos), "local_scan()");
+	return 0;
+}
+
+/* "<name> authenticator failed for ..." (4.98+: "... failed H=...") */
+static int
+exim_is_auth_failure(struct strview m)
+{
+	size_t pos = 0;
+	struct strview w = exim_word(m, &pos), rest;
+
+	rest = sv_skip(m, pos);
+	return w.n > 0 && (sv_starts(rest, " authenticator failed for ") ||
+	    sv_starts(rest, " authenticator failed H="));
+}
+
+/* A line about one message: "ID <flag> ..." or "ID text". */
+static void
+exim_message_line(struct strview r, struct mta_event *ev)
+{
+	if (sv_starts(r, "<= ") || sv_starts(r, "(= ")) /* "(=": accepted, fake-rejected */
+		exim_received(sv_skip(r, 3), ev);
+	else if (sv_starts(r, "=> ") || sv_starts(r, "-> ") || sv_starts(r, ">> "))
+		exim_delivery(sv_skip(r, 3), DS_SENT, ev);
+	else if (sv_starts(r, "== "))
+		exim_delivery(sv_skip(r, 3), DS_DEFERRED, ev);
+	else if (sv_starts(r, "** "))
+		exim_failed(sv_skip(r, 3), ev);
+	else if (sv_starts(r, "*> "))
+		ev->type = EV_IGNORED; /* delivery suppressed by -N */
+	else if (sv_eq(r, "Completed") || sv_starts(r, "Completed ") || sv_starts(r, "removed by "))
+		ev->type = EV_REMOVED;
+	else if (exim_is_reject(r))
+		ev->type = EV_REJECT;
+	else if (exim_is_auth_failure(r))
+		ev->type = EV_AUTH_FAILED;
+	else
+		ev->type = EV_IGNORED; /* Frozen, ACL log_message text, DKIM, TLS, ... */
+}
+
+static void
+exim_parse(const struct log_header *h, struct mta_event *ev)
+{
+	struct strview m = h->msg;
+	size_t n;
+
+	memset(ev, 0, sizeof(*ev));
+	if ((n = exim_id(m)) > 0) {
+		ev->qid = sv_make(m.p, n);
+		exim_message_line(sv_skip(m, n + 1), ev);
+		return;
+	}
+	if (exim_is_reject(m))
+		ev->type = EV_REJECT;
+	else if (exim_is_auth_failure(m))
+		ev->type = EV_AUTH_FAILED;
+	else
+		ev->type = EV_IGNORED; /* connections, queue runs, daemon, TLS, ACL text */
+}
+
+const struct mta_parser parser_exim = {
+	.name = "exim",
+	.envelope = exim_envelope,
+	.owns = exim_owns,
+	.parse = exim_parse,
+	.default_instances = exim_default_instances,
+};
