@@ -14,6 +14,9 @@
 #include "log.h"
 #include "reader.h"
 
+/* Parsers format detection can weigh at once: the registry holds a handful. */
+#define DETECT_PARSERS_MAX 8
+
 /* Redraw the progress bar at most this often. */
 #define PROGRESS_INTERVAL_MS 200
 
@@ -110,6 +113,57 @@ commit_failed(const struct ingest *ig, const char *path, int64_t committed)
 	log_err("import", "%s: %s (%s): %s is imported up to line %lld;"
 	    " run the import again when the database is writable", ig->store->path,
 	    store_commit_cause(ig->store), ig->store->errmsg, path, (long long)committed);
+}
+
+/* Does p read this line as one of its MTA's (not unparsed)? */
+static int
+import_recognises(const struct mta_parser *p, struct syslog_clock *clk, const char *line,
+    size_t len)
+{
+	struct log_header h;
+	struct mta_event ev;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (p->envelope(clk, line, len, &h) != 0 || !p->owns(p->default_instances, &h))
+		return 0;
+	p->parse(&h, &ev);
+	return ev.type != EV_UNPARSED;
+}
+
+int
+import_detect(const char *path, const struct mta_parser **out, unsigned *lines,
+    unsigned *recognised)
+{
+	unsigned hits[DETECT_PARSERS_MAX] = { 0 };
+	struct syslog_clock clk[DETECT_PARSERS_MAX];
+	struct reader r;
+	const char *line;
+	size_t len, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	*out = NULL;
+	*lines = *recognised = 0;
+	if (fd < 0)
+		return -1;
+	if (reader_open(&r, fd, is_gzip(fd)) != 0) {
+		reader_close(&r);
+		return -1;
+	}
+	for (i = 0; mta_parsers[i] != NULL && i < DETECT_PARSERS_MAX; i++)
+		syslog_clock_init(&clk[i], 2000); /* any year: only the shape matters */
+	while (*lines < IMPORT_DETECT_LINES && (rc = reader_next(&r, &line, &len)) == 1) {
+		(*lines)++;
+		for (i = 0; mta_parsers[i] != NULL && i < DETECT_PARSERS_MAX; i++)
+			hits[i] += (unsigned)import_recognises(mta_parsers[i], &clk[i], line, len);
+	}
+	reader_close(&r);
+	for (i = 0; mta_parsers[i] != NULL && i < DETECT_PARSERS_MAX; i++)
+		if (hits[i] > *recognised) {
+			*recognised = hits[i];
+			*out = mta_parsers[i];
+		}
+	return 0;
 }
 
 int

@@ -19,6 +19,21 @@ struct import_opts {
  */
 int import_file(struct ingest *, const char *path, const struct import_opts *);
 
+/*
+ * Lines read from a log's start to tell its format: a mail log shows many
+ * MTA lines among its first hundred; a few lines of other programs before
+ * them (a rotated syslog file, kernel lines) do not hide it.
+ */
+#define IMPORT_DETECT_LINES 200
+
+/*
+ * The format of path: the parser that recognises most of its first
+ * IMPORT_DETECT_LINES lines (the first registered on a tie), NULL when none
+ * recognises any.  *lines is how many lines were looked at; -1 when unreadable.
+ */
+int import_detect(const char *path, const struct mta_parser **out, unsigned *lines,
+    unsigned *recognised);
+
 /* Fingerprint (head bytes) and identity of an open file; used by follow too. */
 int import_fingerprint(int fd, int gz, struct file_pos *);
 

@@ -36,7 +36,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: mtastat import [--db PATH] [--config PATH] [--year Y] [--quiet] LOG...\n"
+	    "usage: mtastat import [--db PATH] [--config PATH] [--year Y] [--quiet]\n"
+	    "                      [--mta postfix|exim] LOG...\n"
 	    "       mtastat report [--db PATH] [--config PATH] [--day YYYY-MM-DD |\n"
 	    "                      --from YYYY-MM-DD --to YYYY-MM-DD] [--json] [--top N]\n"
 	    "       mtastat report --mail [--db PATH] [--config PATH] [--day YYYY-MM-DD]\n"
@@ -130,12 +131,44 @@ print_unparsed(const struct ingest *ig)
 }
 
 /*
- * Keep in argv[optind..) the logs that can be read, in their order, and
- * return where they end; say why each other one cannot.  Checked before the
- * database is opened: an import of nothing creates no database.
+ * The format of a log to import: forced (--mta), else detected from its
+ * first lines and said.  0, or -1 (said why) when no parser knows its lines.
  */
 static int
-import_usable(int argc, char **argv)
+import_format(const char *path, const struct mta_parser *forced, const struct mta_parser **out)
+{
+	unsigned lines, recognised;
+
+	*out = forced;
+	if (forced != NULL)
+		return 0;
+	if (import_detect(path, out, &lines, &recognised) != 0) {
+		log_err("import", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lines == 0) {
+		*out = &parser_postfix; /* empty: nothing to tell, nothing to count */
+		return 0;
+	}
+	if (*out == NULL) {
+		log_err("import", "%s: none of its first %u line(s) is a log line of a known format"
+		    " (%s): not a mail log?", path, lines, parser_names());
+		return -1;
+	}
+	printf("%s: %s log (detected from %u of its first %u lines)\n", path, (*out)->name,
+	    recognised, lines);
+	return 0;
+}
+
+/*
+ * Keep in argv[optind..) the logs that can be read, in their order, with
+ * their format in fmt[], and return where they end; say why each other one
+ * cannot.  Checked before the database is opened: an import of nothing
+ * creates no database.
+ */
+static int
+import_usable(int argc, char **argv, const struct mta_parser *forced,
+    const struct mta_parser **fmt)
 {
 	struct stat st;
 	int i, n = optind, fd;
@@ -146,13 +179,25 @@ import_usable(int argc, char **argv)
 			log_err("import", "%s: %s", argv[i], strerror(errno));
 		} else if (!S_ISREG(st.st_mode)) {
 			log_err("import", "%s: not a regular file", argv[i]);
-		} else {
+		} else if (import_format(argv[i], forced, &fmt[n]) == 0) {
 			argv[n++] = argv[i];
 		}
 		if (fd >= 0)
 			close(fd);
 	}
 	return n;
+}
+
+/* --mta NAME: a parser; NULL and said why when there is none by that name. */
+static const struct mta_parser *
+import_mta(const char *name)
+{
+	const struct mta_parser *p = parser_by_name(name);
+
+	if (p == NULL)
+		fprintf(stderr, "mtastat import: --mta %s: %s (known: %s)\n", name,
+		    parser_is_planned(name) ? "not supported yet" : "unknown MTA", parser_names());
+	return p;
 }
 
 /* Has the store never seen this file (by its head)?  1 new, 0 known, -1 unreadable. */
@@ -180,18 +225,20 @@ import_is_new(struct store *s, const char *path)
  * before it was counted as unparsed lines and exit status 0.
  */
 static int
-import_one(struct ingest *ig, const char *path, const struct import_opts *io)
+import_one(struct ingest *ig, const char *path, const struct mta_parser *fmt,
+    const struct import_opts *io)
 {
 	uint64_t lines = ig->lines, unparsed = ig->unparsed;
 	int fresh = import_is_new(ig->store, path), rc;
 
+	ingest_set_parser(ig, fmt);
 	rc = import_file(ig, path, io);
 	if (rc != 0 || fresh != 1)
 		return rc;
 	lines = ig->lines - lines;
 	if (lines > 0 && ig->unparsed - unparsed == lines) {
-		log_err("import", "%s: none of its %llu line(s) is a Postfix log line: not a mail log?",
-		    path, (unsigned long long)lines);
+		log_err("import", "%s: none of its %llu line(s) matches the %s format: not a mail log?",
+		    path, (unsigned long long)lines, fmt->name);
 		return -1;
 	}
 	return 0;
@@ -203,8 +250,9 @@ cmd_import(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
 		{ "year", required_argument, NULL, 'y' }, { "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{ "mta", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
 	};
+	const struct mta_parser *forced = NULL, **fmt;
 	struct common c = { 0 };
 	struct import_opts io = { 0, isatty(STDERR_FILENO) };
 	struct store store;
@@ -213,7 +261,7 @@ cmd_import(int argc, char **argv)
 	double secs;
 	int ch, i, nlogs, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:c:y:q", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:c:y:qm:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'c': c.config = optarg; break;
@@ -223,6 +271,10 @@ cmd_import(int argc, char **argv)
 				return 2;
 			break;
 		case 'q': io.progress = 0; break;
+		case 'm':
+			if ((forced = import_mta(optarg)) == NULL)
+				return 2;
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -233,25 +285,32 @@ cmd_import(int argc, char **argv)
 	}
 	if (load_config(&c) != 0)
 		return 2;
-	nlogs = import_usable(argc, argv);
+	if ((fmt = calloc((size_t)argc, sizeof(*fmt))) == NULL) {
+		config_free(&c.cfg);
+		return 1;
+	}
+	nlogs = import_usable(argc, argv, forced, fmt);
 	if (nlogs < argc)
 		rc = 1;
 	if (nlogs == optind) {
+		free(fmt);
 		config_free(&c.cfg);
 		return 1; /* nothing to read: no database is created for it */
 	}
 	if (store_open(&store, db_path(&c)) != 0) {
+		free(fmt);
 		config_free(&c.cfg);
 		return 1;
 	}
 	if (ingest_init(&ig, &c.cfg, &store) != 0) {
+		free(fmt);
 		store_close(&store);
 		config_free(&c.cfg);
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = optind; i < nlogs; i++) {
-		int frc = import_one(&ig, argv[i], &io);
+		int frc = import_one(&ig, argv[i], fmt[i], &io);
 		if (frc != 0)
 			rc = 1;
 		if (frc == IMPORT_DB_FAILED)
@@ -267,6 +326,7 @@ cmd_import(int argc, char **argv)
 	ingest_free(&ig);
 	store_close(&store);
 	config_free(&c.cfg);
+	free(fmt);
 	return rc;
 }
 
