@@ -12,6 +12,10 @@
 #include "notify_trap.h"
 #include "sanitize.h"
 
+/* Live and silent: judge again after this many seconds without a commit,
+ * so a server that stops logging shows as low traffic within minutes. */
+#define MODEL_IDLE_EVALUATE 60
+
 int
 model_register(void)
 {
@@ -94,6 +98,7 @@ account_new(struct mtastat *ctx, uint32_t id, const char *name)
 	row->id = id;
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	row->limit = config_relay_limit(&ctx->cfg, name);
+	row->count_messages = ctx->cfg.relaycount_messages;
 	if (mib_table_add(&mib_account_table, id, row) != 0) {
 		free(row);
 		return NULL;
@@ -103,7 +108,46 @@ account_new(struct mtastat *ctx, uint32_t id, const char *name)
 	return row;
 }
 
-/* Accounts with relays in the last `days` days, their today and yesterday. */
+/* An alarm's account, by the spelling detect gave it: rows of accounts with
+ * relays in the window are all loaded, so the map has it. */
+static struct account_row *
+account_find_shown(struct mtastat *ctx, const char *shown)
+{
+	return ctx->accounts.cap > 0 ? *map_slot(&ctx->accounts, shown) : NULL;
+}
+
+/* detect_usual_all()'s callback: the usual volume onto the account's row. */
+static void
+account_usual(void *arg, int64_t id, const struct baseline *b)
+{
+	netsnmp_tdata_row *tr = mib_table_row(&mib_account_table, (uint32_t)id);
+	struct account_row *row = tr != NULL ? tr->data : NULL;
+
+	(void)arg;
+	if (row == NULL)
+		return;
+	row->usual_mean = b->mean;
+	row->usual_sd = b->sd;
+}
+
+/* Accounts already found unusual today (the alarm state survives restarts). */
+static void
+accounts_mark_unusual(struct mtastat *ctx, int32_t today)
+{
+	sqlite3_stmt *st;
+	struct account_row *row;
+
+	if (sqlite3_prepare_v2(ctx->store.db, "SELECT substr(subject, 7) FROM alarm_state"
+		" WHERE subject LIKE 'usual:%' AND raised != 0 AND day = ?1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, today);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if ((row = account_find_shown(ctx, (const char *)sqlite3_column_text(st, 0))) != NULL)
+			row->unusual = 1;
+	sqlite3_finalize(st);
+}
+
+/* Accounts with relays in the last `days` days, their today and yesterday, their usual day. */
 static int
 accounts_reload(struct mtastat *ctx, int32_t today)
 {
@@ -134,7 +178,13 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		row->relayed_yesterday = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (detect_usual_all(&ctx->store, &ctx->cfg, today, account_usual, ctx) != 0)
+		log_warn("model", "cannot load the usual relays per account: %s",
+		    sqlite3_errmsg(ctx->store.db));
+	accounts_mark_unusual(ctx, today);
+	return 0;
 }
 
 /* The row of the account logged as name[0..len), made from the history if new. */
@@ -158,14 +208,6 @@ account_find(struct mtastat *ctx, const char *name, size_t len)
 	return row;
 }
 
-/* An alarm's account, by the spelling detect gave it: rows of accounts with
- * relays in the window are all loaded, so the map has it. */
-static struct account_row *
-account_find_shown(struct mtastat *ctx, const char *shown)
-{
-	return ctx->accounts.cap > 0 ? *map_slot(&ctx->accounts, shown) : NULL;
-}
-
 static void
 alarm_row_add(const struct alarm *a)
 {
@@ -185,7 +227,7 @@ alarm_row_add(const struct alarm *a)
 }
 
 static void
-indicators_update(const struct detect_result *r)
+indicators_update(const struct mtastat_config *cfg, const struct detect_result *r)
 {
 	int i;
 
@@ -197,23 +239,24 @@ indicators_update(const struct detect_result *r)
 		ir->st = r->stats[i];
 		ir->st.def = ir->def; /* an evaluation with no event yet fills none */
 		ir->status = r->status[i];
+		ir->direction = stats_direction(cfg, i);
 	}
 }
 
 /* "far.example (412), near.example (33)": where the account relays to today. */
 static void
-top_domains(struct mtastat *ctx, const char *account, char *out, size_t outlen)
+top_domains(struct mtastat *ctx, uint32_t account_id, int32_t day, char *out, size_t outlen)
 {
 	sqlite3_stmt *st;
 	size_t n = 0;
 
 	out[0] = '\0';
 	if (sqlite3_prepare_v2(ctx->store.db, "SELECT d.domain, d.relayed FROM account_domain_daily d"
-		" JOIN accounts a ON a.id = d.account_id WHERE a.name = ?1 AND d.day = ?2"
+		" WHERE d.account_id = ?1 AND d.day = ?2"
 		" ORDER BY d.relayed DESC, d.domain LIMIT 3", -1, &st, NULL) != SQLITE_OK)
 		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)(ctx->ig.newest_t / 86400));
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, (int)day);
 	while (sqlite3_step(st) == SQLITE_ROW && n < outlen) {
 		int w = snprintf(out + n, outlen - n, "%s%s (%lld)", n ? ", " : "",
 		    sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1));
@@ -224,25 +267,53 @@ top_domains(struct mtastat *ctx, const char *account, char *out, size_t outlen)
 	sqlite3_finalize(st);
 }
 
+/* The account as the log wrote it (rows and alarms hold the escaped spelling). */
+static void
+account_logged_name(struct mtastat *ctx, const struct account_row *acct, const char *shown,
+    char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+
+	snprintf(out, outlen, "%s", shown);
+	if (acct == NULL || sqlite3_prepare_v2(ctx->store.db, "SELECT name FROM accounts WHERE id = ?",
+		-1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, acct->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 /* The alarm line for the e-mail digest, with a line of context. */
 static void
-mail_alarm(struct mtastat *ctx, const struct alarm *a)
+mail_alarm(struct mtastat *ctx, const struct alarm *a, const struct account_row *acct)
 {
-	char text[ALARM_TEXT_MAX * 3], domains[ALARM_TEXT_MAX];
+	char text[ALARM_TEXT_MAX * 3], domains[ALARM_TEXT_MAX], line[ALARM_TEXT_MAX * 2];
+	char name[ALARM_TEXT_MAX];
+	const char *unit = detect_relay_unit(&ctx->cfg);
 
 	if (!notify_mail_enabled(&ctx->mail))
 		return;
-	if (a->kind == AK_RELAY_EXCEEDED)
-		top_domains(ctx, a->key, domains, sizeof(domains));
+	domains[0] = '\0';
+	account_logged_name(ctx, acct, a->key, name, sizeof(name));
+	if (acct != NULL && (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_ACCOUNT_UNUSUAL))
+		top_domains(ctx, acct->id, (int32_t)(a->time / 86400), domains, sizeof(domains));
 	/* e-mail is UTF-8: the account as the log wrote it (the body cleaner masks what is not) */
 	if (a->kind == AK_RELAY_EXCEEDED)
-		snprintf(text, sizeof(text), "Account %.200s relayed: %lld messages (limit %u)\n"
-		    "  relayed recipients today: %lld, daily limit %u\n"
-		    "  top external recipient domains today: %s", a->key, (long long)a->value,
-		    a->limit, (long long)a->value, a->limit, domains[0] ? domains : "none");
+		snprintf(text, sizeof(text), "Account %.200s relayed: %lld %s (limit %u)\n"
+		    "  relayed %s today: %lld, daily limit %u\n"
+		    "  top external recipient domains today: %s", name, (long long)a->value, unit,
+		    a->limit, unit, (long long)a->value, a->limit, domains[0] ? domains : "none");
 	else if (a->kind == AK_RELAY_CLEARED)
-		snprintf(text, sizeof(text), "Account %.200s back under its relay limit: %lld messages"
-		    " (limit %u)", a->key, (long long)a->value, a->limit);
+		snprintf(text, sizeof(text), "Account %.200s back under its relay limit: %lld %s"
+		    " (limit %u)", name, (long long)a->value, unit, a->limit);
+	else if (a->kind == AK_ACCOUNT_UNUSUAL) {
+		detect_unusual_text(line, sizeof(line), name, a, unit, "\302\261");
+		snprintf(text, sizeof(text), "%s\n  usual: mean and sigma of its daily %s over the"
+		    " last %u days of the same type; limit %u\n  top external recipient domains"
+		    " today: %s", line, unit, ctx->cfg.days, a->limit, domains[0] ? domains : "none");
+	} else if (a->kind == AK_ACCOUNT_USUAL)
+		detect_unusual_text(text, sizeof(text), name, a, unit, "\302\261");
 	else if (a->kind == AK_ANOMALY || a->kind == AK_NORMAL)
 		snprintf(text, sizeof(text), "%s\n  window: %u days, z: %.2f", a->text,
 		    ctx->cfg.days, a->z);
@@ -251,26 +322,70 @@ mail_alarm(struct mtastat *ctx, const struct alarm *a)
 	notify_mail_line(&ctx->mail, &ctx->store, text);
 }
 
+/*
+ * Live once caught up (nothing waiting, everything read committed) on a log
+ * whose newest event is recent; it stays so while the daemon runs, so a
+ * server that falls silent for days keeps being judged at the wall clock.
+ */
+static void
+model_check_live(struct mtastat *ctx)
+{
+	if (!ctx->live && !ctx->catching_up && ctx->ig.lines == ctx->ig.lines_at_commit &&
+	    detect_log_recent(ctx->ig.newest_t, detect_wall_clock())) {
+		ctx->live = 1;
+		log_info("model", "caught up: now follows the wall clock");
+	}
+}
+
+/* The "now" judged: log time, or the wall clock once live (detect_now). */
+static int64_t
+model_now(const struct mtastat *ctx)
+{
+	return detect_now(ctx->ig.newest_t, detect_wall_clock(), ctx->live);
+}
+
+/* An alarm's account row, its unusual flag following the alarm. */
+static struct account_row *
+alarm_account(struct mtastat *ctx, const struct alarm *a)
+{
+	struct account_row *acct;
+
+	if (a->kind != AK_RELAY_EXCEEDED && a->kind != AK_RELAY_CLEARED &&
+	    a->kind != AK_ACCOUNT_UNUSUAL && a->kind != AK_ACCOUNT_USUAL)
+		return NULL;
+	acct = account_find_shown(ctx, a->key); /* escaped by detect */
+	if (acct != NULL && a->kind == AK_ACCOUNT_UNUSUAL) {
+		acct->unusual = 1;
+		acct->usual_mean = a->mean;
+		acct->usual_sd = a->sd;
+	} else if (acct != NULL && a->kind == AK_ACCOUNT_USUAL) {
+		acct->unusual = 0;
+	}
+	return acct;
+}
+
 /* Evaluate the alarms, refresh the indicators, notify every transition. */
 static void
 evaluate(struct mtastat *ctx)
 {
 	struct detect_result r;
+	int64_t now = model_now(ctx);
 	size_t i;
 
-	if (detect_run(&ctx->store, &ctx->cfg, ctx->ig.newest_t, &r) != 0) {
+	if (now > 0 && (int32_t)(now / 86400) != ctx->accounts_day)
+		accounts_reload(ctx, (int32_t)(now / 86400)); /* midnight passed without a line */
+	ctx->evaluated_at = now;
+	if (detect_run(&ctx->store, &ctx->cfg, now, &r) != 0) {
 		log_err("detect", "evaluation failed; will retry after the next commit");
 		return;
 	}
-	indicators_update(&r);
+	indicators_update(&ctx->cfg, &r);
 	for (i = 0; i < r.nalarms; i++) {
 		const struct alarm *a = &r.alarms[i];
-		struct account_row *acct = NULL;
+		struct account_row *acct = alarm_account(ctx, a);
 		alarm_row_add(a);
-		if (a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED)
-			acct = account_find_shown(ctx, a->key); /* escaped by detect */
 		notify_alarm(&ctx->traps, a, acct, NULL, 0);
-		mail_alarm(ctx, a);
+		mail_alarm(ctx, a, acct);
 	}
 	detect_result_free(&r);
 }
@@ -289,6 +404,7 @@ model_start(struct mtastat *ctx)
 		}
 		ir->def = ir->st.def = &indicator_defs[i];
 		ir->status = J_INSUFFICIENT;
+		ir->direction = stats_direction(&ctx->cfg, (int)i);
 	}
 	ctx->log_rows = calloc(ctx->nlogs ? ctx->nlogs : 1, sizeof(*ctx->log_rows));
 	if (ctx->log_rows == NULL)
@@ -366,9 +482,12 @@ model_collect(struct mtastat *ctx, struct account_delta **out, size_t *n)
 void
 model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 {
-	int32_t today = (int32_t)(ctx->ig.newest_t / 86400);
+	int32_t today;
 	size_t i;
 
+	if (!ctx->catching_up)
+		model_check_live(ctx);
+	today = (int32_t)(model_now(ctx) / 86400);
 	if (today != ctx->accounts_day) {
 		accounts_reload(ctx, today); /* a new day: today's counts start again */
 	} else {
@@ -396,6 +515,7 @@ model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 void
 model_caught_up(struct mtastat *ctx)
 {
+	model_check_live(ctx);
 	evaluate(ctx);
 }
 
@@ -405,6 +525,9 @@ model_tick(struct mtastat *ctx)
 	char subject[256];
 	size_t i;
 
+	model_check_live(ctx);
+	if (ctx->live && detect_wall_clock() - ctx->evaluated_at >= MODEL_IDLE_EVALUATE)
+		evaluate(ctx); /* silence: the wall clock moves today on */
 	if (ctx->stalled == NULL && ctx->nlogs > 0 &&
 	    (ctx->stalled = calloc(ctx->nlogs, sizeof(*ctx->stalled))) == NULL)
 		return;
@@ -433,7 +556,7 @@ model_tick(struct mtastat *ctx)
 		if (detect_record(&ctx->store, &a) == 0)
 			alarm_row_add(&a);
 		notify_alarm(&ctx->traps, &a, NULL, lr, (uint32_t)i + 1);
-		mail_alarm(ctx, &a);
+		mail_alarm(ctx, &a, NULL);
 	}
 }
 
@@ -442,5 +565,5 @@ model_alarm(struct mtastat *ctx, struct alarm *a)
 {
 	if (detect_record(&ctx->store, a) == 0)
 		alarm_row_add(a);
-	mail_alarm(ctx, a);
+	mail_alarm(ctx, a, NULL);
 }

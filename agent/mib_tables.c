@@ -14,9 +14,9 @@ static const oid alarm_entry[] = { MTASTAT_OID_ROOT, 1, 4, 1 };
 static const oid log_entry[] = { MTASTAT_OID_ROOT, 1, 5, 1 };
 
 struct mib_table mib_indicator_table = { "mtastatIndicatorTable", indicator_entry,
-	OID_LENGTH(indicator_entry), COL_IND_NAME, COL_IND_STATUS, mib_indicator_value, NULL };
+	OID_LENGTH(indicator_entry), COL_IND_NAME, COL_IND_DIRECTION, mib_indicator_value, NULL };
 struct mib_table mib_account_table = { "mtastatAccountTable", account_entry,
-	OID_LENGTH(account_entry), COL_ACC_NAME, COL_ACC_STATUS, mib_account_value, NULL };
+	OID_LENGTH(account_entry), COL_ACC_NAME, COL_ACC_USUAL_STDDEV, mib_account_value, NULL };
 struct mib_table mib_alarm_table = { "mtastatAlarmTable", alarm_entry,
 	OID_LENGTH(alarm_entry), COL_ALARM_TIME, COL_ALARM_TEXT, mib_alarm_value, NULL };
 struct mib_table mib_log_table = { "mtastatLogTable", log_entry,
@@ -65,6 +65,10 @@ mib_indicator_value(const void *r, unsigned col, struct mib_value *mv)
 	case COL_IND_STATUS:
 		mib_value_int(mv, ASN_INTEGER, row->status);
 		return 0;
+	case COL_IND_DIRECTION:
+		mib_value_int(mv, ASN_INTEGER, row->direction != DIR_DEFAULT ? row->direction
+		    : row->def->direction);
+		return 0;
 	default:
 		return -1;
 	}
@@ -92,11 +96,27 @@ mib_account_value(const void *r, unsigned col, struct mib_value *mv)
 		mib_value_int(mv, ASN_UNSIGNED, (long)row->limit);
 		return 0;
 	case COL_ACC_STATUS:
-		mib_value_int(mv, ASN_INTEGER, row->relayed_today > (int64_t)row->limit ? 2 : 1);
+		mib_value_int(mv, ASN_INTEGER, mib_account_status(row));
+		return 0;
+	case COL_ACC_USUAL_MEAN:
+		mib_value_fixed2(mv, row->usual_mean);
+		return 0;
+	case COL_ACC_USUAL_STDDEV:
+		mib_value_fixed2(mv, row->usual_sd);
 		return 0;
 	default:
 		return -1;
 	}
+}
+
+int
+mib_account_status(const struct account_row *row)
+{
+	int64_t counted = row->count_messages ? row->msgs_today : row->relayed_today;
+
+	if (counted > (int64_t)row->limit)
+		return ACC_EXCEEDED;
+	return row->unusual ? ACC_UNUSUAL : ACC_OK;
 }
 
 int

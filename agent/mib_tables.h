@@ -11,9 +11,12 @@
 
 /* Columns (MTASTAT-MIB). */
 enum { COL_IND_NAME = 2, COL_IND_TODAY, COL_IND_LAST_DAY, COL_IND_MEAN, COL_IND_STDDEV,
-	COL_IND_ZSCORE, COL_IND_EXPECTED, COL_IND_SAMPLE_DAYS, COL_IND_STATUS };
+	COL_IND_ZSCORE, COL_IND_EXPECTED, COL_IND_SAMPLE_DAYS, COL_IND_STATUS, COL_IND_DIRECTION };
 enum { COL_ACC_NAME = 2, COL_ACC_RELAYED_TODAY, COL_ACC_MSGS_TODAY, COL_ACC_RELAYED_YESTERDAY,
-	COL_ACC_LIMIT, COL_ACC_STATUS };
+	COL_ACC_LIMIT, COL_ACC_STATUS, COL_ACC_USUAL_MEAN, COL_ACC_USUAL_STDDEV };
+
+/* mtastatAccountStatus */
+enum { ACC_OK = 1, ACC_EXCEEDED = 2, ACC_UNUSUAL = 3 };
 enum { COL_ALARM_TIME = 2, COL_ALARM_KIND, COL_ALARM_SUBJECT, COL_ALARM_VALUE, COL_ALARM_MEAN,
 	COL_ALARM_STDDEV, COL_ALARM_ZSCORE, COL_ALARM_LIMIT, COL_ALARM_TEXT };
 enum { COL_LOG_PATH = 2, COL_LOG_LINES, COL_LOG_IDLE, COL_LOG_STATUS, COL_LOG_GAPS,
@@ -28,6 +31,7 @@ struct indicator_row {
 	const struct indicator_def *def;
 	struct indicator_stat st;
 	enum judgement status;
+	enum alarm_direction direction; /* as configured (stats_direction) */
 };
 
 /* An account's escaped spelling (see mib_model.c) fits a DisplayString. */
@@ -38,6 +42,9 @@ struct account_row {
 	char name[ACCOUNT_SHOWN_MAX];
 	int64_t relayed_today, msgs_today, relayed_yesterday;
 	uint32_t limit;
+	int count_messages;      /* relaycount messages: the limit counts msgs_today */
+	double usual_mean, usual_sd; /* the usual day before today; 0 with too little history */
+	int unusual;             /* raised today: far beyond its usual volume */
 };
 
 struct log_row {
@@ -51,6 +58,9 @@ int mib_indicator_value(const void *row, unsigned col, struct mib_value *);
 int mib_account_value(const void *row, unsigned col, struct mib_value *);
 int mib_alarm_value(const void *row, unsigned col, struct mib_value *);
 int mib_log_value(const void *row, unsigned col, struct mib_value *);
+
+/* mtastatAccountStatus of a row: exceeded over its limit, else unusual when raised. */
+int mib_account_status(const struct account_row *);
 
 /* The log row's idle seconds and status (1 ok, 2 stalled, 3 missing) now. */
 uint32_t mib_log_idle(const struct log_row *);

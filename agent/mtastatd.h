@@ -66,6 +66,8 @@ struct mtastat {
 	struct totals totals;      /* committed only, for the Counter64 scalars */
 	struct account_map accounts; /* account rows by name */
 	int32_t accounts_day;      /* the "today" of the account rows */
+	int live;                  /* caught up on a recent log: now runs with the wall clock */
+	int64_t evaluated_at;      /* the "now" of the last evaluation */
 	struct log_row **log_rows; /* one per log, owned by the log table */
 	unsigned char *stalled;    /* per log: stall already notified */
 	struct notify_mail mail;   /* e-mail alerts, when configured */

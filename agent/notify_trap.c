@@ -68,6 +68,19 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_LIMIT, &vars);
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
 		break;
+	case AK_ACCOUNT_UNUSUAL:
+	case AK_ACCOUNT_USUAL:
+		if (acct == NULL) {
+			rc = -1;
+			break;
+		}
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_NAME, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_RELAYED_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_MSGS_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_USUAL_MEAN, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_USUAL_STDDEV, &vars);
+		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		break;
 	case AK_LOG_STALLED:
 		if (lr == NULL) {
 			rc = -1;

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "civil.h"
 #include "conf.h"
 #include "sanitize.h"
+#include "stats.h"
 
 /* Default batching: a second of wall time or this many lines, whichever first. */
 #define CONFIG_DEFAULT_COMMIT_LINES 100000
@@ -18,7 +20,8 @@
 const char *const config_tokens[] = {
 	"database", "databasegroup", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
-	"minabsdiff", "minreldiff", "intraday", "relaylimit", "logstalled", "trapqueue", "mailserver",
+	"minabsdiff", "minreldiff", "intraday", "relaylimit", "relaycount", "direction", "daytypes",
+	"holiday", "holddown", "poissonfloor", "accountbaseline", "logstalled", "trapqueue", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
 	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname", NULL,
 };
@@ -38,6 +41,9 @@ config_init(struct mtastat_config *c)
 	c->minreldiff = CONFIG_DEFAULT_MINRELDIFF;
 	c->intraday = 1;
 	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
+	c->holddown = CONFIG_DEFAULT_HOLDDOWN;
+	c->poissonfloor = 1;
+	c->accountbaseline = 1;
 	c->logstalled = CONFIG_DEFAULT_LOGSTALLED;
 	c->trapqueue = CONFIG_DEFAULT_TRAPQUEUE;
 	c->mailverify = 1;
@@ -74,6 +80,7 @@ config_free(struct mtastat_config *c)
 	for (i = 0; i < c->nrelay_overrides; i++)
 		free(c->relay_overrides[i].who);
 	free(c->relay_overrides);
+	free(c->holidays);
 	free(c->mailserver);
 	free(c->mailuser);
 	free(c->mailpasswordfile);
@@ -221,6 +228,107 @@ config_relay_limit(const struct mtastat_config *c, const char *account)
 	return domain >= 0 ? c->relay_overrides[domain].limit : c->relaylimit;
 }
 
+int
+config_is_holiday(const struct mtastat_config *c, int32_t day)
+{
+	size_t lo = 0, hi = c->nholidays;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->holidays[mid] == day)
+			return 1;
+		if (c->holidays[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* "holiday YYYY-MM-DD": kept sorted for config_is_holiday(). */
+static int
+apply_holiday(struct mtastat_config *c, const char *value, char *err, size_t errlen)
+{
+	int32_t day, *v;
+	size_t i;
+
+	if (civil_parse(value, &day) != 0) {
+		snprintf(err, errlen, "holiday %s: expected a date like 2026-12-25", value);
+		return -1;
+	}
+	if (config_is_holiday(c, day))
+		return 0;
+	if (c->nholidays >= CONFIG_HOLIDAYS_MAX) {
+		snprintf(err, errlen, "holiday %s: more than %d holidays", value, CONFIG_HOLIDAYS_MAX);
+		return -1;
+	}
+	v = realloc(c->holidays, (c->nholidays + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	c->holidays = v;
+	for (i = c->nholidays; i > 0 && v[i - 1] > day; i--)
+		v[i] = v[i - 1];
+	v[i] = day;
+	c->nholidays++;
+	return 0;
+}
+
+/* "direction INDICATOR high|low|both" */
+static int
+apply_direction(struct mtastat_config *c, const char *value, char *err, size_t errlen)
+{
+	static const char *const names[] = { "", "high", "low", "both" };
+	char name[CONFIG_LINE_MAX];
+	const char *rest = first_word(value, name, sizeof(name));
+	int ind = stats_indicator_find(name), d;
+
+	for (d = DIR_HIGH; d <= DIR_BOTH; d++)
+		if (strcasecmp(rest, names[d]) == 0)
+			break;
+	if (ind < 0 || d > DIR_BOTH) {
+		snprintf(err, errlen, "direction %s: expected an indicator such as SMTP_REJECTED,"
+		    " then high, low or both", value);
+		return -1;
+	}
+	c->direction[ind] = (unsigned char)d;
+	return 0;
+}
+
+static int yes_no(const char *token, const char *value, int *out, char *err, size_t errlen);
+
+/* The words of the new alarm rules (docs/alarms.md); 1 when the token is not one. */
+static int
+apply_rule_token(struct mtastat_config *c, const char *token, const char *value,
+    char *err, size_t errlen)
+{
+	if (strcasecmp(token, "holiday") == 0)
+		return apply_holiday(c, value, err, errlen);
+	if (strcasecmp(token, "direction") == 0)
+		return apply_direction(c, value, err, errlen);
+	if (strcasecmp(token, "poissonfloor") == 0)
+		return yes_no(token, value, &c->poissonfloor, err, errlen);
+	if (strcasecmp(token, "accountbaseline") == 0)
+		return yes_no(token, value, &c->accountbaseline, err, errlen);
+	if (strcasecmp(token, "relaycount") == 0 || strcasecmp(token, "daytypes") == 0) {
+		int msgs = strcasecmp(token, "relaycount") == 0;
+		const char *a = msgs ? "recipients" : "weekday-weekend", *b = msgs ? "messages" : "all";
+		if (strcasecmp(value, a) != 0 && strcasecmp(value, b) != 0) {
+			snprintf(err, errlen, "%s %s: expected %s or %s", token, value, a, b);
+			return -1;
+		}
+		*(msgs ? &c->relaycount_messages : &c->daytypes) = strcasecmp(value, b) == 0;
+		return 0;
+	}
+	if (strcasecmp(token, "holddown") == 0) {
+		if (parse_uint(value, 0, 86400, &c->holddown) != 0) {
+			snprintf(err, errlen, "holddown %s: expected seconds from 0 to 86400", value);
+			return -1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
 double
 config_sigma_clear(const struct mtastat_config *c)
 {
@@ -331,6 +439,8 @@ apply_alarm_token(struct mtastat_config *c, const char *token, const char *value
 	int rc = apply_mail_token(c, token, value, err, errlen);
 
 	if (rc <= 0)
+		return rc;
+	if ((rc = apply_rule_token(c, token, value, err, errlen)) <= 0)
 		return rc;
 	if (strcasecmp(token, "relaylimit") == 0)
 		return apply_relaylimit(c, value, err, errlen);

@@ -21,6 +21,12 @@
 #define CONFIG_DEFAULT_MINABSDIFF 10.0
 #define CONFIG_DEFAULT_MINRELDIFF 0.10
 #define CONFIG_DEFAULT_RELAYLIMIT 100
+/* A clear followed by a re-raise within the hour is one alarm, not two pages. */
+#define CONFIG_DEFAULT_HOLDDOWN 3600
+/* Room for the indicators of stats.h (IND_COUNT), with space for new ones. */
+#define CONFIG_INDICATORS_MAX 16
+/* Public holidays: a few a year over the longest window. */
+#define CONFIG_HOLIDAYS_MAX 1000
 /* A mail server that logs nothing for an hour has a problem worth a trap. */
 #define CONFIG_DEFAULT_LOGSTALLED 3600
 /* Longest window: a year of days is plenty and bounds the memory of a query. */
@@ -33,6 +39,12 @@
 #define CONFIG_DEFAULT_TRAPQUEUE 1000
 /* Each waiting notification is a few hundred bytes: this bounds them to ~100 MB. */
 #define CONFIG_TRAPQUEUE_MAX 200000
+
+/* Which way an indicator may alarm; the values of mtastatIndicatorDirection. */
+enum alarm_direction { DIR_DEFAULT = 0, DIR_HIGH = 1, DIR_LOW = 2, DIR_BOTH = 3 };
+
+/* daytypes: whom a day is compared with. */
+enum day_types { DAYTYPES_WEEKEND = 0, DAYTYPES_ALL = 1 };
 
 struct logsource {
 	char *path;
@@ -65,6 +77,14 @@ struct mtastat_config {
 	double minreldiff;       /* ... and this times M */
 	int intraday;            /* judge today-so-far too */
 	unsigned relaylimit;     /* default daily relayed recipients per account */
+	int relaycount_messages; /* relaycount messages: limits count messages, not recipients */
+	unsigned char direction[CONFIG_INDICATORS_MAX]; /* enum alarm_direction by indicator */
+	int daytypes;            /* enum day_types */
+	int32_t *holidays;       /* civil days counted as weekend days, sorted */
+	size_t nholidays;
+	unsigned holddown;       /* seconds normal before a raised alarm clears */
+	int poissonfloor;        /* S at least sqrt(M): counts are Poisson-like */
+	int accountbaseline;     /* judge accounts against their own usual volume too */
 	unsigned trapqueue;      /* notifications kept while the master agent is away */
 	unsigned logstalled;     /* seconds without a new line before a log is stalled; 0: never */
 
@@ -91,6 +111,8 @@ struct mtastat_config {
 
 /* The relay limit of an account: exact account, then @domain, then default. */
 unsigned config_relay_limit(const struct mtastat_config *, const char *account);
+/* Is day (civil) a configured holiday? */
+int config_is_holiday(const struct mtastat_config *, int32_t day);
 /* sigmaclear as configured, or sigma - 0.5 */
 double config_sigma_clear(const struct mtastat_config *);
 

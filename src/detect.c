@@ -4,16 +4,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "civil.h"
 #include "detect.h"
 #include "log.h"
 #include "sanitize.h"
 
+/*
+ * alarm_state.raised: a raised alarm whose condition is back to normal waits
+ * `holddown` seconds (since = when it became normal) before it clears, so a
+ * flap within that time stays one alarm.
+ */
+enum { STATE_NORMAL = 0, STATE_RAISED = 1, STATE_CLEARING = 2 };
+
 /* Alarm state rows are few: indicators twice, plus accounts over their limit. */
 struct state {
 	char subject[ALARM_TEXT_MAX + 16];
-	int raised;
+	int raised;                   /* STATE_* */
 	int32_t day;
 	int64_t since;
 	int dirty;
@@ -25,16 +33,69 @@ struct states {
 };
 
 enum judgement
-detect_judge(const struct mtastat_config *cfg, const struct baseline *b, int clearing)
+detect_verdict(const struct mtastat_config *cfg, const struct baseline *b, int clearing,
+    enum alarm_direction dir)
 {
 	double diff = b->v - b->mean, ad = fabs(diff);
-	double k = clearing ? config_sigma_clear(cfg) : cfg->sigma;
+	double k = clearing ? config_sigma_clear(cfg) : cfg->sigma, sd = b->sd;
 
 	if (!b->judged || b->n < (int)cfg->mindays)
 		return J_INSUFFICIENT;
-	if (ad > k * b->sd && ad > cfg->minabsdiff && ad > cfg->minreldiff * b->mean)
-		return diff > 0 ? J_HIGH : J_LOW;
-	return J_NORMAL;
+	/* a count of mean M varies by about sqrt(M) even when the window was calm */
+	if (cfg->poissonfloor && b->mean > 0 && sd < sqrt(b->mean))
+		sd = sqrt(b->mean);
+	if (!(ad > k * sd && ad > cfg->minabsdiff && ad > cfg->minreldiff * b->mean))
+		return J_NORMAL;
+	if (diff > 0)
+		return dir == DIR_LOW ? J_NORMAL : J_HIGH;
+	return dir == DIR_HIGH ? J_NORMAL : J_LOW;
+}
+
+enum judgement
+detect_judge(const struct mtastat_config *cfg, const struct baseline *b, int clearing)
+{
+	return detect_verdict(cfg, b, clearing, DIR_BOTH);
+}
+
+int64_t
+detect_wall_clock(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return (int64_t)t;
+	return (int64_t)t + tm.tm_gmtoff;
+}
+
+int
+detect_log_recent(int64_t newest, int64_t wall)
+{
+	return newest > 0 && wall - newest <= DETECT_RECENT_SECONDS;
+}
+
+int64_t
+detect_now(int64_t newest, int64_t wall, int live)
+{
+	return live && wall > newest ? wall : newest;
+}
+
+const char *
+detect_relay_unit(const struct mtastat_config *cfg)
+{
+	return cfg->relaycount_messages ? "messages" : "recipients";
+}
+
+void
+detect_unusual_text(char *out, size_t outlen, const char *account, const struct alarm *a,
+    const char *unit, const char *pm)
+{
+	if (a->kind == AK_ACCOUNT_UNUSUAL)
+		snprintf(out, outlen, "Account %.160s relayed %lld %s today, usually %.2f (%s%.2f)",
+		    account, (long long)a->value, unit, a->mean, pm, a->sd);
+	else
+		snprintf(out, outlen, "Account %.160s back to its usual volume: %lld %s today",
+		    account, (long long)a->value, unit);
 }
 
 static struct state *
@@ -102,28 +163,61 @@ alarm_add(struct detect_result *r, enum alarm_kind kind, const char *subject)
 	a->time = r->now;
 	sanitize_copy(a->subject, sizeof(a->subject), subject, strlen(subject));
 	snprintf(a->key, sizeof(a->key), "%s", subject);
-	if (kind == AK_ANOMALY || kind == AK_RELAY_EXCEEDED)
+	if (kind == AK_ANOMALY || kind == AK_RELAY_EXCEEDED || kind == AK_ACCOUNT_UNUSUAL)
 		r->raised++;
 	return a;
 }
 
+static void
+state_set(struct state *st, int raised, int32_t day, int64_t since)
+{
+	st->raised = raised;
+	st->day = day;
+	st->since = since;
+	st->dirty = 1;
+}
+
+/*
+ * Does a raised alarm whose clear rule says normal clear now?  Only after
+ * holddown seconds of normal (a flap within them is the same alarm).
+ */
+static int
+clear_due(const struct mtastat_config *cfg, struct state *st, int normal, int64_t now)
+{
+	if (!normal) {
+		if (st->raised == STATE_CLEARING)
+			state_set(st, STATE_RAISED, st->day, now); /* back out: the same alarm */
+		return 0;
+	}
+	if (cfg->holddown == 0)
+		return 1;
+	if (st->raised != STATE_CLEARING) {
+		state_set(st, STATE_CLEARING, st->day, now);
+		return 0;
+	}
+	return now - st->since >= (int64_t)cfg->holddown;
+}
+
 static int
 indicator_alarm(struct detect_result *r, const struct mtastat_config *cfg, struct states *ss,
-    const char *name, const struct baseline *b, int today)
+    int ind, const struct baseline *b, int today)
 {
+	const char *name = indicator_defs[ind].name;
+	enum alarm_direction dir = stats_direction(cfg, ind);
+	enum judgement j = detect_verdict(cfg, b, 0, dir);
 	char key[64];
 	struct state *st;
 	struct alarm *a;
-	enum judgement j = detect_judge(cfg, b, 0);
-	int raise, clear;
+	int raise;
 	char when[32] = "";
 
 	snprintf(key, sizeof(key), "%s:%s", today ? "today" : "day", name);
 	if ((st = state_get(ss, key)) == NULL)
 		return -1;
-	raise = !st->raised && (j == J_HIGH || j == J_LOW);
-	clear = st->raised && detect_judge(cfg, b, 1) == J_NORMAL;
-	if (!raise && !clear)
+	raise = st->raised == STATE_NORMAL;
+	if (raise && j != J_HIGH && j != J_LOW)
+		return 0;
+	if (!raise && !clear_due(cfg, st, detect_verdict(cfg, b, 1, dir) == J_NORMAL, r->now))
 		return 0;
 	if ((a = alarm_add(r, raise ? AK_ANOMALY : AK_NORMAL, name)) == NULL)
 		return -1;
@@ -137,19 +231,17 @@ indicator_alarm(struct detect_result *r, const struct mtastat_config *cfg, struc
 	snprintf(a->text, sizeof(a->text), "%s %s V:%lld M:%.2f S:%.2f%s", name,
 	    raise ? "deviation beyond limit" : "back to normal", (long long)a->value, a->mean,
 	    a->sd, when);
-	st->raised = raise;
-	st->day = b->day;
-	st->since = r->now;
-	st->dirty = 1;
+	state_set(st, raise ? STATE_RAISED : STATE_NORMAL, b->day, r->now);
 	return 0;
 }
 
 static int
-relay_alarm(struct detect_result *r, struct state *st, const char *account, int64_t relayed,
-    unsigned limit, int raise, int32_t today)
+relay_alarm(struct detect_result *r, const struct mtastat_config *cfg, struct state *st,
+    const char *account, int64_t relayed, unsigned limit, int raise, int32_t today)
 {
 	char safe[ALARM_TEXT_MAX];
 	struct alarm *a = alarm_add(r, raise ? AK_RELAY_EXCEEDED : AK_RELAY_CLEARED, account);
+	const char *unit = detect_relay_unit(cfg);
 
 	if (a == NULL)
 		return -1;
@@ -157,16 +249,20 @@ relay_alarm(struct detect_result *r, struct state *st, const char *account, int6
 	a->value = relayed;
 	a->limit = limit;
 	if (raise)
-		snprintf(a->text, sizeof(a->text), "Account %.180s relayed: %lld messages (limit %u)",
-		    safe, (long long)relayed, limit);
+		snprintf(a->text, sizeof(a->text), "Account %.180s relayed: %lld %s (limit %u)",
+		    safe, (long long)relayed, unit, limit);
 	else
 		snprintf(a->text, sizeof(a->text), "Account %.160s back under its relay limit:"
-		    " %lld messages (limit %u)", safe, (long long)relayed, limit);
-	st->raised = raise;
-	st->day = today;
-	st->since = r->now;
-	st->dirty = 1;
+		    " %lld %s (limit %u)", safe, (long long)relayed, unit, limit);
+	state_set(st, raise, today, r->now);
 	return 0;
+}
+
+/* The count column of account_daily that relay limits and baselines judge. */
+static const char *
+relay_column(const struct mtastat_config *cfg)
+{
+	return cfg->relaycount_messages ? "relayed_messages" : "relayed";
 }
 
 /* Accounts over their limit today raise; raised ones from an earlier day clear. */
@@ -174,7 +270,7 @@ static int
 relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_config *cfg,
     struct states *ss, int32_t today)
 {
-	char key[ALARM_TEXT_MAX + 16], shown[ALARM_TEXT_MAX - 8];
+	char key[ALARM_TEXT_MAX + 16], shown[ALARM_TEXT_MAX - 8], q[256];
 	sqlite3_stmt *st;
 	struct state *x;
 	size_t i, n = ss->n;
@@ -183,12 +279,14 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 	for (i = 0; i < n; i++) {
 		x = &ss->v[i];
 		if (x->raised && x->day < today && strncmp(x->subject, "relay:", 6) == 0 &&
-		    relay_alarm(r, x, x->subject + 6, 0, config_relay_limit(cfg, x->subject + 6), 0,
+		    relay_alarm(r, cfg, x, x->subject + 6, 0, config_relay_limit(cfg, x->subject + 6), 0,
 			today) != 0)
 			return -1;
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT a.name, d.relayed FROM account_daily d JOIN accounts a"
-		" ON a.id = d.account_id WHERE d.day = ?1 AND d.relayed > 0", -1, &st, NULL) != SQLITE_OK) {
+	snprintf(q, sizeof(q), "SELECT a.name, d.%s FROM account_daily d JOIN accounts a"
+	    " ON a.id = d.account_id WHERE d.day = ?1 AND d.%s > 0", relay_column(cfg),
+	    relay_column(cfg));
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK) {
 		log_err("detect", "%s: relays per account: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -207,12 +305,249 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 			break;
 		if (x->raised && x->day == today)
 			continue;
-		if (relay_alarm(r, x, shown, relayed, limit, 1, today) != 0)
+		if (relay_alarm(r, cfg, x, shown, relayed, limit, 1, today) != 0)
 			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		log_err("detect", "%s: relays per account: %s", s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The first day of the history (daily rows), or INT32_MAX when empty. */
+static int32_t
+history_start(struct store *s)
+{
+	sqlite3_stmt *st;
+	int32_t d = INT32_MAX;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT min(day) FROM daily", -1, &st, NULL) != SQLITE_OK)
+		return d;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		d = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return d;
+}
+
+/* The day counts of one account, arrays with room for `room` days. */
+struct account_days {
+	int32_t *day;
+	int64_t *count;
+	size_t n, room;
+};
+
+/* An account's usual volume before today from days[0..n), lowest its first day that counts. */
+static void
+account_baseline(const struct mtastat_config *cfg, int32_t today, int32_t lowest,
+    const struct account_days *ad, int64_t v, struct baseline *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->v = (double)v;
+	stats_account_baseline(cfg, today, lowest, ad->day, ad->count, ad->n, b);
+}
+
+static int
+account_days_load(struct store *s, const struct mtastat_config *cfg, int64_t id, int32_t from,
+    int32_t today, struct account_days *ad)
+{
+	char q[160];
+	sqlite3_stmt *st;
+	int rc;
+
+	ad->n = 0;
+	snprintf(q, sizeof(q), "SELECT day, %s FROM account_daily WHERE account_id = ?1"
+	    " AND day >= ?2 AND day < ?3", relay_column(cfg));
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, from);
+	sqlite3_bind_int(st, 3, today);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ad->n < ad->room) {
+		ad->day[ad->n] = sqlite3_column_int(st, 0);
+		ad->count[ad->n++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+account_days_alloc(struct account_days *ad, size_t room)
+{
+	ad->n = 0;
+	ad->room = room;
+	ad->day = calloc(room ? room : 1, sizeof(*ad->day));
+	ad->count = calloc(room ? room : 1, sizeof(*ad->count));
+	return ad->day != NULL && ad->count != NULL ? 0 : -1;
+}
+
+static void
+account_days_free(struct account_days *ad)
+{
+	free(ad->day);
+	free(ad->count);
+}
+
+static int
+unusual_alarm(struct detect_result *r, const struct mtastat_config *cfg, struct state *st,
+    const char *shown, const struct baseline *b, unsigned limit, int raise, int32_t today)
+{
+	char safe[ALARM_TEXT_MAX];
+	struct alarm *a = alarm_add(r, raise ? AK_ACCOUNT_UNUSUAL : AK_ACCOUNT_USUAL, shown);
+
+	if (a == NULL)
+		return -1;
+	sanitize_copy(safe, sizeof(safe), shown, strlen(shown));
+	a->value = (int64_t)b->v;
+	a->mean = b->mean;
+	a->sd = b->sd;
+	a->z = b->z;
+	a->limit = limit;
+	/* the alarm text is a DisplayString: ASCII "+/-" (mail and check say "±") */
+	detect_unusual_text(a->text, sizeof(a->text), safe, a, detect_relay_unit(cfg), "+/-");
+	state_set(st, raise, today, r->now);
+	return 0;
+}
+
+/* Judge one account that relayed v today against its own usual volume. */
+static int
+account_judge(struct store *s, struct detect_result *r, const struct mtastat_config *cfg,
+    struct states *ss, sqlite3_stmt *row, int32_t lowest, int32_t today, struct account_days *ad)
+{
+	char key[ALARM_TEXT_MAX + 16], shown[ALARM_TEXT_MAX - 8];
+	const char *name = (const char *)sqlite3_column_text(row, 1);
+	int32_t first = sqlite3_column_int(row, 2);
+	int64_t v = sqlite3_column_int64(row, 3);
+	unsigned limit = config_relay_limit(cfg, name);
+	struct baseline b;
+	struct state *x;
+
+	if (v > (int64_t)limit)
+		return 0; /* over its limit: that alarm says it */
+	sanitize_escape(shown, sizeof(shown), name, (size_t)sqlite3_column_bytes(row, 1));
+	snprintf(key, sizeof(key), "usual:%s", shown);
+	if ((x = state_get(ss, key)) == NULL)
+		return -1;
+	if (x->raised && x->day == today)
+		return 0;
+	if (first < lowest)
+		first = lowest;
+	if (account_days_load(s, cfg, sqlite3_column_int64(row, 0), first, today, ad) != 0)
+		return -1;
+	account_baseline(cfg, today, first, ad, v, &b);
+	/* a day's so-far against whole usual days: never high by the time of day alone */
+	if (detect_verdict(cfg, &b, 0, DIR_HIGH) != J_HIGH)
+		return 0;
+	return unusual_alarm(r, cfg, x, shown, &b, limit, 1, today);
+}
+
+/*
+ * Accounts far beyond their own usual volume today (raised once per day),
+ * and the clear of yesterday's at the day change.  Too little history:
+ * judged by the limit only (detect_verdict says insufficient).
+ */
+static int
+account_alarms(struct store *s, struct detect_result *r, const struct mtastat_config *cfg,
+    struct states *ss, int32_t today)
+{
+	struct baseline none = { 0 };
+	struct account_days ad;
+	sqlite3_stmt *st;
+	char q[256];
+	int32_t lowest;
+	size_t i, n = ss->n;
+	int rc = SQLITE_DONE;
+
+	for (i = 0; i < n; i++) {
+		struct state *x = &ss->v[i];
+		if (x->raised && x->day < today && strncmp(x->subject, "usual:", 6) == 0 &&
+		    unusual_alarm(r, cfg, x, x->subject + 6, &none, config_relay_limit(cfg,
+			x->subject + 6), 0, today) != 0)
+			return -1;
+	}
+	if (!cfg->accountbaseline)
+		return 0;
+	lowest = history_start(s);
+	if (lowest < stats_first_day_needed(cfg, today))
+		lowest = stats_first_day_needed(cfg, today);
+	if (lowest >= today)
+		return 0;
+	/* V - M > minabsdiff with M >= 0: only accounts above it can be unusual */
+	snprintf(q, sizeof(q), "SELECT a.id, a.name, a.first_day, d.%s FROM account_daily d"
+	    " JOIN accounts a ON a.id = d.account_id WHERE d.day = ?1 AND d.%s > ?2",
+	    relay_column(cfg), relay_column(cfg));
+	if (account_days_alloc(&ad, (size_t)(today - lowest)) != 0 ||
+	    sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK) {
+		account_days_free(&ad);
+		log_err("detect", "%s: usual relays per account: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, today);
+	sqlite3_bind_double(st, 2, cfg->minabsdiff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (account_judge(s, r, cfg, ss, st, lowest, today, &ad) != 0)
+			break;
+	if (rc != SQLITE_DONE)
+		log_err("detect", "%s: usual relays per account: %s", s->path, sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	account_days_free(&ad);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Call fn for the account ad holds when its history is long enough. */
+static void
+usual_emit(const struct mtastat_config *cfg, int32_t today, int32_t lowest, int64_t id,
+    int32_t first, const struct account_days *ad,
+    void (*fn)(void *, int64_t, const struct baseline *), void *arg)
+{
+	struct baseline b;
+
+	account_baseline(cfg, today, first > lowest ? first : lowest, ad, 0, &b);
+	if (b.n >= (int)cfg->mindays)
+		fn(arg, id, &b);
+}
+
+int
+detect_usual_all(struct store *s, const struct mtastat_config *cfg, int32_t today,
+    void (*fn)(void *, int64_t, const struct baseline *), void *arg)
+{
+	struct account_days ad;
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	int32_t lowest = history_start(s), first = 0;
+	char q[256];
+	int rc;
+
+	if (lowest < stats_first_day_needed(cfg, today))
+		lowest = stats_first_day_needed(cfg, today);
+	if (lowest >= today)
+		return 0;
+	snprintf(q, sizeof(q), "SELECT d.account_id, a.first_day, d.day, d.%s FROM account_daily d"
+	    " JOIN accounts a ON a.id = d.account_id WHERE d.day >= ?1 AND d.day < ?2"
+	    " ORDER BY d.account_id", relay_column(cfg));
+	if (account_days_alloc(&ad, (size_t)(today - lowest)) != 0 ||
+	    sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK) {
+		account_days_free(&ad);
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, lowest);
+	sqlite3_bind_int(st, 2, today);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) != id) {
+			if (id >= 0)
+				usual_emit(cfg, today, lowest, id, first, &ad, fn, arg);
+			id = sqlite3_column_int64(st, 0);
+			first = sqlite3_column_int(st, 1);
+			ad.n = 0;
+		}
+		if (ad.n < ad.room) {
+			ad.day[ad.n] = sqlite3_column_int(st, 2);
+			ad.count[ad.n++] = sqlite3_column_int64(st, 3);
+		}
+	}
+	if (id >= 0 && rc == SQLITE_DONE)
+		usual_emit(cfg, today, lowest, id, first, &ad, fn, arg);
+	sqlite3_finalize(st);
+	account_days_free(&ad);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -289,9 +624,11 @@ out:
 
 /* What the MIB shows: today's verdict when it is out of band, else the last day's. */
 static enum judgement
-combined(const struct mtastat_config *cfg, const struct indicator_stat *is)
+combined(const struct mtastat_config *cfg, const struct indicator_stat *is, int ind)
 {
-	enum judgement d = detect_judge(cfg, &is->last, 0), t = detect_judge(cfg, &is->sofar, 0);
+	enum alarm_direction dir = stats_direction(cfg, ind);
+	enum judgement d = detect_verdict(cfg, &is->last, 0, dir);
+	enum judgement t = detect_verdict(cfg, &is->sofar, 0, dir);
 
 	if (t == J_HIGH || t == J_LOW)
 		return t;
@@ -323,14 +660,15 @@ detect_run(struct store *s, const struct mtastat_config *cfg, int64_t now, struc
 	if (states_load(s, &ss) != 0)
 		goto out;
 	for (i = 0; i < IND_COUNT; i++) {
-		r->status[i] = combined(cfg, &r->stats[i]);
-		if (indicator_alarm(r, cfg, &ss, indicator_defs[i].name, &r->stats[i].last, 0) != 0)
+		r->status[i] = combined(cfg, &r->stats[i], i);
+		if (indicator_alarm(r, cfg, &ss, i, &r->stats[i].last, 0) != 0)
 			goto out;
 		if (r->stats[i].sofar.judged &&
-		    indicator_alarm(r, cfg, &ss, indicator_defs[i].name, &r->stats[i].sofar, 1) != 0)
+		    indicator_alarm(r, cfg, &ss, i, &r->stats[i].sofar, 1) != 0)
 			goto out;
 	}
-	if (relay_alarms(s, r, cfg, &ss, today) != 0 || save(s, cfg, r, &ss) != 0)
+	if (relay_alarms(s, r, cfg, &ss, today) != 0 || account_alarms(s, r, cfg, &ss, today) != 0 ||
+	    save(s, cfg, r, &ss) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -474,19 +474,42 @@ judgement_name(enum judgement j)
 	return j >= J_NORMAL && j <= J_INSUFFICIENT ? names[j] : "?";
 }
 
+static const char *
+direction_name(enum alarm_direction d)
+{
+	static const char *const names[] = { "?", "high", "low", "both" };
+
+	return d >= DIR_HIGH && d <= DIR_BOTH ? names[d] : "?";
+}
+
+/* The alarm line; an account's usual volume with "±" (the MIB's text is ASCII). */
 static void
-check_text(const struct detect_result *r, int all)
+check_alarm_line(const struct mtastat_config *cfg, const struct alarm *a)
+{
+	char text[ALARM_TEXT_MAX * 2];
+
+	if (a->kind == AK_ACCOUNT_UNUSUAL)
+		detect_unusual_text(text, sizeof(text), a->subject, a, detect_relay_unit(cfg),
+		    "\302\261");
+	else
+		snprintf(text, sizeof(text), "%s", a->text);
+	printf("%s\n", text);
+}
+
+static void
+check_text(const struct mtastat_config *cfg, const struct detect_result *r, int all)
 {
 	size_t i;
 	int k;
 
 	for (i = 0; i < r->nalarms; i++)
-		printf("%s\n", r->alarms[i].text);
+		check_alarm_line(cfg, &r->alarms[i]);
 	if (!all)
 		return;
 	for (k = 0; k < IND_COUNT; k++) {
 		const struct indicator_stat *is = &r->stats[k];
-		printf("%-20s status:%s today:%lld", is->def->name, judgement_name(r->status[k]),
+		printf("%-20s status:%s direction:%s today:%lld", is->def->name,
+		    judgement_name(r->status[k]), direction_name(stats_direction(cfg, k)),
 		    (long long)is->today);
 		if (is->last.judged)
 			printf(" last-day V:%lld M:%.2f S:%.2f z:%.2f days:%d", (long long)is->last.v,
@@ -513,10 +536,11 @@ json_baseline(const char *key, const struct baseline *b)
 }
 
 static void
-check_json(const struct detect_result *r)
+check_json(const struct mtastat_config *cfg, const struct detect_result *r)
 {
 	static const char *const kinds[] = { "", "anomaly", "normal", "relayLimitExceeded",
-		"relayLimitCleared", "logStalled" };
+		"relayLimitCleared", "logStalled", "historyWriteFailed", "historyWriteResumed",
+		"accountUnusual", "accountUsual" };
 	size_t i;
 	int k;
 
@@ -533,8 +557,9 @@ check_json(const struct detect_result *r)
 	printf("],\n\"indicators\": [");
 	for (k = 0; k < IND_COUNT; k++) {
 		const struct indicator_stat *is = &r->stats[k];
-		printf("%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"today\": %lld",
-		    k ? "," : "", is->def->name, judgement_name(r->status[k]), (long long)is->today);
+		printf("%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"direction\": \"%s\","
+		    " \"today\": %lld", k ? "," : "", is->def->name, judgement_name(r->status[k]),
+		    direction_name(stats_direction(cfg, k)), (long long)is->today);
 		json_baseline("last_day", &is->last);
 		json_baseline("so_far", &is->sofar);
 		printf("}");
@@ -600,9 +625,9 @@ cmd_check(int argc, char **argv)
 		rc = 2;
 	} else {
 		if (json)
-			check_json(&r);
+			check_json(&c.cfg, &r);
 		else
-			check_text(&r, all);
+			check_text(&c.cfg, &r, all);
 		rc = r.raised > 0 ? 1 : 0;
 	}
 	detect_result_free(&r);

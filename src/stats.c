@@ -4,23 +4,49 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "civil.h"
 #include "log.h"
 #include "stats.h"
 
+/* Volumes alarm both ways (spam or a loop; an outage); fewer failures are good news. */
 const struct indicator_def indicator_defs[IND_COUNT] = {
-	[IND_RECVD] = { "SMTP_RECVD_MSGS", C_RECEIVED, 0 },
-	[IND_SENT] = { "SMTP_SENT_MSGS", C_DELIVERED, 0 },
-	[IND_RELAY] = { "SMTP_RELAY_MSGS", C_RELAYED, 0 },
-	[IND_RECVD_W] = { "SMTP_RECVD_MSGS_W", C_RECEIVED, 1 },
-	[IND_SENT_W] = { "SMTP_SENT_MSGS_W", C_DELIVERED, 1 },
-	[IND_RELAY_W] = { "SMTP_RELAY_MSGS_W", C_RELAYED, 1 },
-	[IND_DEFERRED] = { "SMTP_DEFERRED_MSGS", C_DEFERRED, 0 },
-	[IND_BOUNCED] = { "SMTP_BOUNCED_RCPTS", C_BOUNCED, 0 },
-	[IND_REJECTED] = { "SMTP_REJECTED", C_REJECTED, 0 },
-	[IND_AUTH_FAILED] = { "SMTP_AUTH_FAILED", C_AUTH_FAILED, 0 },
+	[IND_RECVD] = { "SMTP_RECVD_MSGS", C_RECEIVED, 0, DIR_BOTH },
+	[IND_SENT] = { "SMTP_SENT_MSGS", C_DELIVERED, 0, DIR_BOTH },
+	[IND_RELAY] = { "SMTP_RELAY_MSGS", C_RELAYED, 0, DIR_BOTH },
+	[IND_RECVD_W] = { "SMTP_RECVD_MSGS_W", C_RECEIVED, 1, DIR_BOTH },
+	[IND_SENT_W] = { "SMTP_SENT_MSGS_W", C_DELIVERED, 1, DIR_BOTH },
+	[IND_RELAY_W] = { "SMTP_RELAY_MSGS_W", C_RELAYED, 1, DIR_BOTH },
+	[IND_DEFERRED] = { "SMTP_DEFERRED_MSGS", C_DEFERRED, 0, DIR_HIGH },
+	[IND_BOUNCED] = { "SMTP_BOUNCED_RCPTS", C_BOUNCED, 0, DIR_HIGH },
+	[IND_REJECTED] = { "SMTP_REJECTED", C_REJECTED, 0, DIR_HIGH },
+	[IND_AUTH_FAILED] = { "SMTP_AUTH_FAILED", C_AUTH_FAILED, 0, DIR_HIGH },
 };
+
+/* The configuration keeps a direction per indicator index. */
+_Static_assert(IND_COUNT <= CONFIG_INDICATORS_MAX, "CONFIG_INDICATORS_MAX too small");
+
+int
+stats_indicator_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < IND_COUNT; i++)
+		if (strcasecmp(indicator_defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+enum alarm_direction
+stats_direction(const struct mtastat_config *cfg, int indicator)
+{
+	if (indicator < 0 || indicator >= IND_COUNT)
+		return DIR_BOTH;
+	if (cfg->direction[indicator] != DIR_DEFAULT)
+		return (enum alarm_direction)cfg->direction[indicator];
+	return indicator_defs[indicator].direction;
+}
 
 void
 stats_mean_sd(const double *x, int n, double *mean, double *sd)
@@ -41,17 +67,29 @@ stats_mean_sd(const double *x, int n, double *mean, double *sd)
 	*sd = sqrt(ss / (n - 1));
 }
 
-static int
-is_weekday(int32_t day)
+int
+stats_is_workday(const struct mtastat_config *cfg, int32_t day)
 {
-	return civil_weekday(day) < 5;
+	return civil_weekday(day) < 5 && !config_is_holiday(cfg, day);
+}
+
+/* The type a day is compared by: 1 a working day, 0 a weekend day or holiday; 1 for all with "daytypes all". */
+static int
+day_type(const struct mtastat_config *cfg, int32_t day)
+{
+	return cfg->daytypes == DAYTYPES_ALL || stats_is_workday(cfg, day);
 }
 
 int32_t
 stats_first_day_needed(const struct mtastat_config *cfg, int32_t today)
 {
-	/* N weekdays span at most N + 2 * (N / 5 + 1) days; one more for V */
-	return today - (int32_t)(cfg->days + 2 * (cfg->days / 5 + 2) + 2);
+	size_t holidays = cfg->nholidays < CONFIG_DAYS_MAX ? cfg->nholidays : CONFIG_DAYS_MAX;
+
+	/* N weekdays span at most N + 2 * (N / 5 + 1) days, N weekend days at
+	 * most 7 * (N / 2 + 1); each holiday takes one working day away; one more for V */
+	if (cfg->daytypes == DAYTYPES_ALL && holidays == 0)
+		return today - (int32_t)(cfg->days + 2 * (cfg->days / 5 + 2) + 2);
+	return today - (int32_t)(7 * (cfg->days / 2 + 2) + holidays + 2);
 }
 
 int
@@ -118,20 +156,53 @@ cumulative(const struct day_series *ds, int32_t day, enum counter c, int hours, 
 }
 
 /*
- * The window: up to N days before `before` (weekdays only for _W) that lie
- * inside the history.  Returns how many, days in win[].
+ * The window: up to N days before `judged`, not before `lowest`: working
+ * days for _W, else days of the judged day's type.  Returns how many, days
+ * in win[].
  */
 static int
-window(const struct day_series *ds, const struct mtastat_config *cfg, int weekdays,
-    int32_t before, int32_t *win)
+window_days(const struct mtastat_config *cfg, int weekdays, int32_t judged, int32_t lowest,
+    int32_t *win)
 {
+	int want = day_type(cfg, judged), n = 0;
 	int32_t d;
-	int n = 0;
 
-	for (d = before - 1; n < (int)cfg->days && d >= ds->first && d >= ds->history_start; d--)
-		if (!weekdays || is_weekday(d))
+	for (d = judged - 1; n < (int)cfg->days && d >= lowest; d--)
+		if (weekdays ? stats_is_workday(cfg, d) : day_type(cfg, d) == want)
 			win[n++] = d;
 	return n;
+}
+
+/* The window inside the loaded series and the history. */
+static int
+window(const struct day_series *ds, const struct mtastat_config *cfg, int weekdays,
+    int32_t judged, int32_t *win)
+{
+	int32_t lowest = ds->first > ds->history_start ? ds->first : ds->history_start;
+
+	return window_days(cfg, weekdays, judged, lowest, win);
+}
+
+void
+stats_account_baseline(const struct mtastat_config *cfg, int32_t today, int32_t first,
+    const int32_t *day, const int64_t *count, size_t n, struct baseline *b)
+{
+	int32_t win[CONFIG_DAYS_MAX];
+	double x[CONFIG_DAYS_MAX];
+	size_t j;
+	int i;
+
+	b->day = today;
+	b->judged = 1;
+	b->n = window_days(cfg, 0, today, first, win);
+	for (i = 0; i < b->n; i++) {
+		x[i] = 0;
+		for (j = 0; j < n; j++)
+			if (day[j] == win[i])
+				x[i] += (double)count[j];
+	}
+	stats_mean_sd(x, b->n, &b->mean, &b->sd);
+	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
 }
 
 static void
@@ -158,7 +229,7 @@ compute_one(const struct day_series *ds, const struct mtastat_config *cfg, int32
 	out->def = def;
 	out->today = (int64_t)cumulative(ds, today, def->counter, 24, 0);
 	/* the last complete day (weekday) before today */
-	for (d = today - 1; def->weekdays && d >= ds->first && !is_weekday(d); d--)
+	for (d = today - 1; def->weekdays && d >= ds->first && !stats_is_workday(cfg, d); d--)
 		;
 	out->last.day = d >= ds->first && d >= ds->history_start ? d : -1;
 	out->last.judged = out->last.day >= 0;
@@ -168,7 +239,7 @@ compute_one(const struct day_series *ds, const struct mtastat_config *cfg, int32
 		judge(&out->last, ds, cfg, win, def->counter, 24, 0);
 	}
 	out->sofar.day = today;
-	out->sofar.judged = cfg->intraday && (!def->weekdays || is_weekday(today));
+	out->sofar.judged = cfg->intraday && (!def->weekdays || stats_is_workday(cfg, today));
 	if (out->sofar.judged) {
 		out->sofar.v = (double)out->today; /* everything so far, against the share expected */
 		out->sofar.n = window(ds, cfg, def->weekdays, today, win);

@@ -3,7 +3,10 @@
  * (n - 1) over a window of complete days, the last complete day's value V,
  * and the same for today so far against the mean cumulative count by this
  * time of day.  "Today" and "now" are the newest event's log time, so a
- * replay of old logs behaves as live operation.
+ * replay of old logs behaves as live operation (mtastatd, caught up on a
+ * recent log, moves now with the wall clock: detect_now()).  A day is judged
+ * against days of its own type (weekday or weekend/holiday) unless
+ * "daytypes all".
  */
 #ifndef MTASTAT_STATS_H
 #define MTASTAT_STATS_H
@@ -22,7 +25,8 @@ enum indicator {
 struct indicator_def {
 	const char *name;     /* SMTP_RECVD_MSGS ... */
 	enum counter counter;
-	int weekdays;         /* _W: Monday to Friday only */
+	int weekdays;         /* _W: Monday to Friday only (holidays excluded) */
+	enum alarm_direction direction; /* the default: volumes both ways, failures high */
 };
 
 extern const struct indicator_def indicator_defs[IND_COUNT];
@@ -53,6 +57,13 @@ struct day_series {
 	int64_t (*h)[24][C_COUNT];
 };
 
+/* The index of indicator name (case-insensitive), or -1. */
+int stats_indicator_find(const char *name);
+/* The direction an indicator alarms in under cfg. */
+enum alarm_direction stats_direction(const struct mtastat_config *, int indicator);
+/* Is day a working day: Monday to Friday and not a configured holiday? */
+int stats_is_workday(const struct mtastat_config *, int32_t day);
+
 int stats_load(struct store *, int32_t first, int32_t last, struct day_series *);
 void stats_series_free(struct day_series *);
 
@@ -68,5 +79,14 @@ void stats_compute(const struct day_series *, const struct mtastat_config *, int
 
 /* The days stats_compute() needs before today, for stats_load(). */
 int32_t stats_first_day_needed(const struct mtastat_config *, int32_t today);
+
+/*
+ * An account's usual daily count: the window of days before today (of
+ * today's type), not before first (the account's or the history's first
+ * day); count[i] on day[i] (any order), 0 on days without a row.  Fills
+ * b's mean, sd, n and day; b->v is the caller's.
+ */
+void stats_account_baseline(const struct mtastat_config *, int32_t today, int32_t first,
+    const int32_t *day, const int64_t *count, size_t n, struct baseline *b);
 
 #endif

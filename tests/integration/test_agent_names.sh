@@ -50,5 +50,5 @@ for n in nul 'nul\\x00byte'; do
 	mt_expect "mtastatAccountRelayedToday of $n" 2 \
 		"$(snmpget -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" $R.1.3.1.3.$idx)"
 done
-texts=$(snmpwalk -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" $R.1.4.1.10 | grep -c "^\"Account .* relayed: 2 messages (limit 1)\"")
+texts=$(snmpwalk -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" $R.1.4.1.10 | grep -c "^\"Account .* relayed: 2 recipients (limit 1)\"")
 mt_expect "relay alarm records" 3 "$texts"

@@ -6,7 +6,8 @@ mt_init
 
 M="$top_builddir/mtastat"
 awk -f "$top_srcdir/tests/fixtures/relay-burst.awk" > "$MT_TMP/mail.log"
-printf 'localdomain example.test\n' > "$MT_TMP/mtastat.conf"
+# every day of the fixture is alike, and the clears are wanted at once
+printf 'localdomain example.test\ndaytypes all\nholddown 0\n' > "$MT_TMP/mtastat.conf"
 check() { "$M" check --config "$MT_TMP/mtastat.conf" --db "$MT_TMP/h.db" "$@"; }
 "$M" import --quiet --year 2026 --config "$MT_TMP/mtastat.conf" --db "$MT_TMP/h.db" "$MT_TMP/mail.log" > /dev/null
 
@@ -17,7 +18,7 @@ mt_expect "check output at 09:30" "SMTP_SENT_MSGS deviation beyond limit V:445 M
 SMTP_RELAY_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
 SMTP_SENT_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
 SMTP_RELAY_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
-Account spammer@example.test relayed: 445 messages (limit 100)" "$out"
+Account spammer@example.test relayed: 445 recipients (limit 100)" "$out"
 
 # Nothing new: nothing printed, exit 0.
 out=$(check); rc=$?
@@ -26,7 +27,7 @@ mt_expect "output of a repeated check" "" "$out"
 
 # --all shows the current state of every indicator.
 mt_expect "--all line of SMTP_RELAY_MSGS" \
-	"SMTP_RELAY_MSGS      status:high today:445 last-day V:20 M:20.00 S:0.00 z:0.00 days:15 so-far V:445 M:0.00 S:0.00 z:0.00" \
+	"SMTP_RELAY_MSGS      status:high direction:both today:445 last-day V:20 M:20.00 S:0.00 z:0.00 days:15 so-far V:445 M:0.00 S:0.00 z:0.00" \
 	"$(check --all | grep '^SMTP_RELAY_MSGS ')"
 
 # The next day: yesterday is judged as a whole, the relay alarm clears.
@@ -44,7 +45,11 @@ SMTP_SENT_MSGS_W deviation beyond limit V:445 M:20.00 S:0.00
 SMTP_SENT_MSGS_W back to normal V:0 M:0.00 S:0.00 (today until 00:00)
 SMTP_RELAY_MSGS_W deviation beyond limit V:445 M:20.00 S:0.00
 SMTP_RELAY_MSGS_W back to normal V:0 M:0.00 S:0.00 (today until 00:00)
-Account spammer@example.test back under its relay limit: 0 messages (limit 100)" "$out"
+Account spammer@example.test back under its relay limit: 0 recipients (limit 100)" "$out"
+
+mt_expect "--all line of SMTP_REJECTED" \
+	"SMTP_REJECTED        status:normal direction:high today:1" \
+	"$(check --all | grep '^SMTP_REJECTED ' | cut -d' ' -f1-11 | sed 's/ *$//; s/ last-day.*//')"
 
 # JSON carries the same alarms (none now) and every indicator.
 check --json > "$MT_TMP/check.json"; rc=$?

@@ -52,7 +52,7 @@ alarms="SMTP_SENT_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 0
 SMTP_RELAY_MSGS deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
 SMTP_SENT_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
 SMTP_RELAY_MSGS_W deviation beyond limit V:445 M:0.00 S:0.00 (today until 09:30)
-Account spammer@example.test relayed: 445 messages (limit 100)"
+Account spammer@example.test relayed: 445 recipients (limit 100)"
 for run in 1 2; do
 	out=$(as_reader "$M" check --config "$MT_TMP/mtastat.conf" --db "$DB" 2> "$MT_TMP/err"); rc=$?
 	mt_expect "exit status of check by a reader, run $run" 1 "$rc"

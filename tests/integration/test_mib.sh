@@ -15,3 +15,11 @@ oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On MTASTAT-MIB::mtastatRela
 mt_expect "numeric OID of mtastatRelayLimitExceeded" ".1.3.6.1.4.1.8072.9999.9999.25.0.3" "$oid"
 hint=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -Td MTASTAT-MIB::mtastatIndicatorMean 2>&1 | grep -c 'DISPLAY-HINT.*"d-2"')
 mt_expect "mtastatIndicatorMean carries DISPLAY-HINT d-2" 1 "$hint"
+for pair in mtastatIndicatorDirection:.1.3.6.1.4.1.8072.9999.9999.25.1.2.1.11 \
+    mtastatAccountUsualMean:.1.3.6.1.4.1.8072.9999.9999.25.1.3.1.8 \
+    mtastatAccountUsualStdDev:.1.3.6.1.4.1.8072.9999.9999.25.1.3.1.9 \
+    mtastatAccountUnusual:.1.3.6.1.4.1.8072.9999.9999.25.0.8 \
+    mtastatAccountUsual:.1.3.6.1.4.1.8072.9999.9999.25.0.9; do
+	oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On "MTASTAT-MIB::${pair%%:*}" 2>&1)
+	mt_expect "numeric OID of ${pair%%:*}" "${pair#*:}" "$oid"
+done

@@ -44,7 +44,7 @@ check_all() {
 		done
 	done
 	mt_expect "$state: indicator rows" 10 "$(grep -c "^$R\.2\.1\.2\." "$walk")"
-	mt_expect "$state: indicator columns" 9 "$(sed -n "s/^$R\.2\.1\.\([0-9]*\)\.1 = .*/\1/p" "$walk" | wc -l)"
+	mt_expect "$state: indicator columns" 10 "$(sed -n "s/^$R\.2\.1\.\([0-9]*\)\.1 = .*/\1/p" "$walk" | wc -l)"
 	awk '{print $1}' "$walk" > "$walk.oids"
 	cells=$(wc -l < "$walk.oids")
 	split -l 50 "$walk.oids" "$walk.part."

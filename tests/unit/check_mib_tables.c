@@ -118,7 +118,43 @@ START_TEST(account_values_and_status)
 	ck_assert_int_eq(mib_account_value(r, COL_ACC_RELAYED_TODAY, &mv), 0);
 	ck_assert_int_eq(mv.v.i, 4294967295L); /* Gauge32 saturates */
 	ck_assert_int_eq(mib_account_value(r, 1, &mv), -1); /* the index is not-accessible */
-	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS + 1, &mv), -1);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_USUAL_STDDEV + 1, &mv), -1);
+	mib_table_clear(&mib_account_table);
+}
+END_TEST
+
+/* The usual volume columns and the unusual status (under the limit only). */
+START_TEST(account_usual_and_unusual)
+{
+	struct account_row *r;
+	struct mib_value mv;
+
+	mib_table_clear(&mib_account_table);
+	r = account(5, "quiet@corp.example", 80, 100);
+	r->usual_mean = 5.2;
+	r->usual_sd = 1.37;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_USUAL_MEAN, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_INTEGER);
+	ck_assert_int_eq(mv.v.i, 520);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_USUAL_STDDEV, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 137);
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, ACC_OK);
+	r->unusual = 1;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 3);
+	r->relayed_today = 101; /* over the limit: exceeded says more */
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2);
+	/* relaycount messages: the limit counts messages, not recipients */
+	r->unusual = 0;
+	r->count_messages = 1;
+	r->msgs_today = 100;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 1);
+	r->msgs_today = 101;
+	ck_assert_int_eq(mib_account_value(r, COL_ACC_STATUS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2);
 	mib_table_clear(&mib_account_table);
 }
 END_TEST
@@ -173,6 +209,33 @@ START_TEST(indicator_fixed_point)
 }
 END_TEST
 
+/* mtastatIndicatorDirection: the indicator's default until configured. */
+START_TEST(indicator_direction)
+{
+	static const oid expect[] = { MTASTAT_OID_ROOT, 1, 2, 1, 11, 9 };
+	netsnmp_variable_list *vars = NULL;
+	struct indicator_row ir;
+	struct mib_value mv;
+
+	memset(&ir, 0, sizeof(ir));
+	ir.def = &indicator_defs[IND_RECVD];
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_INTEGER);
+	ck_assert_int_eq(mv.v.i, 3); /* both */
+	ir.def = &indicator_defs[IND_REJECTED];
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 1); /* high */
+	ir.direction = DIR_LOW;
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION + 1, &mv), -1);
+	ck_assert_int_eq(mib_table_varbind(&mib_indicator_table, &ir, 9, COL_IND_DIRECTION, &vars), 0);
+	ck_assert_int_eq(snmp_oid_compare(vars->name, vars->name_length, expect, OID_LENGTH(expect)), 0);
+	ck_assert_int_eq(*vars->val.integer, 2);
+	snmp_free_varbind(vars);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -188,6 +251,8 @@ main(void)
 	tcase_add_test(tc, account_values_and_status);
 	tcase_add_test(tc, notification_varbinds_match_get);
 	tcase_add_test(tc, indicator_fixed_point);
+	tcase_add_test(tc, account_usual_and_unusual);
+	tcase_add_test(tc, indicator_direction);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK); /* one agent context for all tests */

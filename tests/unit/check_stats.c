@@ -102,6 +102,7 @@ START_TEST(windows_all_days_and_weekdays)
 	struct indicator_stat *all, *wk;
 
 	ck_assert_int_eq(civil_weekday(day("2026-11-18")), 2); /* a Wednesday */
+	cfg.daytypes = DAYTYPES_ALL; /* the plain indicators over every day */
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
 	weekday_history(&s, day("2026-10-01"), day("2026-11-16"));
 	put(&s, day("2026-11-17"), 12, C_RECEIVED, 300);
@@ -141,6 +142,7 @@ START_TEST(cold_start_is_insufficient)
 	struct detect_result r;
 	struct store s;
 
+	cfg.daytypes = DAYTYPES_ALL;
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
 	weekday_history(&s, day("2026-11-12"), day("2026-11-16"));
 	put(&s, day("2026-11-17"), 12, C_RECEIVED, 900);
@@ -177,6 +179,7 @@ START_TEST(zero_sd_and_guards)
 {
 	struct baseline b = { .v = 105, .mean = 100, .sd = 0, .n = 15, .day = 1, .judged = 1 };
 
+	cfg.poissonfloor = 0; /* the guards alone (poisson_floor below) */
 	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);   /* 5 <= minabsdiff 10 */
 	b.v = 111;
 	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_HIGH);
@@ -214,6 +217,7 @@ START_TEST(raise_once_clear_once_survive_restart)
 	struct store s;
 
 	cfg.intraday = 0;
+	cfg.holddown = 0; /* cleared at the first normal evaluation (hold_down below) */
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
 	flat_history(&s, day("2026-10-01"), day("2026-11-16"));
 	put(&s, day("2026-11-17"), 12, C_RECEIVED, 200);
@@ -274,7 +278,7 @@ START_TEST(relay_limits_and_precedence)
 	put_account(&s, "boss@corp.example", day("2026-11-18"), 500);
 	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 9, 30), &r), 0);
 	ck_assert_uint_eq(r.nalarms, 1);
-	ck_assert_str_eq(r.alarms[0].text, "Account bob@other.example relayed: 150 messages (limit 100)");
+	ck_assert_str_eq(r.alarms[0].text, "Account bob@other.example relayed: 150 recipients (limit 100)");
 	ck_assert_int_eq(r.alarms[0].kind, AK_RELAY_EXCEEDED);
 	detect_result_free(&r);
 	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 9, 31), &r), 0);
@@ -327,6 +331,7 @@ START_TEST(dst_days_keep_wall_clock_hours)
 	int32_t d;
 	int h;
 
+	cfg.daytypes = DAYTYPES_ALL; /* 20 days: too few weekend days of their own */
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
 	for (d = day("2026-03-10"); d < day("2026-03-30"); d++)
 		for (h = 0; h < 24; h++)
@@ -337,6 +342,327 @@ START_TEST(dst_days_keep_wall_clock_hours)
 	/* the 23-hour day counts 230, the others 240 */
 	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.v, 230, 1e-9);
 	ck_assert_int_eq(r.status[IND_RECVD], J_NORMAL);
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/* Fewer failures are good news: the failure indicators alarm high only. */
+START_TEST(direction_per_indicator)
+{
+	char err[160];
+	struct detect_result r;
+	struct store s;
+	int32_t d;
+
+	ck_assert_int_eq(stats_direction(&cfg, IND_RECVD), DIR_BOTH);
+	ck_assert_int_eq(stats_direction(&cfg, IND_RELAY_W), DIR_BOTH);
+	ck_assert_int_eq(stats_direction(&cfg, IND_DEFERRED), DIR_HIGH);
+	ck_assert_int_eq(stats_direction(&cfg, IND_BOUNCED), DIR_HIGH);
+	ck_assert_int_eq(stats_direction(&cfg, IND_REJECTED), DIR_HIGH);
+	ck_assert_int_eq(stats_direction(&cfg, IND_AUTH_FAILED), DIR_HIGH);
+	ck_assert_int_eq(config_apply(&cfg, "direction", "SMTP_FOO high", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_apply(&cfg, "direction", "SMTP_REJECTED up", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "direction SMTP_REJECTED up: expected an indicator such as"
+	    " SMTP_REJECTED, then high, low or both");
+	cfg.intraday = 0;
+	cfg.daytypes = DAYTYPES_ALL;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = day("2026-10-01"); d < day("2026-11-17"); d++) {
+		put(&s, d, 12, C_REJECTED, 100);
+		put(&s, d, 12, C_RECEIVED, 100);
+	}
+	put(&s, day("2026-11-17"), 12, C_REJECTED, 10);
+	put(&s, day("2026-11-17"), 12, C_RECEIVED, 10);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 1, 0), &r), 0);
+	/* received alarms low; ten times fewer rejects is no alarm, and normal in the MIB */
+	ck_assert_int_eq(r.status[IND_RECVD], J_LOW);
+	ck_assert_int_eq(r.status[IND_REJECTED], J_NORMAL);
+	ck_assert_uint_eq(r.nalarms, 2); /* and its weekday variant */
+	ck_assert_str_eq(r.alarms[0].text, "SMTP_RECVD_MSGS deviation beyond limit V:10 M:100.00 S:0.00");
+	ck_assert_str_eq(r.alarms[1].text, "SMTP_RECVD_MSGS_W deviation beyond limit V:10 M:100.00 S:0.00");
+	detect_result_free(&r);
+	/* configured: rejects both ways, received high only */
+	ck_assert_int_eq(config_apply(&cfg, "direction", "smtp_rejected both", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "direction", "SMTP_RECVD_MSGS high", err, sizeof(err)), 0);
+	ck_assert_int_eq(stats_direction(&cfg, IND_REJECTED), DIR_BOTH);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 1, 1), &r), 0);
+	ck_assert_int_eq(r.status[IND_REJECTED], J_LOW);
+	ck_assert_int_eq(r.status[IND_RECVD], J_NORMAL);
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_str_eq(r.alarms[0].text, "SMTP_REJECTED deviation beyond limit V:10 M:100.00 S:0.00");
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/* S' = max(S, sqrt(M)): a count of mean 100 varies by 10 even over a calm window. */
+START_TEST(poisson_floor)
+{
+	struct baseline b = { .v = 120, .mean = 100, .sd = 3, .n = 15, .day = 1, .judged = 1 };
+
+	/* |V - M| = 20 is not > 2 * max(3, sqrt(100)) = 20 */
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);
+	b.v = 121;
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_HIGH);
+	b.v = 79;
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_LOW);
+	/* a real S above sqrt(M) is kept: 2 * 15 = 30 */
+	b.sd = 15;
+	b.v = 130;
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);
+	/* without the floor, 2 * 3 = 6 */
+	b.sd = 3;
+	b.v = 115;
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);
+	cfg.poissonfloor = 0;
+	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_HIGH);
+}
+END_TEST
+
+/* 100 a weekday, 30 a weekend day from September. */
+START_TEST(day_types_weekend_against_weekends)
+{
+	char err[160];
+	struct detect_result r;
+	struct store s;
+
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	weekday_history(&s, day("2026-09-01"), day("2026-11-21"));
+	/* Sunday: the Saturday against the 15 weekend days before it */
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-22", 10, 0), &r), 0);
+	ck_assert_int_eq(r.stats[IND_RECVD].last.day, day("2026-11-21"));
+	ck_assert_int_eq(r.stats[IND_RECVD].last.n, 15);
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.mean, 30, 1e-9);
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.sd, 0, 1e-9);
+	ck_assert_int_eq(r.status[IND_RECVD], J_NORMAL);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	/* daytypes all: the seed's window, 11 weekdays and 4 weekend days */
+	ck_assert_int_eq(config_apply(&cfg, "daytypes", "all", err, sizeof(err)), 0);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-22", 10, 0), &r), 0);
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.mean, 1220.0 / 15, 1e-9);
+	detect_result_free(&r);
+	ck_assert_int_eq(config_apply(&cfg, "daytypes", "weekends", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "daytypes weekends: expected weekday-weekend or all");
+	store_close(&s);
+}
+END_TEST
+
+/* Wednesday 2026-11-11 is a holiday with weekend traffic. */
+START_TEST(holidays_count_as_weekend_days)
+{
+	char err[160];
+	struct detect_result r;
+	struct store s;
+	int32_t d;
+
+	cfg.intraday = 0;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = day("2026-09-01"); d <= day("2026-11-12"); d++)
+		put(&s, d, 12, C_RECEIVED, civil_weekday(d) < 5 && d != day("2026-11-11") ? 100 : 30);
+	/* without the holiday line: a weekday of 30 is low */
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-12", 1, 0), &r), 0);
+	ck_assert_int_eq(r.status[IND_RECVD], J_LOW);
+	detect_result_free(&r);
+	ck_assert_int_eq(config_apply(&cfg, "holiday", "2026-11-11", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "holiday", "2026-12-25", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "holiday", "2026-11-31", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_is_holiday(&cfg, day("2026-11-11")), 1);
+	ck_assert_int_eq(config_is_holiday(&cfg, day("2026-11-12")), 0);
+	ck_assert_int_eq(stats_is_workday(&cfg, day("2026-11-11")), 0);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-12", 1, 5), &r), 0);
+	ck_assert_int_eq(r.stats[IND_RECVD].last.n, 15);
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.mean, 30, 1e-9);
+	ck_assert_int_eq(r.status[IND_RECVD], J_NORMAL);
+	/* _W skips it: its last day is the Tuesday */
+	ck_assert_int_eq(r.stats[IND_RECVD_W].last.day, day("2026-11-10"));
+	detect_result_free(&r);
+	/* and a weekday window leaves it out: Thursday against 15 weekdays of 100 */
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-13", 1, 0), &r), 0);
+	ck_assert_int_eq(r.stats[IND_RECVD].last.day, day("2026-11-12"));
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.mean, 100, 1e-9);
+	ck_assert_double_eq_tol(r.stats[IND_RECVD].last.sd, 0, 1e-9);
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/* A quiet account (5 a day) relaying 80 by noon: under the limit, far beyond its usual. */
+START_TEST(account_usual_volume)
+{
+	struct detect_result r;
+	struct store s;
+	int32_t d;
+
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = day("2026-10-20"); d < day("2026-11-18"); d++) {
+		put(&s, d, 12, C_RELAYED, 55);
+		put_account(&s, "quiet@corp.example", d, 5);
+		put_account(&s, "busy@corp.example", d, 50);
+		if (d >= day("2026-11-14"))
+			put_account(&s, "new@corp.example", d, 5);
+	}
+	put(&s, day("2026-11-18"), 11, C_RELAYED, 60);
+	put_account(&s, "quiet@corp.example", day("2026-11-18"), 80);
+	put_account(&s, "busy@corp.example", day("2026-11-18"), 60);  /* 10 more: within */
+	put_account(&s, "new@corp.example", day("2026-11-18"), 80);   /* 4 days: limit only */
+	cfg.intraday = 0;
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 12, 0), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_int_eq(r.alarms[0].kind, AK_ACCOUNT_UNUSUAL);
+	ck_assert_int_eq(r.raised, 1);
+	ck_assert_str_eq(r.alarms[0].subject, "quiet@corp.example");
+	ck_assert_str_eq(r.alarms[0].text,
+	    "Account quiet@corp.example relayed 80 recipients today, usually 5.00 (+/-0.00)");
+	ck_assert_int_eq(r.alarms[0].value, 80);
+	ck_assert_uint_eq(r.alarms[0].limit, 100);
+	detect_result_free(&r);
+	/* once a day */
+	ck_assert_int_eq(sqlite3_exec(s.db, "UPDATE account_daily SET relayed = 90 WHERE relayed = 80",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 13, 0), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	/* cleared at the day change */
+	put(&s, day("2026-11-19"), 0, C_RELAYED, 1);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-19", 0, 1), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_int_eq(r.alarms[0].kind, AK_ACCOUNT_USUAL);
+	ck_assert_str_eq(r.alarms[0].text,
+	    "Account quiet@corp.example back to its usual volume: 0 recipients today");
+	detect_result_free(&r);
+	/* accountbaseline no: the limit alone */
+	cfg.accountbaseline = 0;
+	put_account(&s, "quiet@corp.example", day("2026-11-19"), 90);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-19", 9, 0), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/* relaycount messages: the limit and the texts count messages. */
+START_TEST(relaycount_messages)
+{
+	char err[160];
+	struct detect_result r;
+	struct store s;
+
+	ck_assert_int_eq(config_apply(&cfg, "relaycount", "messages", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "relaycount", "mails", err, sizeof(err)), -1);
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	put(&s, day("2026-11-18"), 9, C_RELAYED, 800);
+	put_account(&s, "list@corp.example", day("2026-11-18"), 500); /* 1 message */
+	ck_assert_int_eq(sqlite3_exec(s.db, "UPDATE account_daily SET relayed_messages = 101",
+	    NULL, NULL, NULL), SQLITE_OK);
+	put_account(&s, "bulk@corp.example", day("2026-11-18"), 500);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 9, 30), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_str_eq(r.alarms[0].text, "Account list@corp.example relayed: 101 messages (limit 100)");
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/* A clear followed by a re-raise within the hold-down is one alarm. */
+static int
+hold_down_sequence(struct store *s, char texts[][ALARM_TEXT_MAX], int max)
+{
+	static const struct { int h, m, deferred_in_hour; } steps[] = {
+		{ 10, 30, -1 }, { 15, 30, -1 }, { 15, 59, -1 }, { 16, 20, 300 }, { 18, 30, -1 },
+		{ 19, 0, -1 }, { 19, 31, -1 },
+	};
+	struct detect_result r;
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].deferred_in_hour > 0)
+			put(s, day("2026-11-18"), steps[i].h, C_DEFERRED, steps[i].deferred_in_hour);
+		ck_assert_int_eq(detect_run(s, &cfg, at("2026-11-18", steps[i].h, steps[i].m), &r), 0);
+		for (j = 0; j < r.nalarms && n < max; j++)
+			snprintf(texts[n++], ALARM_TEXT_MAX, "%s", r.alarms[j].text);
+		detect_result_free(&r);
+	}
+	return n;
+}
+
+static void
+deferral_history(struct store *s)
+{
+	int32_t d;
+	int h;
+
+	for (d = day("2026-10-20"); d < day("2026-11-18"); d++)
+		for (h = 0; h < 24; h++)
+			put(s, d, h, C_DEFERRED, 100);
+	for (h = 0; h < 10; h++)
+		put(s, day("2026-11-18"), h, C_DEFERRED, 100);
+	put(s, day("2026-11-18"), 10, C_DEFERRED, 600); /* then nothing until 16:00 */
+}
+
+START_TEST(hold_down)
+{
+	char texts[8][ALARM_TEXT_MAX];
+	struct store s;
+
+	ck_assert_uint_eq(cfg.holddown, 3600);
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	deferral_history(&s);
+	/* raised at 10:30; normal from 15:30, back out at 16:20 before the hour
+	 * passed, normal again from 18:30: cleared at 19:31, one alarm */
+	ck_assert_int_eq(hold_down_sequence(&s, texts, 8), 2);
+	ck_assert_str_eq(texts[0],
+	    "SMTP_DEFERRED_MSGS deviation beyond limit V:1600 M:1050.03 S:0.00 (today until 10:30)");
+	ck_assert_str_eq(texts[1],
+	    "SMTP_DEFERRED_MSGS back to normal V:1900 M:1951.69 S:0.00 (today until 19:31)");
+	store_close(&s);
+	/* without a hold-down the flap is two alarms */
+	tu_rmdir(dir);
+	dir = tu_tmpdir();
+	snprintf(dbpath, sizeof(dbpath), "%s/s.db", dir);
+	cfg.holddown = 0;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	deferral_history(&s);
+	ck_assert_int_eq(hold_down_sequence(&s, texts, 8), 4);
+	ck_assert_str_eq(texts[1],
+	    "SMTP_DEFERRED_MSGS back to normal V:1600 M:1550.03 S:0.00 (today until 15:30)");
+	ck_assert_str_eq(texts[2],
+	    "SMTP_DEFERRED_MSGS deviation beyond limit V:1900 M:1633.36 S:0.00 (today until 16:20)");
+	store_close(&s);
+}
+END_TEST
+
+/* Live and silent since 08:59: now runs with the wall clock; a replay keeps log time. */
+START_TEST(wall_clock_now)
+{
+	struct detect_result r;
+	struct store s;
+	int64_t newest = at("2026-11-18", 8, 59) + 59;
+	int32_t d;
+	int h;
+
+	ck_assert_int_eq(detect_log_recent(newest, newest + 86400), 1);
+	ck_assert_int_eq(detect_log_recent(newest, newest + 86401), 0);
+	ck_assert_int_eq(detect_log_recent(0, newest), 0);
+	ck_assert_int_eq(detect_now(newest, at("2026-11-18", 12, 0), 1), at("2026-11-18", 12, 0));
+	ck_assert_int_eq(detect_now(newest, at("2026-11-18", 12, 0), 0), newest);
+	ck_assert_int_eq(detect_now(newest, newest - 60, 1), newest); /* never back */
+	cfg.daytypes = DAYTYPES_ALL;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = day("2026-10-20"); d < day("2026-11-18"); d++)
+		for (h = 0; h < 24; h++)
+			put(&s, d, h, C_RECEIVED, 100);
+	for (h = 0; h < 9; h++)
+		put(&s, day("2026-11-18"), h, C_RECEIVED, 100);
+	ck_assert_int_eq(detect_run(&s, &cfg, newest, &r), 0);
+	ck_assert_int_eq(r.status[IND_RECVD], J_NORMAL);
+	detect_result_free(&r);
+	ck_assert_int_eq(detect_run(&s, &cfg, detect_now(newest, at("2026-11-18", 12, 0), 1), &r), 0);
+	ck_assert_int_eq(r.status[IND_RECVD], J_LOW);
+	ck_assert_str_eq(r.alarms[0].text,
+	    "SMTP_RECVD_MSGS deviation beyond limit V:900 M:1200.03 S:0.00 (today until 12:00)");
 	detect_result_free(&r);
 	store_close(&s);
 }
@@ -360,6 +686,14 @@ main(void)
 	tcase_add_test(tc, relay_limits_and_precedence);
 	tcase_add_test(tc, intraday_burst_before_the_day_ends);
 	tcase_add_test(tc, dst_days_keep_wall_clock_hours);
+	tcase_add_test(tc, direction_per_indicator);
+	tcase_add_test(tc, poisson_floor);
+	tcase_add_test(tc, day_types_weekend_against_weekends);
+	tcase_add_test(tc, holidays_count_as_weekend_days);
+	tcase_add_test(tc, account_usual_volume);
+	tcase_add_test(tc, relaycount_messages);
+	tcase_add_test(tc, hold_down);
+	tcase_add_test(tc, wall_clock_now);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
