@@ -6,6 +6,7 @@
  *   genlog --seed N --lines N [--days 15] [--accounts 10000]
  *          [--start 2026-11-02] [--format bsd|rfc3339] [--expect FILE.json]
  *          [--discard PER10000]
+ *   genlog --mta exim [--format mainlog|syslog] [--selector default|all] ...
  *
  * Local domains: corp.example and mail.example; content filter
  * 127.0.0.1:10024 re-injecting on 127.0.0.1:10025 (bench/mtastat.conf says
@@ -2220,6 +2221,841 @@ story_alloc(void)
 	return (uint32_t)nstories++;
 }
 
+/* ================================================================ Exim */
+
+/*
+ * --mta exim: the same site (local domains corp.example and mail.example)
+ * served by Exim, written as its main log or through syslog, with the true
+ * counts of docs/counting.md's Exim column.  A separate story model: one
+ * story is an SMTP reception, a local submission, a reject, an auth failure
+ * or a burst of noise.  --selector all adds Exim's +all fields and lines;
+ * the traffic and the random numbers drawn do not depend on --selector or
+ * --format (anything the selector adds is derived from the story, never
+ * drawn), so all four logs of one seed describe the same mail.  Message ids
+ * mix the 6-6-2 form and the 4.97+ 6-11-4 form.  Deferred messages are
+ * retried every queue run (XRETRY) until delivered, bounced or expired
+ * (XLIFETIME), which carries many of them over midnight.
+ */
+
+enum xop {
+	X_CONN, X_RECV, X_DELIV, X_DEFER, X_FAIL, X_EXPIRE, X_DONE, X_CLOSED, X_CWD,
+	X_REJ_RCPT, X_TEMPREJ, X_REJ_DATA, X_AUTHFAIL, X_REFUSED, X_QRUN, X_NOISE
+};
+enum xkind { XK_INBOUND, XK_SUBMIT, XK_LOCAL, XK_REJECT, XK_AUTHFAIL, XK_NOISE };
+/* a recipient: delivered locally, relayed by SMTP, an alias forwarded out, LMTP */
+enum xrkind { XR_LOCAL, XR_EXT, XR_ALIAS, XR_LMTP };
+enum xfate { XF_SENT, XF_DEFER_SENT, XF_BOUNCE, XF_EXPIRE };
+/* messages of a story: the message, its bounce or expiry notice, a delay warning */
+enum { XQ_MAIN, XQ_NDR, XQ_WARN, XNQ };
+
+#define XMAXSTEPS 160
+#define XMAXR 8
+/* queue runs: Debian's -q30m */
+#define XRETRY (30 * 60 * SEC)
+/* retry lifetime: shorter than Exim's 4 days so that a 3-day log sees expiries */
+#define XLIFETIME (20 * 3600 * SEC)
+/* delay_warning: Exim's default 24h would never fire before XLIFETIME */
+#define XWARN (6 * 3600 * SEC)
+/* the SASL account that sends with many forged senders */
+#define XFORGER 7
+
+struct xrcpt {
+	char addr[64], orig[64];
+	uint8_t alen, olen, kind, fate, deferred;
+};
+
+struct xstory {
+	struct step st[XMAXSTEPS];
+	uint32_t n, next, seq, pid;
+	uint8_t kind, nr, relay_q[XNQ], deferred[XNQ], expired, newid[XNQ];
+	char id[XNQ][24], sender[72], helo[40], ip[16];
+	uint8_t idlen[XNQ], slen, hlen, iplen;
+	uint64_t size[XNQ], acct, setid; /* setid: SASL user number + 1, 0: none */
+	int32_t relay_day[XNQ];
+	struct xrcpt r[XMAXR];
+};
+
+static int xall, xsyslog;
+static struct xstory **xstories;
+static size_t nxstories;
+static uint64_t xid_counter = 0x1f2e3d;
+static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+static char *
+p_b62(char *p, uint64_t v, int width)
+{
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		p[i] = b62[v % 62];
+		v /= 62;
+	}
+	return p + width;
+}
+
+/* 6-6-2 (up to 4.96) or 6-11-4 (4.97+): time, then a unique counter */
+static void
+x_make_id(struct xstory *s, int q, usec_t t)
+{
+	char *o = s->id[q], *p;
+	uint64_t c = xid_counter++;
+
+	p = p_b62(o, (uint64_t)(t / SEC), 6);
+	*p++ = '-';
+	if (s->newid[XQ_MAIN]) {
+		p = p_b62(p, c, 11);
+		*p++ = '-';
+		p = p_b62(p, (uint64_t)(t % SEC) / 244, 4);
+	} else {
+		p = p_b62(p, c, 6);
+		*p++ = '-';
+		p = p_b62(p, (uint64_t)(t % SEC) / 500000, 2);
+	}
+	s->idlen[q] = (uint8_t)(p - o);
+	*p = '\0';
+}
+
+static void
+x_add(struct xstory *s, usec_t t, int op, int q, int r, int x)
+{
+	struct step *st;
+
+	if (s->n == XMAXSTEPS || t >= t_end)
+		return; /* the log ends first: the rest stays in flight */
+	if (s->n > 0 && t < s->st[s->n - 1].t)
+		t = s->st[s->n - 1].t;
+	st = &s->st[s->n++];
+	st->t = t;
+	st->op = (uint8_t)op;
+	st->q = (uint8_t)q;
+	st->r = (uint8_t)r;
+	st->x = (uint8_t)x;
+}
+
+static void
+x_ip(struct xstory *s)
+{
+	char *p = p_ipv4(s->ip, 0xC6336400u + rnd(200) * 256u + 1 + rnd(250)); /* 198.51.x.y */
+
+	s->iplen = (uint8_t)(p - s->ip);
+}
+
+static int
+x_setaddr(char *dst, uint8_t *len, uint64_t key)
+{
+	char *p = p_account(dst, key);
+
+	*len = (uint8_t)(p - dst);
+	*p = '\0';
+	return 0;
+}
+
+/* an external address: local part, word, number, tld */
+static void
+x_ext_addr(char *dst, uint8_t *len)
+{
+	char *p = dst;
+
+	p = p_str(p, ext_locals[rnd(12)]);
+	*p++ = '@';
+	p = p_str(p, words[rnd(16)]);
+	p = p_u(p, rnd(400));
+	p = p_str(p, rnd(2) ? ".example" : ".test");
+	*len = (uint8_t)(p - dst);
+	*p = '\0';
+}
+
+static void
+x_rcpts(struct xstory *s, int inbound)
+{
+	int i, n = 1 + (rnd(4) == 0) * (1 + (int)rnd(4));
+
+	s->nr = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		struct xrcpt *r = &s->r[i];
+		uint32_t k = rnd(100);
+		r->olen = 0;
+		r->orig[0] = '\0';
+		if (inbound || k < 30) {
+			/* a local user; now and then an alias that forwards out, or LMTP */
+			char *p = r->addr;
+			p = L(p, "user");
+			p = p_u(p, rnd((uint32_t)naccounts));
+			p = L(p, "@corp.example");
+			r->alen = (uint8_t)(p - r->addr);
+			r->kind = rnd(10) == 0 ? XR_LMTP : XR_LOCAL;
+			if (rnd(12) == 0) {
+				memcpy(r->orig, r->addr, (size_t)r->alen + 1);
+				r->olen = r->alen;
+				x_ext_addr(r->addr, &r->alen);
+				r->kind = XR_ALIAS;
+			}
+		} else {
+			x_ext_addr(r->addr, &r->alen);
+			r->kind = XR_EXT;
+		}
+		k = rnd(1000);
+		r->fate = r->kind == XR_LOCAL || r->kind == XR_LMTP ? XF_SENT
+		    : k < 880 ? XF_SENT : k < 950 ? XF_DEFER_SENT : k < 985 ? XF_BOUNCE : XF_EXPIRE;
+	}
+}
+
+/* a notice (bounce, expiry or delay warning) to the sender of the message */
+static void
+x_notice(struct xstory *s, int q, usec_t t)
+{
+	x_make_id(s, q, t);
+	s->size[q] = 1500 + rnd(3000);
+	x_add(s, t, X_RECV, q, 0, 0);
+	x_add(s, t + ms(50, 400), X_DELIV, q, XMAXR, 0);
+	x_add(s, t + ms(450, 900), X_DONE, q, 0, 0);
+}
+
+/* deliveries of the message: first attempt, queue runs for the deferred, the end */
+static void
+x_deliveries(struct xstory *s, usec_t t)
+{
+	usec_t t0 = t, last = t, tr;
+	int i, left = 0, failed = 0, warned = 0, expired = 0;
+
+	for (i = 0; i < s->nr; i++) {
+		struct xrcpt *r = &s->r[i];
+		t += ms(100, 2500);
+		if (r->fate == XF_SENT) {
+			x_add(s, t, X_DELIV, XQ_MAIN, i, i > 0 && s->r[i - 1].kind == r->kind &&
+			    r->kind == XR_EXT && s->r[i - 1].fate == XF_SENT);
+		} else if (r->fate == XF_BOUNCE && rnd(2)) {
+			x_add(s, t, X_FAIL, XQ_MAIN, i, 0);
+			failed++;
+		} else {
+			x_add(s, t, X_DEFER, XQ_MAIN, i, 0);
+			if (rnd(8) == 0)
+				x_add(s, t + ms(5, 50), X_REFUSED, XQ_MAIN, i, 0);
+			left++;
+		}
+		last = t;
+	}
+	/* queue runs: every XRETRY until each deferred recipient is settled */
+	for (tr = t0 + XRETRY; left > 0 && tr < t_end; tr += XRETRY) {
+		t = tr + ms(0, 20000);
+		for (i = 0; i < s->nr; i++) {
+			struct xrcpt *r = &s->r[i];
+			if (r->fate == XF_SENT || r->deferred == 2)
+				continue;
+			t += ms(50, 900);
+			if (r->fate == XF_EXPIRE && tr - t0 >= XLIFETIME) {
+				x_add(s, t, X_EXPIRE, XQ_MAIN, i, 0);
+				r->deferred = 2;
+				left--;
+				expired = 1;
+			} else if (r->fate == XF_DEFER_SENT && rnd(3) == 0) {
+				x_add(s, t, X_DELIV, XQ_MAIN, i, 0);
+				r->deferred = 2;
+				left--;
+			} else if (r->fate == XF_BOUNCE && rnd(3) == 0) {
+				x_add(s, t, X_FAIL, XQ_MAIN, i, 0);
+				r->deferred = 2;
+				left--;
+				failed++;
+			} else {
+				x_add(s, t, X_DEFER, XQ_MAIN, i, 0);
+			}
+		}
+		if (!warned && left > 0 && tr - t0 >= XWARN && s->slen > 0) {
+			warned = 1;
+			x_notice(s, XQ_WARN, t + ms(10, 200));
+		}
+		last = t;
+	}
+	if (left > 0)
+		return; /* still in the queue when the log ends */
+	if ((failed || expired) && s->slen > 0)
+		x_notice(s, XQ_NDR, last + ms(20, 300));
+	x_add(s, last + ms(400, 1200), X_DONE, XQ_MAIN, 0, 0);
+}
+
+static void
+x_build_message(struct xstory *s, usec_t t)
+{
+	int k = s->kind;
+
+	s->newid[XQ_MAIN] = rnd(2);
+	s->setid = 0;
+	s->relay_day[XQ_MAIN] = s->relay_day[XQ_NDR] = s->relay_day[XQ_WARN] = -1;
+	if (k == XK_LOCAL) {
+		uint32_t u = rnd(NLOCALUSERS);
+		s->acct = AK_LOCAL << AK_SHIFT | u;
+		x_setaddr(s->sender, &s->slen, s->acct);
+		s->ip[0] = '\0';
+		s->iplen = 0;
+		x_rcpts(s, 0);
+		x_add(s, t, X_CWD, XQ_MAIN, 0, 0);
+	} else {
+		x_ip(s);
+		s->hlen = (uint8_t)(p_str(s->helo, words[rnd(16)]) - s->helo);
+		s->helo[s->hlen] = '\0';
+		if (k == XK_SUBMIT) {
+			uint32_t u = rnd(50) == 0 ? XFORGER : rnd((uint32_t)naccounts);
+			s->setid = (uint64_t)u + 1;
+			s->acct = AK_SASL << AK_SHIFT | u;
+			if (u == XFORGER)
+				x_ext_addr(s->sender, &s->slen); /* forged: the account is the set id */
+			else
+				x_setaddr(s->sender, &s->slen, s->acct);
+			x_rcpts(s, 0);
+		} else {
+			uint64_t v = (uint64_t)rnd(12) << 32 | (uint64_t)rnd(16) << 24 |
+			    (uint64_t)rnd(2) << 20 | rnd(4000);
+			s->acct = AK_EXT << AK_SHIFT | v;
+			x_setaddr(s->sender, &s->slen, s->acct);
+			x_rcpts(s, 1);
+		}
+		x_add(s, t, X_CONN, XQ_MAIN, 0, 0);
+		t += ms(300, 3000);
+	}
+	x_make_id(s, XQ_MAIN, t);
+	s->size[XQ_MAIN] = 800 + rnd(60000);
+	x_add(s, t, X_RECV, XQ_MAIN, 0, 0);
+	if (k != XK_LOCAL)
+		x_add(s, t + ms(20, 200), X_CLOSED, XQ_MAIN, 0, 0);
+	x_deliveries(s, t + ms(200, 800));
+}
+
+static void
+x_build(struct xstory *s, usec_t t, int single)
+{
+	uint32_t k = rnd(1000);
+
+	s->n = s->next = 0;
+	memset(s->deferred, 0, sizeof(s->deferred));
+	memset(s->r, 0, sizeof(s->r));
+	s->expired = 0;
+	s->slen = 0;
+	s->pid = 1000 + rnd(60000);
+	if (single) {
+		s->kind = XK_NOISE;
+		x_add(s, t, X_NOISE, 0, 0, (int)rnd(4));
+		return;
+	}
+	s->kind = k < 420 ? XK_INBOUND : k < 700 ? XK_SUBMIT : k < 780 ? XK_LOCAL
+	    : k < 880 ? XK_REJECT : k < 920 ? XK_AUTHFAIL : XK_NOISE;
+	switch (s->kind) {
+	case XK_REJECT:
+		x_ip(s);
+		s->hlen = (uint8_t)(p_str(s->helo, words[rnd(16)]) - s->helo);
+		x_ext_addr(s->sender, &s->slen);
+		x_rcpts(s, 1);
+		x_add(s, t, X_CONN, 0, 0, 0);
+		k = rnd(3);
+		if (k == 2) {
+			x_make_id(s, XQ_MAIN, t);
+			x_add(s, t + ms(500, 4000), X_REJ_DATA, XQ_MAIN, 0, 0);
+		} else {
+			x_add(s, t + ms(200, 900), k ? X_TEMPREJ : X_REJ_RCPT, 0, 0, 0);
+		}
+		x_add(s, t + ms(950, 1500), X_CLOSED, 0, 0, 0);
+		break;
+	case XK_AUTHFAIL:
+		x_ip(s);
+		s->hlen = (uint8_t)(p_str(s->helo, words[rnd(16)]) - s->helo);
+		x_add(s, t, X_CONN, 0, 0, 0);
+		for (k = 1 + rnd(3); k > 0; k--)
+			x_add(s, t += ms(500, 3000), X_AUTHFAIL, 0, 0, (int)rnd(2));
+		break;
+	case XK_NOISE:
+		x_add(s, t, X_NOISE, 0, 0, (int)rnd(4));
+		if (rnd(3) == 0)
+			x_add(s, t + ms(100, 900), X_QRUN, 0, 0, 0);
+		break;
+	default:
+		x_build_message(s, t);
+		break;
+	}
+}
+
+/* "YYYY-MM-DD hh:mm:ss" (+all: ".mmm +0000 [pid]"), after a syslog header with --format syslog */
+static char *
+x_stamp(char *p, usec_t t, uint32_t pid)
+{
+	int64_t sec = t / SEC;
+	int32_t day = (int32_t)(sec / 86400);
+	unsigned sod = (unsigned)(sec % 86400), msec = (unsigned)(t % SEC / MSEC);
+	int y, mo, d;
+
+	civil_from_days(day, &y, &mo, &d);
+	if (xsyslog) {
+		p = p_mem(p, months + 3 * (mo - 1), 3);
+		*p++ = ' ';
+		*p++ = d < 10 ? ' ' : (char)('0' + d / 10);
+		*p++ = (char)('0' + d % 10);
+		*p++ = ' ';
+		p = p_2(p, sod / 3600);
+		*p++ = ':';
+		p = p_2(p, sod / 60 % 60);
+		*p++ = ':';
+		p = p_2(p, sod % 60);
+		p = L(p, " mx1 exim[");
+		p = p_u(p, pid);
+		p = L(p, "]: ");
+	}
+	p = p_u(p, (uint64_t)y);
+	*p++ = '-';
+	p = p_2(p, (unsigned)mo);
+	*p++ = '-';
+	p = p_2(p, (unsigned)d);
+	*p++ = ' ';
+	p = p_2(p, sod / 3600);
+	*p++ = ':';
+	p = p_2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = p_2(p, sod % 60);
+	if (xall) {
+		*p++ = '.';
+		*p++ = (char)('0' + msec / 100);
+		p = p_2(p, msec % 100);
+		p = L(p, " +0000 [");
+		p = p_u(p, pid);
+		*p++ = ']';
+	}
+	*p++ = ' ';
+	return p;
+}
+
+static char *
+x_id(char *p, const struct xstory *s, int q)
+{
+	p = p_mem(p, s->id[q], s->idlen[q]);
+	*p++ = ' ';
+	return p;
+}
+
+/* "H=(helo) [ip]" (+all: ":port I=[192.0.2.25]:25|587") */
+static char *
+x_host(char *p, const struct xstory *s)
+{
+	p = L(p, "H=(");
+	p = p_mem(p, s->helo, s->hlen);
+	p = L(p, ") [");
+	p = p_mem(p, s->ip, s->iplen);
+	*p++ = ']';
+	if (xall) {
+		*p++ = ':';
+		p = p_u(p, 1024 + s->seq % 60000);
+		p = s->kind == XK_SUBMIT ? L(p, " I=[192.0.2.25]:587") : L(p, " I=[192.0.2.25]:25");
+	}
+	return p;
+}
+
+/* where a recipient's domain's MX is: derived from the address, never drawn */
+static char *
+x_mx(char *p, const struct xrcpt *r)
+{
+	const char *at = memchr(r->addr, '@', r->alen);
+	size_t dl = at == NULL ? 0 : (size_t)(r->alen - (at + 1 - r->addr));
+
+	p = L(p, "H=mx.");
+	p = p_mem(p, at + 1, dl);
+	p = L(p, " [203.0.113.");
+	p = p_u(p, 1 + (unsigned)(dl * 7 + (unsigned char)at[1]) % 250);
+	*p++ = ']';
+	if (xall)
+		p = L(p, ":25 I=[192.0.2.25]:40123");
+	return p;
+}
+
+static void
+x_count_delivery(struct xstory *s, int q, const struct xrcpt *r, int day)
+{
+	int64_t *c = counts[day];
+	const char *at = memchr(r->addr, '@', r->alen);
+	int local_dom = at != NULL && (strcmp(at, "@corp.example") == 0 ||
+	    strcmp(at, "@mail.example") == 0);
+
+	c[DELIVERED]++;
+	c[BYTES_DELIVERED] += (int64_t)s->size[q];
+	if (r->kind == XR_LOCAL || r->kind == XR_LMTP || local_dom)
+		return;
+	c[RELAYED]++;
+	if (q == XQ_MAIN && s->acct != 0) {
+		struct acct_ent *e = acct_slot(s->acct << 9 | (uint64_t)day);
+		e->relayed++;
+		if (s->relay_day[q] != day) {
+			e->msgs++;
+			s->relay_day[q] = day;
+		}
+	}
+}
+
+/* the sender of the message as the recipient of a notice */
+static const struct xrcpt *
+x_notice_rcpt(const struct xstory *s, struct xrcpt *tmp)
+{
+	const char *at = memchr(s->sender, '@', s->slen);
+
+	memcpy(tmp->addr, s->sender, (size_t)s->slen + 1);
+	tmp->alen = s->slen;
+	tmp->olen = 0;
+	tmp->kind = at != NULL && (strcmp(at, "@corp.example") == 0 ||
+	    strcmp(at, "@mail.example") == 0) ? XR_LOCAL : XR_EXT;
+	return tmp;
+}
+
+static char *
+x_emit_recv(char *p, struct xstory *s, int q, int64_t *c)
+{
+	p = x_id(p, s, q);
+	p = L(p, "<= ");
+	if (q != XQ_MAIN) {
+		p = L(p, "<> R=");
+		p = p_mem(p, s->id[XQ_MAIN], s->idlen[XQ_MAIN]);
+		p = L(p, " U=Debian-exim P=local S=");
+		c[NOTIFICATIONS]++;
+	} else {
+		p = p_mem(p, s->sender, s->slen);
+		if (s->kind == XK_LOCAL) {
+			p = L(p, " U=");
+			p = p_mem(p, s->sender, (size_t)((const char *)memchr(s->sender, '@', s->slen) - s->sender));
+			p = L(p, " P=local");
+		} else {
+			*p++ = ' ';
+			p = x_host(p, s);
+			p = s->setid ? L(p, " P=esmtpsa") : L(p, " P=esmtps");
+			p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no");
+			if (s->setid) {
+				p = L(p, " A=dovecot_plain:");
+				p = p_account(p, s->acct);
+			}
+		}
+		p = L(p, " S=");
+		c[RECEIVED]++;
+		c[BYTES_RECEIVED] += (int64_t)s->size[q];
+	}
+	p = p_u(p, s->size[q]);
+	if (xall) {
+		p = L(p, " M8S=0 id=");
+		p = p_mem(p, s->id[q], s->idlen[q]);
+		p = L(p, "@mx1.corp.example T=\"");
+		/* the subject is the sender's: now and then it imitates fields */
+		p = s->seq % 17 == 0 ? L(p, "invoice A=dovecot_plain:mallory S=999999")
+		    : L(p, "Re: the report");
+		p = L(p, "\" from <");
+		p = q == XQ_MAIN ? p_mem(p, s->sender, s->slen) : p;
+		p = L(p, "> for ");
+		if (q == XQ_MAIN)
+			p = p_mem(p, s->r[0].orig[0] ? s->r[0].orig : s->r[0].addr,
+			    s->r[0].orig[0] ? s->r[0].olen : s->r[0].alen);
+		else
+			p = p_mem(p, s->sender, s->slen);
+	}
+	return p;
+}
+
+static char *
+x_emit_deliv(char *p, struct xstory *s, const struct step *st, int day)
+{
+	struct xrcpt tmp;
+	const struct xrcpt *r = st->r == XMAXR ? x_notice_rcpt(s, &tmp) : &s->r[st->r];
+	int q = st->q;
+
+	p = x_id(p, s, q);
+	p = st->x ? L(p, "-> ") : L(p, "=> ");
+	if (r->kind == XR_LOCAL) {
+		p = p_mem(p, r->addr, (size_t)((const char *)memchr(r->addr, '@', r->alen) - r->addr));
+		p = L(p, " <");
+		p = p_mem(p, r->addr, r->alen);
+		*p++ = '>';
+	} else {
+		p = p_mem(p, r->addr, r->alen);
+		if (r->olen > 0) {
+			p = L(p, " <");
+			p = p_mem(p, r->orig, r->olen);
+			*p++ = '>';
+		}
+	}
+	if (xall) {
+		p = L(p, " F=<");
+		p = q == XQ_MAIN ? p_mem(p, s->sender, s->slen) : p;
+		p = L(p, "> P=<");
+		p = q == XQ_MAIN ? p_mem(p, s->sender, s->slen) : p;
+		*p++ = '>';
+	}
+	switch (r->kind) {
+	case XR_LOCAL:
+		p = L(p, " R=local_user T=mail_spool");
+		break;
+	case XR_LMTP:
+		p = L(p, " R=dovecot T=dovecot_lmtp H=127.0.0.1 [127.0.0.1] C=\"250 2.0.0 Saved\"");
+		break;
+	default:
+		p = L(p, " R=dnslookup T=remote_smtp");
+		if (xall) {
+			p = L(p, " S=");
+			p = p_u(p, s->size[q] + 400);
+		}
+		*p++ = ' ';
+		p = x_mx(p, r);
+		p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes");
+		p = xall ? L(p, " K C=\"250 2.0.0 Ok: queued as 4Xyz12\"") : L(p, " C=\"250 2.0.0 Ok\"");
+		break;
+	}
+	if (xall) {
+		p = L(p, " QT=");
+		p = p_u(p, 1 + (uint64_t)(st->t - s->st[0].t) / SEC);
+		p = L(p, "s DT=0.");
+		p = p_u(p, 1 + s->seq % 9);
+		*p++ = 's';
+	}
+	x_count_delivery(s, q, r, day);
+	return p;
+}
+
+static void
+x_emit(struct xstory *s, const struct step *st)
+{
+	char *p = op_;
+	int q = st->q, day = (int)(st->t / DAY_US - first_day);
+	struct xrcpt *r = &s->r[st->r < XMAXR ? st->r : 0];
+	int64_t *c = counts[day];
+
+	if (!xall && (st->op == X_CONN || st->op == X_CLOSED || st->op == X_CWD))
+		return; /* lines only +all writes: nothing in them counts */
+	p = x_stamp(p, st->t, s->pid);
+	switch (st->op) {
+	case X_CONN:
+		p = L(p, "SMTP connection from (");
+		p = p_mem(p, s->helo, s->hlen);
+		p = L(p, ") [");
+		p = p_mem(p, s->ip, s->iplen);
+		p = L(p, "]:");
+		p = p_u(p, 1024 + s->seq % 60000);
+		p = L(p, " I=[192.0.2.25]:25 (TCP/IP connection count = 3)");
+		break;
+	case X_CLOSED:
+		p = L(p, "SMTP connection from (");
+		p = p_mem(p, s->helo, s->hlen);
+		p = L(p, ") [");
+		p = p_mem(p, s->ip, s->iplen);
+		p = L(p, "] closed by QUIT");
+		break;
+	case X_CWD:
+		p = L(p, "cwd=/var/spool/exim4 4 args: /usr/sbin/sendmail -i -t -f ");
+		p = p_mem(p, s->sender, s->slen);
+		break;
+	case X_RECV:
+		p = x_emit_recv(p, s, q, c);
+		break;
+	case X_DELIV:
+		p = x_emit_deliv(p, s, st, day);
+		break;
+	case X_DEFER:
+		p = x_id(p, s, q);
+		p = L(p, "== ");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, " R=dnslookup T=remote_smtp defer (-44) ");
+		p = x_mx(p, r);
+		p = L(p, ": SMTP error from remote mail server after RCPT TO:<");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, ">: 451 4.7.1 Greylisted, try again later");
+		if (xall)
+			p = L(p, " DT=0.4s");
+		c[DEFERRALS]++;
+		if (!s->deferred[q]) {
+			s->deferred[q] = 1;
+			c[DEFERRED]++;
+		}
+		break;
+	case X_FAIL:
+		p = x_id(p, s, q);
+		p = L(p, "** ");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, " R=dnslookup T=remote_smtp ");
+		p = x_mx(p, r);
+		p = L(p, ": SMTP error from remote mail server after RCPT TO:<");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, ">: 550 5.1.1 User unknown");
+		c[BOUNCED]++;
+		break;
+	case X_EXPIRE:
+		p = x_id(p, s, q);
+		p = L(p, "** ");
+		p = p_mem(p, r->addr, r->alen);
+		p = L(p, " R=dnslookup T=remote_smtp: retry timeout exceeded");
+		if (!s->expired) {
+			s->expired = 1;
+			c[EXPIRED]++;
+		}
+		break;
+	case X_REFUSED:
+		/* a delivery-side connection failure: not a reject */
+		p = x_id(p, s, q);
+		p = x_mx(p, r);
+		p = L(p, " Connection refused");
+		break;
+	case X_DONE:
+		p = x_id(p, s, q);
+		p = L(p, "Completed");
+		if (xall) {
+			p = L(p, " QT=");
+			p = p_u(p, 1 + (uint64_t)(st->t - s->st[0].t) / SEC);
+			*p++ = 's';
+		}
+		break;
+	case X_REJ_RCPT:
+	case X_TEMPREJ:
+		p = x_host(p, s);
+		p = L(p, " F=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = st->op == X_TEMPREJ ? L(p, "> temporarily rejected RCPT <") : L(p, "> rejected RCPT <");
+		p = p_mem(p, r->addr, r->alen);
+		p = st->op == X_TEMPREJ ? L(p, ">: greylisted, please try again later")
+		    : L(p, ">: rejected because 198.51.100.9 is in a black list at zen.spamhaus.org");
+		c[REJECTED]++;
+		break;
+	case X_REJ_DATA:
+		p = x_id(p, s, q);
+		p = x_host(p, s);
+		p = L(p, " F=<");
+		p = p_mem(p, s->sender, s->slen);
+		p = L(p, "> rejected after DATA: This message contains a virus (Eicar-Signature)");
+		c[REJECTED]++;
+		break;
+	case X_AUTHFAIL:
+		p = st->x ? L(p, "dovecot_login") : L(p, "dovecot_plain");
+		p = L(p, " authenticator failed for (");
+		p = p_mem(p, s->helo, s->hlen);
+		p = L(p, ") [");
+		p = p_mem(p, s->ip, s->iplen);
+		p = L(p, "]: 535 Incorrect authentication data (set_id=admin)");
+		c[AUTH_FAILED]++;
+		break;
+	case X_QRUN:
+		p = L(p, "Start queue run: pid=");
+		p = p_u(p, s->pid);
+		break;
+	default:
+		switch (st->x) {
+		case 0:
+			p = L(p, "no host name found for IP address 198.51.100.");
+			p = p_u(p, 1 + s->seq % 250);
+			break;
+		case 1:
+			p = L(p, "SMTP call from [198.51.100.7] dropped: too many unrecognized commands");
+			break;
+		case 2:
+			p = L(p, "TLS error on connection from (x) [198.51.100.8] (SSL_accept): "
+			    "error:0A00010B:SSL routines::wrong version number");
+			break;
+		default:
+			p = L(p, "H=(rejected) [198.51.100.9] F=<\"rejected RCPT\"@x.example> "
+			    "sender verify fail for <x@x.example>: rejected RCPT");
+			break;
+		}
+		break;
+	}
+	*p++ = '\n';
+	op_ = p;
+	if (op_ >= outbuf + OUTCAP)
+		flush_out();
+}
+
+static uint32_t
+x_alloc(void)
+{
+	if (nfree > 0)
+		return free_idx[--nfree];
+	if ((nxstories & (nxstories - 1)) == 0) {
+		size_t cap = nxstories ? nxstories * 2 : 256;
+		xstories = realloc(xstories, cap * sizeof(*xstories));
+		free_idx = realloc(free_idx, cap * sizeof(*free_idx));
+		if (xstories == NULL || free_idx == NULL) {
+			perror("genlog");
+			exit(1);
+		}
+	}
+	xstories[nxstories] = calloc(1, sizeof(struct xstory));
+	if (xstories[nxstories] == NULL) {
+		perror("genlog");
+		exit(1);
+	}
+	return (uint32_t)nxstories++;
+}
+
+/* The Exim run: the same arrival clock and merge as Postfix's main loop. */
+static uint64_t
+x_run(uint64_t target, usec_t t_start, double per_line, uint64_t *nstory)
+{
+	uint64_t lines = 0, seq = 0, committed = 0;
+	usec_t ta = t_start + (usec_t)rnd((uint32_t)(per_line / weight(t_start)) + 1);
+
+	while (committed < target || heap_n > 0) {
+		if (committed < target && (heap_n == 0 || ta <= heap[0].t)) {
+			uint32_t idx = x_alloc();
+			struct xstory *s = xstories[idx];
+			double w;
+
+			s->seq = (uint32_t)++seq;
+			x_build(s, ta, 0);
+			if (s->n > target - committed || s->n == 0)
+				x_build(s, ta, 1);
+			committed += s->n;
+			heap_push((struct hent){ s->st[0].t, s->seq, idx });
+			w = weight(ta);
+			ta += (usec_t)((double)s->n * per_line / w * (0.5 + (double)rnd(1024) / 1024.0));
+			if (ta >= t_end)
+				ta = t_end - 1;
+			continue;
+		}
+		{
+			struct hent *h = &heap[0];
+			struct xstory *s = xstories[h->idx];
+			x_emit(s, &s->st[s->next++]);
+			lines++;
+			if (s->next < s->n) {
+				h->t = s->st[s->next].t;
+				heap_sift_down(0);
+			} else {
+				free_idx[nfree++] = h->idx;
+				heap[0] = heap[--heap_n];
+				if (heap_n > 0)
+					heap_sift_down(0);
+			}
+		}
+	}
+	*nstory = seq;
+	return lines;
+}
+
+static void write_expect(const char *path, int ndays);
+
+static int
+x_main(const char *expect, uint64_t target)
+{
+	double total_w = 0, per_line;
+	usec_t t, t_start;
+	uint64_t lines, nstory;
+
+	rng ^= 0xe3e3e3e3e3ULL;
+	first_day = days_from_civil(start_y, start_m, start_d);
+	t_start = (usec_t)first_day * DAY_US;
+	t_end = t_start + (usec_t)ndays_opt * DAY_US;
+	for (t = t_start; t < t_end; t += 3600 * SEC)
+		total_w += weight(t);
+	per_line = total_w * 3600.0 * (double)SEC / (double)target;
+	lines = x_run(target, t_start, per_line, &nstory);
+	flush_out();
+	if (fflush(stdout) != 0) {
+		perror("genlog: write");
+		return 1;
+	}
+	if (expect != NULL)
+		write_expect(expect, ndays_opt);
+	fprintf(stderr, "genlog: exim %s %s: %llu lines, %llu stories, %d days from %04d-%02d-%02d;"
+	    " local domains corp.example mail.example\n", xsyslog ? "syslog" : "mainlog",
+	    xall ? "+all" : "default", (unsigned long long)lines, (unsigned long long)nstory,
+	    ndays_opt, start_y, start_m, start_d);
+	return 0;
+}
+
 /* ------------------------------------------------------------ expect */
 
 struct acct_row {
@@ -2305,7 +3141,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: genlog --seed N --lines N [--days D] [--accounts A]"
 	    " [--start YYYY-MM-DD] [--format bsd|rfc3339] [--expect FILE.json]"
-	    " [--discard PER10000]\n");
+	    " [--discard PER10000]\n"
+	    "       genlog --mta exim [--format mainlog|syslog] [--selector default|all] ...\n");
 	exit(2);
 }
 
@@ -2317,7 +3154,8 @@ main(int argc, char **argv)
 	uint64_t lines = 0, seq = 0;
 	double total_w = 0, per_line;
 	usec_t ta, t, t_start;
-	int i, fmt_ok = 1;
+	int i, fmt_ok = 1, exim = 0;
+	const char *format = NULL;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
@@ -2330,11 +3168,19 @@ main(int argc, char **argv)
 			naccounts = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--start") == 0 && i + 1 < argc)
 			fmt_ok = sscanf(argv[++i], "%d-%d-%d", &start_y, &start_m, &start_d) == 3;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(argv[i], "--mta") == 0 && i + 1 < argc) {
 			i++;
-			if (strcmp(argv[i], "rfc3339") == 0)
-				rfc3339 = 1;
-			else if (strcmp(argv[i], "bsd") != 0)
+			if (strcmp(argv[i], "exim") == 0)
+				exim = 1;
+			else if (strcmp(argv[i], "postfix") != 0)
+				usage();
+		} else if (strcmp(argv[i], "--selector") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "all") == 0)
+				xall = 1;
+			else if (strcmp(argv[i], "default") != 0)
 				usage();
 		} else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
 			expect = argv[++i];
@@ -2348,6 +3194,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "genlog: bad arguments\n");
 		usage();
 	}
+	if (format != NULL) {
+		if (strcmp(format, exim ? "syslog" : "rfc3339") == 0)
+			rfc3339 = xsyslog = 1;
+		else if (strcmp(format, exim ? "mainlog" : "bsd") != 0)
+			usage();
+	}
+	if (exim)
+		return x_main(expect, (uint64_t)target);
 	rng ^= 0x5eed5eed5eedULL;
 	pid_qmgr = new_pid();
 	pid_pickup = new_pid();
