@@ -1,7 +1,8 @@
 /*
- * libFuzzer harness for the line parsers: the syslog envelope, the Postfix
- * parser and the correlator behind them, fed with whatever a stranger could
- * write into a log line.  Input: one or more lines separated by '\n'.
+ * libFuzzer harness for the line parsers: every registered MTA parser (its
+ * envelope reader, Postfix's and Exim's) and the correlator behind them, fed
+ * with whatever a stranger could write into a log line.  Input: one or more
+ * lines separated by '\n'; each line goes through every parser.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct aggregate agg;
 	struct correlator corr;
 	const char *p = (const char *)data, *end = p + size, *nl;
+	size_t k;
 
 	if (!ready) {
 		char err[128];
@@ -50,10 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (line == NULL)
 			break;
 		memcpy(line, p, (size_t)(nl - p));
-		if (syslog_parse(&clk, line, (size_t)(nl - p), &h) == 0 &&
-		    parser_postfix.owns(parser_postfix.default_instances, &h)) {
-			parser_postfix.parse(&h, &ev);
-			correlate(&corr, &h.when, &ev);
+		for (k = 0; mta_parsers[k] != NULL; k++) {
+			const struct mta_parser *mp = mta_parsers[k];
+			if (mp->envelope(&clk, line, (size_t)(nl - p), &h) == 0 &&
+			    mp->owns(mp->default_instances, &h)) {
+				mp->parse(&h, &ev);
+				correlate(&corr, &h.when, &ev);
+			}
 		}
 		free(line);
 		p = nl + 1;

@@ -9,15 +9,16 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not found"; exit 77; }
 out="$top/$build/fuzz"
 mkdir -p "$out/corpus" "$out/crashes"
-srcs="syslog_header civil mta/postfix mta/exim mta/registry conf correlate msgtable aggregate sanitize log"
+srcs="syslog_header civil mta/postfix mta/exim mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime"
 files=""
 for s in $srcs; do files="$files $top/src/$s.c"; done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$top/$build" -I"$top/src" -DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"' \
-	-o "$out/fuzz_parse" "$top/tests/fuzz/fuzz_parse.c" $files || exit 1
+	-o "$out/fuzz_parse" "$top/tests/fuzz/fuzz_parse.c" $files -lsqlite3 -lm || exit 1
 # seeds: every line of the real corpus and of the fixtures, one file each
 i=0
-for f in "$top"/../shared/corpus/postfix/*.log "$top"/tests/fixtures/*.log; do
+for f in "$top"/../shared/corpus/postfix/*.log "$top"/../shared/corpus/exim/*.log \
+	"$top"/../shared/corpus/exim/exim-testsuite/*.log "$top"/tests/fixtures/*.log; do
 	[ -f "$f" ] || continue
 	while IFS= read -r line; do
 		i=$((i + 1))
