@@ -189,11 +189,15 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	return 0;
 }
 
-/* Once per message: some MTAs say it once per recipient. */
+/*
+ * Once per message: some MTAs say it once per recipient.  Only a message in
+ * flight is marked (an unknown one is counted, not created: Postfix says it
+ * once, and a row would outlive a log that ends before "removed").
+ */
 static int
 on_expired(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
-	struct msg *m = msgtable_get(&c->q, ev->qid);
+	struct msg *m = msgtable_find(&c->q, ev->qid);
 
 	if (m != NULL) {
 		if (m->flags & MSG_EXPIRED)
