@@ -1,18 +1,25 @@
 #!/bin/sh
-# bench/ingest.sh [--small N] [--big N] [--seed N]: time `mtastat import`
-# against pflogsumm and prometheus-postfix-exporter on the same seeded logs,
-# in one run, and print seconds, lines/s, peak RSS and the ratios.  Also
-# checks mtastat's report against genlog's true counts.  Run by hand, not in
-# CI.  Everything it writes goes to bench/out/ (git-ignored).
+# bench/ingest.sh [--small N] [--big N] [--seed N] [--no-exim]: time
+# `mtastat import` against pflogsumm and prometheus-postfix-exporter on the
+# same seeded Postfix logs, and against eximstats on seeded Exim main logs of
+# the same sizes, in one run, and print seconds, lines/s, peak RSS and the
+# ratios.  Also checks mtastat's report against genlog's true counts.  Run by
+# hand, not in CI.  Everything it writes goes to bench/out/ (git-ignored).
+#
+# eximstats is in Debian's exim4-base, which cannot be installed beside
+# postfix (exim4-config conflicts with it, and postfix is measured here): the
+# package is downloaded (apt-get download) and unpacked into bench/out/, not
+# installed; eximstats is a Perl script and needs nothing else.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-small=1000000 big=10000000 seed=42
+small=1000000 big=10000000 seed=42 exim=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--small) small=$2; shift 2 ;;
 	--big) big=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
-	*) echo "usage: $0 [--small N] [--big N] [--seed N]" >&2; exit 2 ;;
+	--no-exim) exim=0; shift ;;
+	*) echo "usage: $0 [--small N] [--big N] [--seed N] [--no-exim]" >&2; exit 2 ;;
 	esac
 done
 out="$top/bench/out"
@@ -159,7 +166,36 @@ for n in $small $big; do
 	time_cmd "pflogsumm" "$f" "$lines" pflogsumm "$f"
 	time_exporter "$f" "$lines"
 done
+
+# eximstats from exim4-base, unpacked, not installed (see the top)
+eximstats="$out/exim4-base/usr/sbin/eximstats"
+if [ $exim = 1 ] && [ ! -x "$eximstats" ]; then
+	(cd "$out" && rm -f exim4-base_*.deb && apt-get download exim4-base > /dev/null 2>&1 &&
+		dpkg-deb -x exim4-base_*.deb exim4-base) ||
+		{ echo "cannot fetch exim4-base for eximstats: Exim rows skipped" >&2; exim=0; }
+fi
+if [ $exim = 1 ]; then
+	for n in $small $big; do
+		f="$out/mainlog-$n"
+		if [ ! -s "$f" ] || [ ! -s "$f.expect.json" ] || [ "$f" -ot "$out/genlog" ]; then
+			"$out/genlog" --mta exim --seed "$seed" --lines "$n" --expect "$f.expect.json" > "$f" 2> /dev/null || exit 1
+		fi
+		lines=$(wc -l < "$f")
+		rm -f "$out/bench.db" "$out/bench.db-wal" "$out/bench.db-shm"
+		time_cmd "mtastat import (exim)" "$f" "$lines" "$mtastat" import --quiet --mta exim \
+			--config "$top/bench/mtastat.conf" --db "$out/bench.db" "$f" || exit 1
+		"$mtastat" report --json --db "$out/bench.db" > "$f.report.json"
+		python3 "$top/bench/compare.py" "$f.expect.json" "$f.report.json" | tail -n 1 |
+			sed 's/^/  mtastat vs the true counts: /' | tee -a "$results"
+		time_cmd "eximstats" "$f" "$lines" perl "$eximstats" "$f"
+	done
+fi
 echo | tee -a "$results"
+awk -F'\t' '$1 == "mtastat import (exim)" { x[$2] = $5; xorder[++xn] = $2 }
+	$1 == "eximstats" { es[$2] = $5 }
+	END { for (i = 1; i <= xn; i++) { f = xorder[i]
+		printf "%s: lines/s mtastat/eximstats %s\n", f,
+		    (es[f] > 0 ? sprintf("%.1fx", x[f] / es[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
 awk -F'\t' '$1 == "mtastat import" { m[$2] = $5; order[++n] = $2 }
 	$1 == "pflogsumm" { p[$2] = $5 }
 	$1 == "prometheus-postfix-exporter" { e[$2] = $5 }
