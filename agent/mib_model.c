@@ -15,6 +15,10 @@
 /* Live and silent: judge again after this many seconds without a commit,
  * so a server that stops logging shows as low traffic within minutes. */
 #define MODEL_IDLE_EVALUATE 60
+/* Alarms still raised at start are announced again at this many a second:
+ * a few hundred accounts over their limit must not flood the NOC's receiver
+ * or the notification queue (trapqueue) in one burst. */
+#define MODEL_REANNOUNCE_PER_SECOND 10
 
 int
 model_register(void)
@@ -88,6 +92,17 @@ account_shown(char *out, size_t outlen, const char *name, size_t len)
 	sanitize_escape(out, outlen, name, len);
 }
 
+/* A free mtastatAccountIndex for name: its hash, else the next free number. */
+static uint32_t
+account_index_free(const char *name)
+{
+	uint32_t index = mib_account_index(name);
+
+	while (mib_table_row(&mib_account_table, index) != NULL)
+		index = mib_account_probe(index);
+	return index;
+}
+
 static struct account_row *
 account_new(struct mtastat *ctx, uint32_t id, const char *name)
 {
@@ -97,9 +112,10 @@ account_new(struct mtastat *ctx, uint32_t id, const char *name)
 		return NULL;
 	row->id = id;
 	snprintf(row->name, sizeof(row->name), "%s", name);
+	row->index = account_index_free(row->name);
 	row->limit = config_relay_limit(&ctx->cfg, name);
 	row->count_messages = ctx->cfg.relaycount_messages;
-	if (mib_table_add(&mib_account_table, id, row) != 0) {
+	if (mib_table_add(&mib_account_table, row->index, row) != 0) {
 		free(row);
 		return NULL;
 	}
@@ -116,16 +132,49 @@ account_find_shown(struct mtastat *ctx, const char *shown)
 	return ctx->accounts.cap > 0 ? *map_slot(&ctx->accounts, shown) : NULL;
 }
 
+/* The rows of a reload by their history id (the index comes from the name). */
+struct account_by_id {
+	struct account_row **v;
+	size_t n, cap;
+};
+
+static int
+account_by_id_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(struct account_row *const *)a)->id, y = (*(struct account_row *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+account_by_id_add(struct account_by_id *ids, struct account_row *row)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? ids->cap * 2 : 256;
+		struct account_row **v = realloc(ids->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = row;
+	return 0;
+}
+
 /* detect_usual_all()'s callback: the usual volume onto the account's row. */
 static void
 account_usual(void *arg, int64_t id, const struct baseline *b)
 {
-	netsnmp_tdata_row *tr = mib_table_row(&mib_account_table, (uint32_t)id);
-	struct account_row *row = tr != NULL ? tr->data : NULL;
+	const struct account_by_id *ids = arg;
+	struct account_row key = { .id = (uint32_t)id }, *kp = &key, **found;
+	struct account_row *row;
 
-	(void)arg;
-	if (row == NULL)
+	if (ids->n == 0)
 		return;
+	found = bsearch(&kp, ids->v, ids->n, sizeof(*ids->v), account_by_id_cmp);
+	if (found == NULL)
+		return;
+	row = *found;
 	row->usual_mean = b->mean;
 	row->usual_sd = b->sd;
 }
@@ -151,6 +200,7 @@ accounts_mark_unusual(struct mtastat *ctx, int32_t today)
 static int
 accounts_reload(struct mtastat *ctx, int32_t today)
 {
+	struct account_by_id ids = { NULL, 0, 0 };
 	sqlite3_stmt *st;
 	int rc;
 
@@ -171,18 +221,24 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		struct account_row *row;
 		account_shown(shown, sizeof(shown), (const char *)sqlite3_column_text(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1));
-		if ((row = account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), shown)) == NULL)
+		if ((row = account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), shown)) == NULL ||
+		    account_by_id_add(&ids, row) != 0)
 			break;
 		row->relayed_today = sqlite3_column_int64(st, 2);
 		row->msgs_today = sqlite3_column_int64(st, 3);
 		row->relayed_yesterday = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		free(ids.v);
 		return -1;
-	if (detect_usual_all(&ctx->store, &ctx->cfg, today, account_usual, ctx) != 0)
+	}
+	if (ids.n > 0)
+		qsort(ids.v, ids.n, sizeof(*ids.v), account_by_id_cmp);
+	if (detect_usual_all(&ctx->store, &ctx->cfg, today, account_usual, &ids) != 0)
 		log_warn("model", "cannot load the usual relays per account: %s",
 		    sqlite3_errmsg(ctx->store.db));
+	free(ids.v);
 	accounts_mark_unusual(ctx, today);
 	return 0;
 }
@@ -390,6 +446,89 @@ evaluate(struct mtastat *ctx)
 	detect_result_free(&r);
 }
 
+/* Whether the raise a (an alarm row) still stands in the rows now. */
+static int
+reannounce_standing(struct mtastat *ctx, const struct alarm *a)
+{
+	const struct indicator_row *ir;
+	const struct account_row *acct;
+	uint32_t index;
+
+	switch (a->kind) {
+	case AK_ANOMALY:
+		ir = mib_indicator_find(a->subject, &index);
+		return ir != NULL && (ir->status == J_HIGH || ir->status == J_LOW);
+	case AK_RELAY_EXCEEDED:
+		acct = account_find_shown(ctx, a->subject);
+		return acct != NULL && mib_account_status(acct) == ACC_EXCEEDED;
+	case AK_ACCOUNT_UNUSUAL:
+		acct = account_find_shown(ctx, a->subject);
+		return acct != NULL && mib_account_status(acct) == ACC_UNUSUAL;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The newest raise of every indicator and account still raised after the
+ * first evaluation, from the alarm rows (whose index and text the
+ * notification carries).  A raise older than the rows kept is not re-sent.
+ */
+static void
+reannounce_collect(struct mtastat *ctx)
+{
+	netsnmp_tdata_row *row;
+	size_t i, n = 0, cap = (size_t)netsnmp_tdata_row_count(mib_alarm_table.tdata);
+
+	if (cap == 0 || (ctx->reannounce = calloc(cap, sizeof(*ctx->reannounce))) == NULL)
+		return;
+	for (row = netsnmp_tdata_row_first(mib_alarm_table.tdata); row != NULL;
+	    row = netsnmp_tdata_row_next(mib_alarm_table.tdata, row)) {
+		const struct alarm *a = row->data;
+		if (!reannounce_standing(ctx, a))
+			continue;
+		for (i = 0; i < n; i++) /* a newer raise of the same subject replaces */
+			if (ctx->reannounce[i].kind == a->kind &&
+			    strcmp(ctx->reannounce[i].subject, a->subject) == 0)
+				break;
+		ctx->reannounce[i] = *a;
+		if (i == n)
+			n++;
+	}
+	ctx->nreannounce = n;
+	ctx->reannounced = 0;
+	if (n > 0)
+		log_info("model", "%zu alarm(s) still raised: announced again, %d a second", n,
+		    MODEL_REANNOUNCE_PER_SECOND);
+}
+
+/* Up to MODEL_REANNOUNCE_PER_SECOND of them a second, those that still stand. */
+static void
+reannounce_tick(struct mtastat *ctx)
+{
+	time_t now = time(NULL);
+	int sent = 0;
+
+	if (ctx->reannounce == NULL || now == ctx->reannounce_at)
+		return;
+	ctx->reannounce_at = now;
+	while (ctx->reannounced < ctx->nreannounce && sent < MODEL_REANNOUNCE_PER_SECOND) {
+		struct alarm *a = &ctx->reannounce[ctx->reannounced++];
+		struct account_row *acct = NULL;
+		if (!reannounce_standing(ctx, a))
+			continue; /* cleared meanwhile: its clear was sent */
+		if (a->kind != AK_ANOMALY)
+			acct = account_find_shown(ctx, a->subject);
+		notify_alarm(&ctx->traps, a, acct, NULL, 0);
+		sent++;
+	}
+	if (ctx->reannounced >= ctx->nreannounce) {
+		free(ctx->reannounce);
+		ctx->reannounce = NULL;
+		ctx->nreannounce = ctx->reannounced = 0;
+	}
+}
+
 int
 model_start(struct mtastat *ctx)
 {
@@ -432,6 +571,8 @@ model_start(struct mtastat *ctx)
 	if (accounts_reload(ctx, (int32_t)(ctx->ig.newest_t / 86400)) != 0)
 		log_warn("model", "cannot load the accounts: %s", sqlite3_errmsg(ctx->store.db));
 	evaluate(ctx);
+	if (!ctx->reloading)
+		reannounce_collect(ctx); /* a SIGHUP loses no notification: nothing to repeat */
 	return 0;
 }
 
@@ -446,6 +587,9 @@ model_stop(struct mtastat *ctx)
 	ctx->log_rows = NULL;
 	free(ctx->stalled);
 	ctx->stalled = NULL;
+	free(ctx->reannounce);
+	ctx->reannounce = NULL;
+	ctx->nreannounce = ctx->reannounced = 0;
 	map_clear(&ctx->accounts);
 }
 
@@ -526,6 +670,7 @@ model_tick(struct mtastat *ctx)
 	size_t i;
 
 	model_check_live(ctx);
+	reannounce_tick(ctx);
 	if (ctx->live && detect_wall_clock() - ctx->evaluated_at >= MODEL_IDLE_EVALUATE)
 		evaluate(ctx); /* silence: the wall clock moves today on */
 	if (ctx->stalled == NULL && ctx->nlogs > 0 &&

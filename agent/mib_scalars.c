@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mib_oid.h"
 #include "mib_scalars.h"
+#include "mib_tables.h"
 #include "mtastat.h"
 #include "aggregate.h"
 
@@ -23,6 +24,62 @@ mib_log_time(int64_t wall)
 		return 0;
 	tm.tm_isdst = -1; /* the wall clock was local time: let the zone decide */
 	return mktime(&tm);
+}
+
+long
+mib_unix_time(time_t t)
+{
+	/* Unsigned32 ends in 2106; clamp rather than wrap */
+	if (t <= 0)
+		return 0;
+	return (uint64_t)t > 4294967295ULL ? (long)4294967295UL : (long)t;
+}
+
+/* mtastatActiveAlarms: what stands now, the history's outage included. */
+static long
+summary_active(const struct mtastat *ctx, const struct mib_summary *s)
+{
+	return (long)s->accounts_over + (long)s->accounts_unusual + (long)s->indicators_out +
+	    (long)s->logs_not_ok + (ctx->history.failing ? 1 : 0);
+}
+
+/* The summary scalars, counted over the rows at the request. */
+static int
+summary_value(const struct mtastat *ctx, unsigned int col, struct mib_value *mv)
+{
+	struct mib_summary s;
+
+	mib_tables_summary(&s);
+	switch (col) {
+	case MIB_SCALAR_ACCOUNTS_OVER_LIMIT:
+		mib_value_int(mv, ASN_GAUGE, (long)s.accounts_over);
+		return 0;
+	case MIB_SCALAR_ACCOUNTS_UNUSUAL:
+		mib_value_int(mv, ASN_GAUGE, (long)s.accounts_unusual);
+		return 0;
+	case MIB_SCALAR_INDICATORS_OUT_OF_BAND:
+		mib_value_int(mv, ASN_GAUGE, (long)s.indicators_out);
+		return 0;
+	case MIB_SCALAR_LOGS_NOT_OK:
+		mib_value_int(mv, ASN_GAUGE, (long)s.logs_not_ok);
+		return 0;
+	case MIB_SCALAR_ACTIVE_ALARMS:
+		mib_value_int(mv, ASN_GAUGE, summary_active(ctx, &s));
+		return 0;
+	case MIB_SCALAR_LAST_ALARM_TIME:
+		mib_value_time(mv, s.last != NULL ? mib_log_time(s.last->time) : 0);
+		return 0;
+	case MIB_SCALAR_LAST_ALARM_TIME_UNIX:
+		mib_value_int(mv, ASN_UNSIGNED,
+		    s.last != NULL ? mib_unix_time(mib_log_time(s.last->time)) : 0);
+		return 0;
+	case MIB_SCALAR_LAST_ALARM_TEXT:
+		mib_value_str(mv, s.last != NULL ? s.last->text : "",
+		    s.last != NULL ? strlen(s.last->text) : 0);
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 static uint64_t
@@ -52,6 +109,12 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 	case MIB_SCALAR_LAST_EVENT_TIME:
 		mib_value_time(mv, mib_log_time(ctx->ig.newest_t));
 		return 0;
+	case MIB_SCALAR_START_TIME_UNIX:
+		mib_value_int(mv, ASN_UNSIGNED, mib_unix_time(ctx->start_time));
+		return 0;
+	case MIB_SCALAR_LAST_EVENT_TIME_UNIX:
+		mib_value_int(mv, ASN_UNSIGNED, mib_unix_time(mib_log_time(ctx->ig.newest_t)));
+		return 0;
 	case MIB_SCALAR_LINES_READ:
 		mib_value_u64(mv, nonneg(ctx->totals.lines));
 		return 0;
@@ -74,6 +137,8 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 			mib_value_u64(mv, nonneg(ctx->totals.c[totals[col]]));
 			return 0;
 		}
+		if (col >= MIB_SCALAR_ACCOUNTS_OVER_LIMIT && col <= MIB_SCALAR_LAST_ALARM_TEXT)
+			return summary_value(ctx, col, mv);
 		return -1;
 	}
 }

@@ -42,7 +42,8 @@ usage(FILE *out)
 	    "  -p PIDFILE  write the process id to PIDFILE once connected\n"
 	    "  -u USER     drop root privileges to USER (and its groups) after start-up\n"
 	    "  -D TOKENS   debug output for subsystems: parse,store,snmp,... or all\n"
-	    "  -v          print the version and exit\n");
+	    "  -v, --version  print the version and exit\n"
+	    "  -h, --help     print this help and exit\n");
 }
 
 static int
@@ -169,9 +170,13 @@ pidfile_write(const char *path)
 static int
 parse_options(struct mtastat *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch;
 
-	while ((ch = getopt(argc, argv, "fnc:x:p:u:D:vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "fnc:x:p:u:D:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': ctx->foreground = 1; break;
 		case 'n': ctx->check_only = 1; break;

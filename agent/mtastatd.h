@@ -73,6 +73,9 @@ struct mtastat {
 	struct notify_mail mail;   /* e-mail alerts, when configured */
 	struct notify_queue traps; /* notifications waiting for the master agent */
 	struct history_state history;
+	struct alarm *reannounce;  /* raises still standing at start, sent a few a second */
+	size_t nreannounce, reannounced;
+	time_t reannounce_at;      /* the second of the last batch */
 };
 
 int mtastatd_main(int argc, char **argv);

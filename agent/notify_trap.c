@@ -26,6 +26,26 @@ trap_oid(netsnmp_variable_list **vars, enum alarm_kind kind)
 	    ASN_OBJECT_ID, (const u_char *)notification, sizeof(notification)) == NULL ? -1 : 0;
 }
 
+/*
+ * The indicator's own row (name, status): its instance is the indicator
+ * index, so an NMS can pair an anomaly with the normal that closes it.
+ */
+static int
+indicator_varbinds(const char *name, netsnmp_variable_list **vars)
+{
+	uint32_t index;
+	const struct indicator_row *ir = mib_indicator_find(name, &index);
+
+	if (ir == NULL) {
+		log_warn("trap", "indicator %s has no row", name);
+		return 0; /* the alarm's own objects still go out */
+	}
+	if (mib_table_varbind(&mib_indicator_table, ir, index, COL_IND_NAME, vars) != 0 ||
+	    mib_table_varbind(&mib_indicator_table, ir, index, COL_IND_STATUS, vars) != 0)
+		return -1;
+	return 0;
+}
+
 /* Hand a built notification to the queue (which takes it), or drop a broken one. */
 static int
 deliver(struct notify_queue *q, netsnmp_variable_list *vars, int rc, const char *text)
@@ -56,6 +76,7 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_STDDEV, &vars);
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_ZSCORE, &vars);
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		rc |= indicator_varbinds(a->subject, &vars);
 		break;
 	case AK_RELAY_EXCEEDED:
 	case AK_RELAY_CLEARED:
@@ -63,9 +84,9 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 			rc = -1;
 			break;
 		}
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_NAME, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_RELAYED_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_LIMIT, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_NAME, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_RELAYED_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_LIMIT, &vars);
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
 		break;
 	case AK_ACCOUNT_UNUSUAL:
@@ -74,11 +95,11 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 			rc = -1;
 			break;
 		}
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_NAME, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_RELAYED_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_MSGS_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_USUAL_MEAN, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->id, COL_ACC_USUAL_STDDEV, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_NAME, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_RELAYED_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_MSGS_TODAY, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_USUAL_MEAN, &vars);
+		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_USUAL_STDDEV, &vars);
 		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
 		break;
 	case AK_LOG_STALLED:

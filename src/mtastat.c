@@ -42,7 +42,8 @@ usage(FILE *out)
 	    "                      --from YYYY-MM-DD --to YYYY-MM-DD] [--json] [--top N]\n"
 	    "       mtastat report --mail [--db PATH] [--config PATH] [--day YYYY-MM-DD]\n"
 	    "       mtastat check [--db PATH] [--config PATH] [--all] [--json]\n"
-	    "       mtastat version\n");
+	    "       mtastat version | --version\n"
+	    "       mtastat help | --help | -h   (also after a command: mtastat import --help)\n");
 }
 
 struct common {
@@ -250,7 +251,8 @@ cmd_import(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
 		{ "year", required_argument, NULL, 'y' }, { "quiet", no_argument, NULL, 'q' },
-		{ "mta", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
+		{ "mta", required_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct mta_parser *forced = NULL, **fmt;
 	struct common c = { 0 };
@@ -261,7 +263,7 @@ cmd_import(int argc, char **argv)
 	double secs;
 	int ch, i, nlogs, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "d:c:y:qm:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:c:y:qm:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'c': c.config = optarg; break;
@@ -271,6 +273,7 @@ cmd_import(int argc, char **argv)
 				return 2;
 			break;
 		case 'q': io.progress = 0; break;
+		case 'h': usage(stdout); return 0;
 		case 'm':
 			if ((forced = import_mta(optarg)) == NULL)
 				return 2;
@@ -407,7 +410,7 @@ cmd_report(int argc, char **argv)
 		{ "day", required_argument, NULL, 'D' }, { "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
 		{ "top", required_argument, NULL, 'n' }, { "mail", no_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int mail = 0, day_given = 0, top_given = 0;
 	struct common c = { 0 };
@@ -416,7 +419,7 @@ cmd_report(int argc, char **argv)
 	struct store store;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:c:D:f:t:jn:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:c:D:f:t:jn:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'c': c.config = optarg; break;
@@ -427,6 +430,7 @@ cmd_report(int argc, char **argv)
 			day_given = 1;
 			break;
 		case 'm': mail = 1; break;
+		case 'h': usage(stdout); return 0;
 		case 'f':
 			if (parse_day("--from", optarg, &ro.from) != 0)
 				return 2;
@@ -597,19 +601,20 @@ cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct common c = { 0 };
 	struct detect_result r;
 	struct store store;
 	int ch, all = 0, json = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:c:aj", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:c:ajh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'c': c.config = optarg; break;
 		case 'a': all = 1; break;
 		case 'j': json = 1; break;
+		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -662,7 +667,8 @@ main(int argc, char **argv)
 		printf("mtastat %s\n", MTASTAT_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}

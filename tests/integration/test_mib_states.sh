@@ -38,13 +38,16 @@ check_all() {
 	grep -q "No Such\|No more variables\|Timeout" "$walk" && mt_fail "$state: walk: $(grep -m1 "No Such\|Timeout" "$walk")"
 	for t in 2 3 4 5; do
 		rows=$(grep -c "^$R\.$t\.1\.2\." "$walk")
+		# while catching up, accounts come in between the columns' walks, at
+		# an index from their name (anywhere in the table): GET checks them below
+		[ "$state" = catching-up ] && [ "$t" = 3 ] && continue
 		for col in $(sed -n "s/^$R\.$t\.1\.\([0-9]*\)\..*/\1/p" "$walk" | sort -un); do
 			n=$(grep -c "^$R\.$t\.1\.$col\." "$walk")
 			[ "$n" -eq "$rows" ] || mt_fail "$state: table $t column $col has $n rows, the name column $rows"
 		done
 	done
 	mt_expect "$state: indicator rows" 10 "$(grep -c "^$R\.2\.1\.2\." "$walk")"
-	mt_expect "$state: indicator columns" 10 "$(sed -n "s/^$R\.2\.1\.\([0-9]*\)\.1 = .*/\1/p" "$walk" | wc -l)"
+	mt_expect "$state: indicator columns" 11 "$(sed -n "s/^$R\.2\.1\.\([0-9]*\)\.1 = .*/\1/p" "$walk" | wc -l)"
 	awk '{print $1}' "$walk" > "$walk.oids"
 	cells=$(wc -l < "$walk.oids")
 	split -l 50 "$walk.oids" "$walk.part."

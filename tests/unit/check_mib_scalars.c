@@ -72,6 +72,52 @@ START_TEST(varbind_types)
 }
 END_TEST
 
+/* The Unix-time companions carry the same instant as their DateAndTime. */
+START_TEST(unix_time_companions)
+{
+	struct mtastat ctx = { .start_time = 1795372267 };
+	struct mib_value mv;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ctx.ig.newest_t = 1795372000; /* log wall clock, here UTC */
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_START_TIME_UNIX, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_UNSIGNED);
+	ck_assert_int_eq(mv.v.i, 1795372267L);
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_EVENT_TIME_UNIX, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 1795372000L);
+	ctx.ig.newest_t = 0; /* before the first event */
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_EVENT_TIME_UNIX, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 0);
+	ck_assert_int_eq(mib_unix_time(-5), 0);
+}
+END_TEST
+
+/* With no rows: nothing stands but a failing history; no last alarm. */
+START_TEST(summary_without_rows)
+{
+	struct mtastat ctx = { .start_time = 1 };
+	struct mib_value mv;
+	unsigned col;
+
+	for (col = MIB_SCALAR_ACCOUNTS_OVER_LIMIT; col <= MIB_SCALAR_ACTIVE_ALARMS; col++) {
+		ck_assert_int_eq(mib_scalar_value(&ctx, col, &mv), 0);
+		ck_assert_uint_eq(mv.type, ASN_GAUGE);
+		ck_assert_int_eq(mv.v.i, 0);
+	}
+	ctx.history.failing = 1;
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_ACTIVE_ALARMS, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 1);
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_ALARM_TEXT, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_OCTET_STR);
+	ck_assert_uint_eq(mv.len, 0);
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_ALARM_TIME_UNIX, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 0);
+	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_ALARM_TIME, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_OCTET_STR);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -84,6 +130,8 @@ main(void)
 	tcase_add_test(tc, start_time_is_dateandtime);
 	tcase_add_test(tc, unknown_scalar_refused);
 	tcase_add_test(tc, varbind_types);
+	tcase_add_test(tc, unix_time_companions);
+	tcase_add_test(tc, summary_without_rows);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

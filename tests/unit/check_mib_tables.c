@@ -26,6 +26,7 @@ setup(void)
 	init_agent("mtastat-check");
 	ck_assert_int_eq(mib_table_register(&mib_account_table), 0);
 	ck_assert_int_eq(mib_table_register(&mib_indicator_table), 0);
+	ck_assert_int_eq(mib_table_register(&mib_alarm_table), 0);
 }
 
 static struct account_row *
@@ -228,11 +229,138 @@ START_TEST(indicator_direction)
 	ir.direction = DIR_LOW;
 	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION, &mv), 0);
 	ck_assert_int_eq(mv.v.i, 2);
-	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_DIRECTION + 1, &mv), -1);
+	ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_JUDGED + 1, &mv), -1);
 	ck_assert_int_eq(mib_table_varbind(&mib_indicator_table, &ir, 9, COL_IND_DIRECTION, &vars), 0);
 	ck_assert_int_eq(snmp_oid_compare(vars->name, vars->name_length, expect, OID_LENGTH(expect)), 0);
 	ck_assert_int_eq(*vars->val.integer, 2);
 	snmp_free_varbind(vars);
+}
+END_TEST
+
+/* mtastatAccountIndex comes from the name: FNV-1a 32, top bit cleared. */
+START_TEST(account_index_from_name)
+{
+	ck_assert_uint_eq(mib_account_index("a"), 1678518572U);
+	ck_assert_uint_eq(mib_account_index(""), 18652613U);
+	ck_assert_uint_eq(mib_account_index("spammer@example.test"), 1522247600U);
+	ck_assert_uint_eq(mib_account_index("spammer@example.test"),
+	    mib_account_index("spammer@example.test"));
+	ck_assert_uint_ne(mib_account_index("alice@example.test"),
+	    mib_account_index("spammer@example.test"));
+	ck_assert_uint_le(mib_account_index("\xff\xfe any bytes"), MIB_ACCOUNT_INDEX_MAX);
+	ck_assert_uint_eq(mib_account_probe(7), 8);
+	ck_assert_uint_eq(mib_account_probe(MIB_ACCOUNT_INDEX_MAX), 1);
+}
+END_TEST
+
+/* mtastatIndicatorJudged: false only while there is not enough history. */
+START_TEST(indicator_judged)
+{
+	static const enum judgement all[] = { J_NORMAL, J_HIGH, J_LOW, J_INSUFFICIENT };
+	static const long judged[] = { MIB_TRUE, MIB_TRUE, MIB_TRUE, MIB_FALSE };
+	struct indicator_row ir;
+	struct mib_value mv;
+	size_t i;
+
+	memset(&ir, 0, sizeof(ir));
+	ir.def = &indicator_defs[IND_RELAY];
+	for (i = 0; i < 4; i++) {
+		ir.status = all[i];
+		ck_assert_int_eq(mib_indicator_value(&ir, COL_IND_JUDGED, &mv), 0);
+		ck_assert_uint_eq(mv.type, ASN_INTEGER);
+		ck_assert_int_eq(mv.v.i, judged[i]);
+	}
+}
+END_TEST
+
+/* mtastatAlarmTimeUnix is mtastatAlarmTime in seconds. */
+START_TEST(alarm_time_unix)
+{
+	struct alarm a;
+	struct mib_value mv;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	memset(&a, 0, sizeof(a));
+	a.time = 1795372267; /* 2026-11-22 18:31:07 as logged */
+	ck_assert_int_eq(mib_alarm_value(&a, COL_ALARM_TIME_UNIX, &mv), 0);
+	ck_assert_uint_eq(mv.type, ASN_UNSIGNED);
+	ck_assert_int_eq(mv.v.i, 1795372267L);
+	ck_assert_int_eq(mib_alarm_value(&a, COL_ALARM_TIME, &mv), 0);
+	ck_assert_uint_eq(mv.v.s[0] * 256 + mv.v.s[1], 2026);
+	ck_assert_uint_eq(mv.v.s[4], 18);
+	a.time = 0;
+	ck_assert_int_eq(mib_alarm_value(&a, COL_ALARM_TIME_UNIX, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 0);
+}
+END_TEST
+
+static struct indicator_row *
+indicator(uint32_t index, int ind, enum judgement status)
+{
+	struct indicator_row *ir = calloc(1, sizeof(*ir));
+
+	ir->def = &indicator_defs[ind];
+	ir->status = status;
+	ck_assert_int_eq(mib_table_add(&mib_indicator_table, index, ir), 0);
+	return ir;
+}
+
+/* The summary scalars count the rows; the newest alarm row is the last one. */
+START_TEST(summary_counts_rows)
+{
+	static const oid name_oid[] = { MTASTAT_OID_ROOT, 1, 2, 1, COL_IND_NAME, 3 };
+	struct mib_summary sum;
+	struct account_row *r;
+	struct alarm *a1 = calloc(1, sizeof(*a1)), *a2 = calloc(1, sizeof(*a2));
+	const struct indicator_row *found;
+	uint32_t index = 0;
+
+	mib_table_clear(&mib_account_table);
+	mib_table_clear(&mib_indicator_table);
+	mib_table_clear(&mib_alarm_table);
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over + sum.accounts_unusual + sum.indicators_out, 0);
+	ck_assert_ptr_null(sum.last);
+
+	account(1, "over@example.test", 445, 100);
+	account(2, "ok@example.test", 5, 100);
+	r = account(3, "odd@example.test", 60, 100);
+	r->unusual = 1;
+	account(4, "over2@example.test", 101, 100);
+	indicator(1, IND_RECVD, J_NORMAL);
+	indicator(2, IND_SENT, J_INSUFFICIENT);
+	indicator(3, IND_RELAY, J_HIGH);
+	indicator(4, IND_REJECTED, J_LOW);
+	a1->time = 100;
+	snprintf(a1->text, sizeof(a1->text), "older");
+	a2->time = 200;
+	snprintf(a2->text, sizeof(a2->text), "newest");
+	ck_assert_int_eq(mib_table_add(&mib_alarm_table, 9, a2), 0);
+	ck_assert_int_eq(mib_table_add(&mib_alarm_table, 5, a1), 0);
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over, 2);
+	ck_assert_uint_eq(sum.accounts_unusual, 1);
+	ck_assert_uint_eq(sum.indicators_out, 2);
+	ck_assert_ptr_nonnull(sum.last);
+	ck_assert_str_eq(sum.last->text, "newest");
+
+	/* an indicator notification finds its row by the alarm's subject */
+	found = mib_indicator_find(indicator_defs[IND_RELAY].name, &index);
+	ck_assert_ptr_nonnull(found);
+	ck_assert_uint_eq(index, 3);
+	ck_assert_ptr_null(mib_indicator_find("NO_SUCH_INDICATOR", &index));
+	{
+		netsnmp_variable_list *vars = NULL;
+		ck_assert_int_eq(mib_table_varbind(&mib_indicator_table, found, index, COL_IND_NAME,
+		    &vars), 0);
+		ck_assert_int_eq(snmp_oid_compare(vars->name, vars->name_length, name_oid,
+		    OID_LENGTH(name_oid)), 0);
+		snmp_free_varbind(vars);
+	}
+	mib_table_clear(&mib_account_table);
+	mib_table_clear(&mib_indicator_table);
+	mib_table_clear(&mib_alarm_table);
 }
 END_TEST
 
@@ -253,6 +381,10 @@ main(void)
 	tcase_add_test(tc, indicator_fixed_point);
 	tcase_add_test(tc, account_usual_and_unusual);
 	tcase_add_test(tc, indicator_direction);
+	tcase_add_test(tc, account_index_from_name);
+	tcase_add_test(tc, indicator_judged);
+	tcase_add_test(tc, alarm_time_unix);
+	tcase_add_test(tc, summary_counts_rows);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK); /* one agent context for all tests */
