@@ -314,6 +314,13 @@ relay_alarms(struct store *s, struct detect_result *r, const struct mtastat_conf
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * An account is unusual only beyond this many times its usual day, besides
+ * the indicator rule: a sender of 20 a day has days of 40 (a mailing, a
+ * deadline); a stolen password sends tens of times its owner's volume.
+ */
+#define DETECT_ACCOUNT_FACTOR 3.0
+
 /* The first day of the history (daily rows), or INT32_MAX when empty. */
 static int32_t
 history_start(struct store *s)
@@ -434,8 +441,9 @@ account_judge(struct store *s, struct detect_result *r, const struct mtastat_con
 	if (account_days_load(s, cfg, sqlite3_column_int64(row, 0), first, today, ad) != 0)
 		return -1;
 	account_baseline(cfg, today, first, ad, v, &b);
-	/* a day's so-far against whole usual days: never high by the time of day alone */
-	if (detect_verdict(cfg, &b, 0, DIR_HIGH) != J_HIGH)
+	/* a day's so-far against whole usual days: never high by the time of day
+	 * alone; and a busy day of a small sender (twice its usual) is no theft */
+	if (detect_verdict(cfg, &b, 0, DIR_HIGH) != J_HIGH || b.v <= DETECT_ACCOUNT_FACTOR * b.mean)
 		return 0;
 	return unusual_alarm(r, cfg, x, shown, &b, limit, 1, today);
 }

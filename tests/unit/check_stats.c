@@ -180,6 +180,8 @@ START_TEST(zero_sd_and_guards)
 	struct baseline b = { .v = 105, .mean = 100, .sd = 0, .n = 15, .day = 1, .judged = 1 };
 
 	cfg.poissonfloor = 0; /* the guards alone (poisson_floor below) */
+	cfg.sigma = 2;        /* the seed's k and relative guard */
+	cfg.minreldiff = 0.10;
 	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);   /* 5 <= minabsdiff 10 */
 	b.v = 111;
 	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_HIGH);
@@ -401,6 +403,8 @@ START_TEST(poisson_floor)
 {
 	struct baseline b = { .v = 120, .mean = 100, .sd = 3, .n = 15, .day = 1, .judged = 1 };
 
+	cfg.sigma = 2;
+	cfg.minreldiff = 0.10;
 	/* |V - M| = 20 is not > 2 * max(3, sqrt(100)) = 20 */
 	ck_assert_int_eq(detect_judge(&cfg, &b, 0), J_NORMAL);
 	b.v = 121;
@@ -608,6 +612,8 @@ START_TEST(hold_down)
 	struct store s;
 
 	ck_assert_uint_eq(cfg.holddown, 3600);
+	cfg.sigma = 2;  /* the numbers below are worked out for the seed's k */
+	cfg.minreldiff = 0.10;
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
 	deferral_history(&s);
 	/* raised at 10:30; normal from 15:30, back out at 16:20 before the hour
