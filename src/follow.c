@@ -293,6 +293,14 @@ follow_dir(const struct follow *f, char *dir, size_t len)
 
 /* Identify one sibling: its head, sizes, and what the store knows of it.  1 ok, 0 skip, -1 error. */
 static int
+follow_gz_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 3 && strcmp(name + n - 3, ".gz") == 0;
+}
+
+static int
 follow_identify(struct store *store, const char *dir, const char *name, const char *base,
     struct sibling *s)
 {
@@ -317,6 +325,13 @@ follow_identify(struct store *store, const char *dir, const char *name, const ch
 	s->dev = (uint64_t)st.st_dev;
 	s->ino = (uint64_t)st.st_ino;
 	s->gz = is_gzip(fd);
+	if (!s->gz && follow_gz_name(name)) {
+		/* gzip writes NAME.gz under its final name: empty or not yet gzip
+		 * is a file being made, to be looked at again later, never text */
+		log_debug("follow", "%s: named .gz but not gzip (yet): skipped", file);
+		close(fd);
+		return 0;
+	}
 	s->size = s->gz ? gz_size(fd, &st) : (uint64_t)st.st_size;
 	p = name + strlen(base) + 1;
 	s->index = name[strlen(base)] == '.' && strspn(p, "0123456789") > 0 &&
@@ -445,6 +460,20 @@ follow_in_chain(struct follow *f, const char *dir, const struct sibling *s)
 }
 
 /*
+ * Of a file and its compressed twin, is a the better to read than b?  The
+ * plain file, whatever the sizes: while both exist gzip may still be
+ * writing the .gz, whose trailer then holds no size yet, and a plain file
+ * left by gzip -k may have grown since.  Of two alike, the longer.
+ */
+static int
+follow_prefer(const struct sibling *a, const struct sibling *b)
+{
+	if (a->gz != b->gz)
+		return !a->gz;
+	return a->size > b->size;
+}
+
+/*
  * Choose the siblings with unread lines: those the store knows but not to
  * their end, and those it does not know that are newer than after (files
  * rotated since the one we read last).  Files of the chain, copies of the
@@ -470,8 +499,7 @@ follow_select(struct follow *f, const char *dir, struct sibling *v, size_t n,
 			if (!v[j].selected || !(same_head(v[i].rec, v[j].rec) ||
 			    (v[i].known && v[j].known && v[i].rec->id == v[j].rec->id)))
 				continue;
-			/* keep the longer (a plain file may have grown after gzip -k), else the plain one */
-			if (v[j].size > v[i].size || (v[j].size == v[i].size && v[i].gz && !v[j].gz))
+			if (follow_prefer(&v[j], &v[i]))
 				v[i].selected = 0;
 			else
 				v[j].selected = 0;
@@ -736,7 +764,7 @@ follow_find_copy(struct follow *f, struct store *store, const struct follow_src 
 	for (i = 0; i < n; i++)
 		if (starts_with(v[i].rec, &cur->pos) &&
 		    !(v[i].dev == cur->pos.dev && v[i].ino == cur->pos.ino) &&
-		    (best == (size_t)-1 || v[i].size > v[best].size))
+		    (best == (size_t)-1 || follow_prefer(&v[i], &v[best])))
 			best = i;
 	if (best != (size_t)-1) {
 		*copy = v[best];

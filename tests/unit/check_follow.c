@@ -380,6 +380,115 @@ START_TEST(rotated_and_compressed_while_stopped)
 }
 END_TEST
 
+static int64_t
+unparsed(void)
+{
+	struct store s;
+	int64_t v;
+
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	v = store_total(&s, "unparsed");
+	store_close(&s);
+	return v;
+}
+
+/*
+ * gzip at work: NAME.gz holds the first half of its stream, whose last four
+ * bytes are then no size at all (half: 0, or just created).
+ */
+static void
+gzip_started(const char *path, int half)
+{
+	char gz[4400];
+	struct stat st;
+
+	snprintf(gz, sizeof(gz), "%s.gz", path);
+	copy_file(path, gz, 1);
+	ck_assert_int_eq(stat(gz, &st), 0);
+	ck_assert_int_eq(truncate(gz, half ? st.st_size / 2 : 0), 0);
+}
+
+/* Lines from..to as rejects that differ, so that their gzip stream is long. */
+static void
+append_varied(const char *path, int from, int to)
+{
+	char line[128];
+	int i;
+
+	for (i = from; i <= to; i++) {
+		snprintf(line, sizeof(line), "Nov  2 10:00:00 mx postfix/smtpd[%d]: NOQUEUE: reject:"
+		    " RCPT from x%08x[192.0.2.1]: 554 %d\n", i, (unsigned)i * 2654435761u, i);
+		tu_write(path, "a", line);
+	}
+}
+
+/*
+ * Started while gzip compresses the rotated file: its .gz exists, empty or
+ * half written, beside the complete plain file.  The .gz is neither read as
+ * text nor trusted for a size its trailer does not have yet.
+ */
+static void
+rotated_while_gzip_writes(int half)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 2);
+	run_stop(&r);
+	append_varied(logpath, 3, 40);
+	ck_assert_int_eq(rename(logpath, old), 0);
+	tu_write(logpath, "w", LINE(41) LINE(42));
+	gzip_started(old, half);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 40);
+	gzip_file(old); /* gzip ends: the whole .gz, the plain file gone */
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 42);
+	ck_assert_int_eq(unparsed(), 0);
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+}
+
+START_TEST(rotated_while_gzip_creates_the_gz)
+{
+	rotated_while_gzip_writes(0);
+}
+END_TEST
+
+START_TEST(rotated_while_gzip_half_wrote_the_gz)
+{
+	rotated_while_gzip_writes(1);
+}
+END_TEST
+
+/* copytruncate then compress (no delaycompress): the copy is being gzipped when we look. */
+START_TEST(copytruncate_while_gzip_writes_the_copy)
+{
+	char old[4300];
+	struct run r;
+
+	sib(old, sizeof(old), ".1");
+	tu_write(logpath, "w", LINE(1) LINE(2) LINE(3));
+	run_start(&r);
+	ck_assert_int_eq(run_drain(&r), 3);
+	append_varied(logpath, 4, 40); /* not read yet */
+	copy_file(logpath, old, 0);
+	tu_write(logpath, "w", LINE(41));
+	gzip_started(old, 1);
+	ck_assert_int_eq(run_drain(&r), 38);
+	gzip_file(old);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+	ck_assert_int_eq(rejected(), 41);
+	ck_assert_int_eq(unparsed(), 0);
+}
+END_TEST
+
 /* Two rotations while stopped: the middle file, never seen, is read too, in order. */
 START_TEST(two_rotations_while_stopped)
 {
@@ -636,6 +745,9 @@ main(void)
 	tcase_add_test(tc, history_not_found_is_counted);
 	tcase_add_test(tc, rotated_name_patterns);
 	tcase_add_test(tc, unknown_rotated_name_is_reported);
+	tcase_add_test(tc, rotated_while_gzip_creates_the_gz);
+	tcase_add_test(tc, rotated_while_gzip_half_wrote_the_gz);
+	tcase_add_test(tc, copytruncate_while_gzip_writes_the_copy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
