@@ -38,6 +38,8 @@ enum agg_kind {
 	AGG_RCPT,      /* v0 delivered, v1 relayed */
 	AGG_UNPARSED,  /* day 0; v0 unparsed lines of a program */
 	AGG_ACCOUNT_DOMAIN, /* "account\001domain"; v0 relayed recipients */
+	/* per-day diagnostics by name (sessions_incomplete_quit, ipblock_r, ...); v0 count */
+	AGG_DAY_COUNTER,
 	AGG_KINDS
 };
 

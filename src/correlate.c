@@ -6,6 +6,11 @@
 #include "correlate.h"
 #include "log.h"
 
+/* The word of a per-day diagnostic counter (antispam action, ...): longer is "other". */
+#define DAY_COUNTER_WORD_MAX 24
+/* "sessions_incomplete_" and the word */
+#define DAY_COUNTER_NAME_MAX 64
+
 int
 correlate_init(struct correlator *c, const struct mtastat_config *cfg, struct aggregate *agg)
 {
@@ -140,7 +145,7 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 {
 	struct msg *m = msgtable_find(&c->q, ev->qid);
 	struct strview dom, account;
-	int relayed;
+	int relayed, delivered;
 
 	switch (ev->status) {
 	case DS_SENT:
@@ -165,12 +170,17 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	if (config_is_content_filter(c->cfg, ev->relay))
 		return ev->newqid.n > 0 ? on_handoff(c, m, ev->newqid) : 0;
 	relayed = !ev->local_delivery && !config_is_local_domain(c->cfg, ev->rcpt);
-	if (count(c, t, C_DELIVERED, 1) ||
-	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0))
+	/* resolved at reception: an external recipient is relayed now, delivered later */
+	delivered = !(ev->resolved && relayed);
+	if (ev->forwarded)
+		relayed = 0; /* its relay was counted when it was resolved */
+	if (delivered && (count(c, t, C_DELIVERED, 1) ||
+	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0)))
 		return -1;
 	dom = domain_of(ev->rcpt);
-	if (aggregate_keyed(c->agg, AGG_RCPT, t->day, ev->rcpt, 1, relayed) ||
-	    (dom.n > 0 && aggregate_keyed(c->agg, AGG_DOMAIN, t->day, dom, 1, relayed)))
+	/* a recipient whose name was not kept counts without one */
+	if (ev->rcpt.n > 0 && (aggregate_keyed(c->agg, AGG_RCPT, t->day, ev->rcpt, delivered, relayed) ||
+	    (dom.n > 0 && aggregate_keyed(c->agg, AGG_DOMAIN, t->day, dom, delivered, relayed))))
 		return -1;
 	if (!relayed)
 		return 0;
@@ -220,6 +230,36 @@ on_notification(struct correlator *c, const struct log_time *t, const struct mta
 	return count(c, t, C_NOTIFICATIONS, 1);
 }
 
+/*
+ * A per-day diagnostic named prefix + what: what is a short word of
+ * [a-z0-9_-] (upper case folded), anything else is "other", so a log
+ * cannot make up counter names of any shape or number.
+ */
+static int
+day_counter(struct correlator *c, const struct log_time *t, const char *prefix,
+    struct strview what)
+{
+	char name[DAY_COUNTER_NAME_MAX + 1];
+	size_t n = strlen(prefix), i;
+	int ok = what.n > 0 && what.n <= DAY_COUNTER_WORD_MAX;
+
+	for (i = 0; ok && i < what.n; i++) {
+		char ch = what.p[i];
+		ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '_' || ch == '-';
+	}
+	if (!ok)
+		what = sv_make("other", 5);
+	memcpy(name, prefix, n);
+	for (i = 0; i < what.n; i++)
+		name[n + i] = (what.p[i] >= 'A' && what.p[i] <= 'Z') ? (char)(what.p[i] + 32)
+		    : what.p[i];
+	/* a zero in the hour makes the day exist in the daily table the reports walk */
+	if (count(c, t, C_RECEIVED, 0) != 0)
+		return -1;
+	return aggregate_keyed(c->agg, AGG_DAY_COUNTER, t->day, sv_make(name, n + what.n), 1, 0);
+}
+
 int
 correlate(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
@@ -252,6 +292,12 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 		return count(c, t, C_REJECTED, 1);
 	case EV_AUTH_FAILED:
 		return count(c, t, C_AUTH_FAILED, 1);
+	case EV_SESSION_INCOMPLETE:
+		return day_counter(c, t, "sessions_incomplete_", ev->what);
+	case EV_BLOCKED:
+		return day_counter(c, t, "ipblock_", ev->what);
+	case EV_ANTISPAM:
+		return day_counter(c, t, "antispam_", ev->what);
 	case EV_UNPARSED:
 	case EV_IGNORED:
 		break;

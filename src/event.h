@@ -24,6 +24,13 @@ enum mta_event_type {
 	EV_NOTIFICATION,  /* MTA-generated notice about qid, queued as newqid (has_size: its size) */
 	EV_REJECT,        /* a reject at any SMTP stage or in cleanup */
 	EV_AUTH_FAILED,   /* a failed SASL authentication */
+	/*
+	 * Per-day diagnostics, by a short word in `what` ([a-z0-9_-], anything
+	 * else counts as "other"): counted as <prefix><what> (docs/counting.md).
+	 */
+	EV_SESSION_INCOMPLETE, /* a session ended without a message: what = how */
+	EV_BLOCKED,       /* a session refused by intrusion prevention: what = reason code */
+	EV_ANTISPAM,      /* an antispam verdict on a message: what = action */
 };
 
 enum delivery_status {
@@ -53,6 +60,40 @@ struct mta_event {
 	unsigned origin : 1;
 	/* EV_NOTIFICATION: newqid is the notice's own id and size its size */
 	unsigned has_size : 1;
+	/*
+	 * EV_DELIVERY status=DS_SENT of an MTA that resolves recipients when it
+	 * accepts a message and logs no local delivery (IceWarp's summary line):
+	 * a local recipient is delivered now; an external one is relayed now
+	 * (with its account) and delivered when its forwarding is logged.
+	 */
+	unsigned resolved : 1;
+	/* EV_DELIVERY of a recipient whose relay was counted when resolved: delivered only */
+	unsigned forwarded : 1;
+	struct strview what;     /* EV_SESSION_INCOMPLETE, EV_BLOCKED, EV_ANTISPAM */
+};
+
+/*
+ * Parsers that need memory between lines (IceWarp's sessions) emit any
+ * number of events per line through this; the sink returns -1 on
+ * out-of-memory, which the parser passes on.
+ */
+struct mta_sink {
+	int (*emit)(void *ctx, const struct mta_event *);
+	void *ctx;
+};
+
+/* What parse_state() made of a line (events, if any, went to the sink). */
+enum mta_line {
+	MTA_LINE_UNPARSED = 0, /* a line of the MTA that no rule recognised */
+	MTA_LINE_IGNORED,      /* recognised: nothing to count */
+	MTA_LINE_COUNTED,      /* recognised: events were emitted */
+};
+
+/* The order of a log's files from their names (IceWarp's daily sYYYYMMDD[-nn].log). */
+struct mta_file_key {
+	int32_t day;           /* civil day of the date in the name */
+	unsigned split;        /* -nn: 0 for the day's first file */
+	char series[64];       /* the name before the date: "s", "s1": files of one log */
 };
 
 /*
@@ -70,18 +111,40 @@ struct mta_parser {
 	int (*owns)(const char *const *instances, const struct log_header *);
 	void (*parse)(const struct log_header *, struct mta_event *);
 	const char *const *default_instances;
+	/*
+	 * Optional (NULL for parsers that read each line alone: Postfix, Exim).
+	 * state_open() makes the memory of one log (a series of files), and
+	 * parse_state() reads a line with it, emitting its events; parse() is
+	 * then only a stateless look at the line's shape (format detection).
+	 * state_save() writes the memory as bytes that state_load() reads back:
+	 * the store keeps them with the read positions, in one transaction.
+	 */
+	void *(*state_open)(void);
+	void (*state_close)(void *);
+	int (*parse_state)(void *, const struct log_header *, const struct mta_sink *);
+	/* 0 and *blob (malloc'd) of *len bytes, or -1 on out-of-memory */
+	int (*state_save)(void *, unsigned char **blob, size_t *len);
+	/* replaces the memory; a blob it cannot read leaves it empty (-1) */
+	int (*state_load)(void *, const unsigned char *blob, size_t len);
+	/*
+	 * Optional: 0 when a file's base name is one of this MTA's dated log
+	 * names, with its order; -1 otherwise.  Logs of such MTAs are followed
+	 * as directories (or globs) of files.
+	 */
+	int (*file_key)(const char *basename, struct mta_file_key *);
 };
 
 extern const struct mta_parser parser_postfix;
 extern const struct mta_parser parser_exim;
+extern const struct mta_parser parser_icewarp;
 /* Every parser, NULL-terminated, in the order format detection tries them. */
 extern const struct mta_parser *const mta_parsers[];
 
 /* The parser registered under name, or NULL. */
 const struct mta_parser *parser_by_name(const char *name);
-/* 1 when name is an MTA that is planned but not readable yet (icewarp). */
+/* 1 when name is an MTA that is planned but not readable yet (none now). */
 int parser_is_planned(const char *name);
-/* "postfix, exim": the names parser_by_name knows, for messages. */
+/* "postfix, exim, icewarp": the names parser_by_name knows, for messages. */
 const char *parser_names(void);
 
 #endif

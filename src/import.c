@@ -3,13 +3,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "civil.h"
 #include "import.h"
 #include "log.h"
 #include "reader.h"
@@ -104,6 +107,58 @@ resume_point(struct ingest *ig, const char *path, struct file_pos *pos, struct s
 	else
 		syslog_clock_init_mtime(clk, st->st_mtime);
 	return 0;
+}
+
+/*
+ * A log whose lines carry only the time of day (IceWarp) takes its date
+ * from its file name; a file not named so takes its modification date,
+ * said once.
+ */
+static void
+import_name_day(const struct ingest *ig, const char *path, struct syslog_clock *clk,
+    const struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	struct mta_file_key key;
+	struct tm tm;
+
+	if (ig->parser->file_key == NULL)
+		return;
+	clk->has_name_day = 1;
+	if (ig->parser->file_key(slash ? slash + 1 : path, &key) == 0) {
+		clk->name_day = key.day;
+		return;
+	}
+	localtime_r(&st->st_mtime, &tm);
+	clk->name_day = civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	log_warn("import", "%s: not a dated %s log name (like s20260102.log): its lines are"
+	    " dated by its modification day", path, ig->parser->name);
+}
+
+/*
+ * The series a file of a stateful log belongs to: its directory and the
+ * name before the date ("/var/log/icewarp/smtp/s1"), else the file itself.
+ */
+static int
+import_series(struct ingest *ig, const char *path)
+{
+	char dir[4096], key[INGEST_SERIES_KEY_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	struct mta_file_key fk;
+
+	if (ig->parser->parse_state == NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == path ? 1
+	    : (int)(slash - path), slash == NULL ? "." : path);
+	if (realpath(dir, key) == NULL)
+		snprintf(key, sizeof(key), "%s", dir);
+	if (ig->parser->file_key == NULL || ig->parser->file_key(base, &fk) != 0)
+		snprintf(fk.series, sizeof(fk.series), "%s", base);
+	if (strlen(key) + 1 + strlen(fk.series) >= sizeof(key))
+		return -1;
+	strcat(key, "/");
+	strcat(key, fk.series);
+	return ingest_use_series(ig, key);
 }
 
 /* The database refused the batch: say so against the database, not the log. */
@@ -205,6 +260,12 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		close(fd);
 		return 0;
 	}
+	import_name_day(ig, path, &clk, &st);
+	if (import_series(ig, path) != 0) {
+		log_err("import", "%s: cannot keep the state of its series", path);
+		close(fd);
+		return -1;
+	}
 	if (reader_open(&r, fd, gz) != 0 || reader_seek(&r, pos.offset) != 0) {
 		log_err("import", "%s: cannot read from offset %llu", path,
 		    (unsigned long long)pos.offset);
@@ -256,4 +317,61 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		    (unsigned long long)r.truncated, READER_LINE_MAX);
 	reader_close(&r);
 	return rc == IMPORT_DB_FAILED ? rc : rc < 0 ? -1 : 0;
+}
+
+/* A dated file's place: (date, split, series, name). */
+struct import_dated {
+	struct mta_file_key key;
+	char *path;
+	const struct mta_parser *fmt;
+};
+
+static int
+import_dated_cmp(const void *a, const void *b)
+{
+	const struct import_dated *x = a, *y = b;
+	int c;
+
+	if (x->key.day != y->key.day)
+		return x->key.day < y->key.day ? -1 : 1;
+	if (x->key.split != y->key.split)
+		return x->key.split < y->key.split ? -1 : 1;
+	if ((c = strcmp(x->key.series, y->key.series)) != 0)
+		return c;
+	return strcmp(x->path, y->path);
+}
+
+static int
+import_dated_key(const char *path, const struct mta_parser *fmt, struct mta_file_key *key)
+{
+	const char *slash = strrchr(path, '/');
+
+	return fmt != NULL && fmt->file_key != NULL &&
+	    fmt->file_key(slash ? slash + 1 : path, key) == 0 ? 0 : -1;
+}
+
+int
+import_order(char **paths, const struct mta_parser **fmt, size_t n)
+{
+	struct import_dated *d = calloc(n ? n : 1, sizeof(*d));
+	size_t i, k = 0;
+
+	if (d == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (import_dated_key(paths[i], fmt[i], &d[k].key) == 0) {
+			d[k].path = paths[i];
+			d[k++].fmt = fmt[i];
+		}
+	qsort(d, k, sizeof(*d), import_dated_cmp);
+	/* the dated files take the places dated files had, in date order */
+	for (i = 0, k = 0; i < n; i++) {
+		struct mta_file_key unused;
+		if (import_dated_key(paths[i], fmt[i], &unused) == 0) {
+			paths[i] = d[k].path;
+			fmt[i] = d[k++].fmt;
+		}
+	}
+	free(d);
+	return 0;
 }

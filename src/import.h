@@ -34,6 +34,13 @@ int import_file(struct ingest *, const char *path, const struct import_opts *);
 int import_detect(const char *path, const struct mta_parser **out, unsigned *lines,
     unsigned *recognised);
 
+/*
+ * Put the files whose format dates them by name (IceWarp's
+ * sYYYYMMDD[-nn].log) in (date, split) order, in the places such files
+ * hold; the others keep theirs.  -1 on out-of-memory.
+ */
+int import_order(char **paths, const struct mta_parser **fmt, size_t n);
+
 /* Fingerprint (head bytes) and identity of an open file; used by follow too. */
 int import_fingerprint(int fd, int gz, struct file_pos *);
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ingest.h"
@@ -37,8 +38,113 @@ ingest_set_parser(struct ingest *ig, const struct mta_parser *p)
 }
 
 void
+ingest_set_state(struct ingest *ig, void *state)
+{
+	ig->pstate = state;
+	ig->cur_series = NULL;
+}
+
+static void
+series_free(struct ingest_series *x)
+{
+	if (x->state != NULL && x->parser->state_close != NULL)
+		x->parser->state_close(x->state);
+	free(x->pos);
+	free(x->blob);
+	free(x);
+}
+
+/* A new series' state, from the store when it saved one. */
+static struct ingest_series *
+series_open(struct ingest *ig, const char *key)
+{
+	struct ingest_series *x = calloc(1, sizeof(*x));
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	int found = 0;
+
+	if (x == NULL)
+		return NULL;
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	x->parser = ig->parser;
+	x->state = ig->parser->state_open();
+	if (x->state == NULL || (ig->store != NULL &&
+	    (found = store_state_get(ig->store, key, &blob, &len)) < 0)) {
+		series_free(x);
+		return NULL;
+	}
+	if (found && ig->parser->state_load(x->state, blob, len) != 0)
+		log_warn("ingest", "%s: the saved %s state is unreadable: sessions in flight start"
+		    " afresh", key, ig->parser->name);
+	free(blob);
+	return x;
+}
+
+int
+ingest_use_series(struct ingest *ig, const char *key)
+{
+	struct ingest_series *x = NULL;
+	size_t i;
+
+	if (ig->parser->parse_state == NULL)
+		return 0;
+	for (i = 0; i < ig->nseries; i++)
+		if (ig->series[i]->parser == ig->parser && strcmp(ig->series[i]->key, key) == 0) {
+			x = ig->series[i];
+			break;
+		}
+	if (x == NULL) {
+		if (ig->nseries >= INGEST_SERIES_MAX) {
+			log_err("ingest", "%s: more than %d series of %s logs at once", key,
+			    INGEST_SERIES_MAX, ig->parser->name);
+			return -1;
+		}
+		if ((x = series_open(ig, key)) == NULL)
+			return -1;
+		ig->series[ig->nseries++] = x;
+	}
+	ig->pstate = x->state;
+	ig->cur_series = x;
+	return 0;
+}
+
+/*
+ * The saved state of every series read since the last commit, as extra
+ * positions (no file: fp_len 0) that store_commit writes with the others.
+ */
+static int
+series_positions(struct ingest *ig, struct file_pos **out, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < ig->nseries; i++) {
+		struct ingest_series *x = ig->series[i];
+		if (!x->dirty)
+			continue;
+		if (x->pos == NULL && (x->pos = calloc(1, sizeof(*x->pos))) == NULL)
+			return -1;
+		free(x->blob);
+		x->blob = NULL;
+		if (x->parser->state_save(x->state, &x->blob, &x->pos->state_len) != 0)
+			return -1;
+		x->pos->state_key = x->key;
+		x->pos->state = x->blob;
+		out[(*n)++] = x->pos;
+	}
+	return 0;
+}
+
+void
 ingest_free(struct ingest *ig)
 {
+	size_t i;
+
+	for (i = 0; i < ig->nseries; i++)
+		series_free(ig->series[i]);
+	ig->nseries = 0;
+	if (ig->own_parser != NULL && ig->own_parser->state_close != NULL)
+		ig->own_parser->state_close(ig->own_pstate);
+	ig->own_pstate = NULL;
 	correlate_free(&ig->corr);
 	aggregate_free(&ig->agg);
 }
@@ -93,6 +199,63 @@ count_unparsed(struct ingest *ig, struct strview program)
 	return 0;
 }
 
+struct ingest_sink {
+	struct ingest *ig;
+	const struct log_header *h;
+};
+
+static int
+ingest_emit(void *ctx, const struct mta_event *ev)
+{
+	struct ingest_sink *k = ctx;
+	struct ingest *ig = k->ig;
+
+	ig->events++;
+	if (k->h->when.t > ig->newest_t)
+		ig->newest_t = k->h->when.t;
+	if (k->h->when.t > ig->agg.newest_t)
+		ig->agg.newest_t = k->h->when.t;
+	return correlate(&ig->corr, &k->h->when, ev);
+}
+
+/* The state this line is read with: the reader's, else ingest's own for this parser. */
+static void *
+ingest_state(struct ingest *ig)
+{
+	if (ig->pstate != NULL)
+		return ig->pstate;
+	if (ig->own_parser != ig->parser) {
+		if (ig->own_parser != NULL && ig->own_parser->state_close != NULL)
+			ig->own_parser->state_close(ig->own_pstate);
+		ig->own_pstate = ig->parser->state_open();
+		ig->own_parser = ig->own_pstate != NULL ? ig->parser : NULL;
+	}
+	return ig->own_pstate;
+}
+
+/* A parser with memory: any number of events per line, through a sink. */
+static int
+ingest_stateful(struct ingest *ig, const struct log_header *h, const char *line, size_t len)
+{
+	struct ingest_sink k = { ig, h };
+	struct mta_sink sink = { ingest_emit, &k };
+	void *state = ingest_state(ig);
+	int rc;
+
+	if (state == NULL)
+		return -1;
+	if (ig->cur_series != NULL)
+		ig->cur_series->dirty = 1;
+	rc = ig->parser->parse_state(state, h, &sink);
+	if (rc < 0)
+		return -1;
+	if (rc == MTA_LINE_UNPARSED) {
+		log_debug("parse", "unparsed: %.*s", (int)(len > 300 ? 300 : len), line);
+		return count_unparsed(ig, h->program);
+	}
+	return 0;
+}
+
 int
 ingest_line(struct ingest *ig, struct syslog_clock *clock, const char *line, size_t len)
 {
@@ -109,6 +272,8 @@ ingest_line(struct ingest *ig, struct syslog_clock *clock, const char *line, siz
 	}
 	if (!ig->parser->owns(ig->instances, &h))
 		return count_unparsed(ig, h.program);
+	if (ig->parser->parse_state != NULL)
+		return ingest_stateful(ig, &h, line, len);
 	ig->parser->parse(&h, &ev);
 	if (ev.type == EV_UNPARSED) {
 		log_debug("parse", "unparsed: %.*s", (int)(len > 300 ? 300 : len), line);
@@ -144,10 +309,24 @@ int
 ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 {
 	uint64_t ev = ig->corr.q.evictions;
+	struct file_pos **all;
+	size_t n = npos, i;
+	int rc;
 
-	if (store_commit(ig->store, &ig->agg, &ig->corr.q, pos, npos,
-		ev - ig->evictions_committed) != 0)
+	all = malloc((npos + ig->nseries + 1) * sizeof(*all));
+	if (all == NULL)
 		return -1;
+	for (i = 0; i < npos; i++)
+		all[i] = pos[i];
+	rc = series_positions(ig, all, &n);
+	if (rc == 0)
+		rc = store_commit(ig->store, &ig->agg, &ig->corr.q, all, n,
+		    ev - ig->evictions_committed);
+	free(all);
+	if (rc != 0)
+		return -1;
+	for (i = 0; i < ig->nseries; i++)
+		ig->series[i]->dirty = 0;
 	if (ev > ig->evictions_committed)
 		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",
 		    ig->cfg->queuetable, (unsigned long long)ev);

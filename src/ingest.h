@@ -23,10 +23,38 @@ struct program_count {
 	uint64_t lines;
 };
 
+/*
+ * Logs whose parser keeps memory between lines (IceWarp's sessions): one
+ * state per series of files, saved with the positions at every commit.
+ * A daemon follows a few logs, an import reads a few servers' series.
+ */
+#define INGEST_SERIES_MAX 64
+/* A series is named by a path (a followed pattern, a directory and a prefix). */
+#define INGEST_SERIES_KEY_MAX 4160
+
+struct ingest_series {
+	char key[INGEST_SERIES_KEY_MAX];
+	const struct mta_parser *parser;
+	void *state;
+	int dirty;                 /* read since the last commit */
+	struct file_pos *pos;      /* carries the saved state to store_commit */
+	unsigned char *blob;
+};
+
 struct ingest {
 	const struct mtastat_config *cfg;
 	const struct mta_parser *parser; /* of the lines being read (ingest_set_parser) */
 	const char *const *instances;   /* its program names */
+	/*
+	 * The parser's memory of the log being read (parser->state_open):
+	 * set by the reader with ingest_set_state, else ingest's own.
+	 */
+	void *pstate;
+	void *own_pstate;
+	const struct mta_parser *own_parser;
+	struct ingest_series *series[INGEST_SERIES_MAX];
+	size_t nseries;
+	struct ingest_series *cur_series; /* the one pstate belongs to, NULL: none */
 	struct store *store;
 	struct aggregate agg;
 	struct correlator corr;
@@ -45,6 +73,14 @@ int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);
 void ingest_free(struct ingest *);
 /* The MTA whose log the next lines come from (postfix after ingest_init). */
 void ingest_set_parser(struct ingest *, const struct mta_parser *);
+/* The parser state of the log the next lines come from (NULL: ingest's own). */
+void ingest_set_state(struct ingest *, void *state);
+/*
+ * The next lines belong to the series named key: its state (made, and
+ * loaded from the store, on first use) is used and saved at each commit.
+ * Nothing for a parser without state.  -1 on error (too many series, memory).
+ */
+int ingest_use_series(struct ingest *, const char *key);
 /* Process one line; -1 only on out-of-memory. */
 int ingest_line(struct ingest *, struct syslog_clock *, const char *line, size_t len);
 /* Commit everything so far with the read positions that produced it. */

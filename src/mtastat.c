@@ -295,6 +295,11 @@ cmd_import(int argc, char **argv)
 	nlogs = import_usable(argc, argv, forced, fmt);
 	if (nlogs < argc)
 		rc = 1;
+	if (import_order(argv + optind, fmt + optind, (size_t)(nlogs - optind)) != 0) {
+		free(fmt);
+		config_free(&c.cfg);
+		return 1;
+	}
 	if (nlogs == optind) {
 		free(fmt);
 		config_free(&c.cfg);

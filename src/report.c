@@ -83,6 +83,32 @@ report_json_string(FILE *f, const char *s, int len)
 	fputc('"', f);
 }
 
+/*
+ * The day's diagnostics (sessions_incomplete_<how>, ipblock_<code>,
+ * antispam_<action>: docs/counting.md) as more keys of its object; a day
+ * without any has none of them (absent means 0).
+ */
+static int
+json_day_counters(struct store *s, int day, FILE *f)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT name, value FROM day_counter WHERE day = ?"
+		" ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		log_err("report", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, day);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fputs(", ", f);
+		report_json_string(f, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_bytes(st, 0));
+		fprintf(f, ": %lld", (long long)sqlite3_column_int64(st, 1));
+	}
+	return finish(s, st, rc);
+}
+
 static int
 json_days(struct store *s, const struct report_opts *o, FILE *f)
 {
@@ -100,6 +126,10 @@ json_days(struct store *s, const struct report_opts *o, FILE *f)
 		for (k = 0; k < C_COUNT; k++)
 			fprintf(f, "%s\"%s\": %lld", k ? ", " : "", counter_names[k],
 			    (long long)sqlite3_column_int64(st, 1 + k));
+		if (json_day_counters(s, sqlite3_column_int(st, 0), f) != 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
 		fputc('}', f);
 		first = 0;
 	}
@@ -291,6 +321,26 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
 	return finish(s, st, rc);
 }
 
+/* Sessions and verdicts (IceWarp's diagnostics), only when the history has some. */
+static int
+text_day_counters(struct store *s, const struct report_opts *o, FILE *f)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT name, sum(value) FROM day_counter"
+	    " WHERE day BETWEEN ?1 AND ?2 GROUP BY name ORDER BY name", o);
+	int rows = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows++ == 0)
+			fprintf(f, "\nSessions and verdicts\n---------------------\n");
+		fprintf(f, "  %9lld   %.*s\n", (long long)sqlite3_column_int64(st, 1),
+		    sqlite3_column_bytes(st, 0) > 64 ? 64 : sqlite3_column_bytes(st, 0),
+		    (const char *)sqlite3_column_text(st, 0));
+	}
+	return finish(s, st, rc);
+}
+
 static int
 text_report(struct store *s, const struct report_opts *o, FILE *f)
 {
@@ -299,7 +349,8 @@ text_report(struct store *s, const struct report_opts *o, FILE *f)
 
 	if (found <= 0)
 		return found < 0 ? -1 : text_nothing(s, o, f);
-	if (text_totals(s, o, f, first, last) != 0 || text_per_day(s, o, f) != 0)
+	if (text_totals(s, o, f, first, last) != 0 || text_per_day(s, o, f) != 0 ||
+	    text_day_counters(s, o, f) != 0)
 		return -1;
 	if (text_top(s, o, f, "Senders by message count",
 		"SELECT sender, sum(messages) n, sum(bytes) FROM sender_daily WHERE day BETWEEN ?1 AND ?2"

@@ -22,7 +22,8 @@
 enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
-	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN, ST_COUNT
+	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN,
+	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -94,7 +95,20 @@ static const char *const schema_v4[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+/*
+ * v5: per-day diagnostics by name (MTA-neutral: sessions_incomplete_<how>,
+ * ipblock_<code>, antispam_<action>; docs/counting.md), and the parsers'
+ * memory between lines (IceWarp's sessions) saved with the read positions.
+ */
+static const char *const schema_v5[] = {
+	"CREATE TABLE day_counter(day INTEGER NOT NULL, name TEXT NOT NULL,"
+	" value INTEGER NOT NULL, PRIMARY KEY(day, name)) WITHOUT ROWID",
+	"CREATE TABLE parser_state(source TEXT PRIMARY KEY, state BLOB NOT NULL)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
+	schema_v5 };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"
@@ -158,6 +172,10 @@ static const char *const sql[ST_COUNT] = {
 	[ST_TOTAL_GET] = "SELECT value FROM totals WHERE key = ?",
 	[ST_TOTAL_MAX] = "INSERT INTO totals(key, value) VALUES(?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+	[ST_DAY_COUNTER] = "INSERT INTO day_counter(name, day, value) VALUES(?,?,?)"
+	    " ON CONFLICT(day, name) DO UPDATE SET value = value + excluded.value",
+	[ST_STATE_PUT] = "INSERT OR REPLACE INTO parser_state(source, state) VALUES(?, ?)",
+	[ST_STATE_GET] = "SELECT state FROM parser_state WHERE source = ?",
 	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino,"
 	    " size FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
@@ -645,6 +663,11 @@ put_keyed(struct store *s, const struct aggregate *a)
 			st = s->st[ST_UNPARSED];
 			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, e->v[0]);
+		} else if (e->kind == AGG_DAY_COUNTER) {
+			st = s->st[ST_DAY_COUNTER];
+			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, e->day);
+			sqlite3_bind_int64(st, 3, e->v[0]);
 		} else {
 			st = s->st[stmt_of[e->kind]];
 			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
@@ -755,14 +778,30 @@ put_position(struct store *s, struct file_pos *p)
 	return 0;
 }
 
+/* The parser's memory of the log, with the position it belongs to. */
+static int
+put_state(struct store *s, const struct file_pos *p)
+{
+	sqlite3_stmt *st = s->st[ST_STATE_PUT];
+
+	sqlite3_bind_text(st, 1, p->state_key, -1, SQLITE_STATIC);
+	/* a zero-length blob is bound as one, not as NULL */
+	sqlite3_bind_blob(st, 2, p->state_len ? (const void *)p->state : "", (int)p->state_len,
+	    SQLITE_STATIC);
+	return step(s, st);
+}
+
 static int
 put_positions(struct store *s, struct file_pos *const *pos, size_t npos)
 {
 	size_t i;
 
-	for (i = 0; i < npos; i++)
+	for (i = 0; i < npos; i++) {
 		if (pos[i] != NULL && pos[i]->fp_len > 0 && put_position(s, pos[i]) != 0)
 			return -1;
+		if (pos[i] != NULL && pos[i]->state_key != NULL && put_state(s, pos[i]) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -894,6 +933,35 @@ store_file_by_path(struct store *s, const char *path, struct file_pos *p)
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(s, "file by path");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_state_get(struct store *s, const char *key, unsigned char **blob, size_t *len)
+{
+	sqlite3_stmt *st = s->st[ST_STATE_GET];
+	int rc, n;
+
+	*blob = NULL;
+	*len = 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, 0);
+		*blob = malloc(n > 0 ? (size_t)n : 1);
+		if (*blob == NULL) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return -1;
+		}
+		if (n > 0)
+			memcpy(*blob, sqlite3_column_blob(st, 0), (size_t)n);
+		*len = (size_t)n;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "parser state");
 	return rc == SQLITE_ROW;
 }
 

@@ -15,7 +15,7 @@
 
 /* Bytes of a file's head that identify it across renames and compression. */
 #define STORE_FP_MAX 1024
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* sqlite's error messages are short; a longer one is cut, never overrun. */
 #define STORE_ERR_MAX 256
 
@@ -30,6 +30,14 @@ struct file_pos {
 	int year, last_month;  /* the BSD syslog clock */
 	int64_t lines;       /* lines read from this file, all runs */
 	int id_uncommitted;  /* id comes from an insert not yet committed */
+	/*
+	 * The parser's memory of the log this file belongs to (IceWarp's
+	 * sessions), saved with the position under state_key; NULL: none.
+	 * Borrowed: the caller keeps it alive until store_commit returns.
+	 */
+	const char *state_key;
+	const unsigned char *state;
+	size_t state_len;
 };
 
 struct store {
@@ -76,6 +84,12 @@ void store_busy_timeout(struct store *, int ms);
 
 /* The newest record for a path (a followed log), for rotation while stopped. */
 int store_file_by_path(struct store *, const char *path, struct file_pos *);
+
+/*
+ * The parser state saved under key (a followed log, an imported series):
+ * 1 and *blob (malloc'd, *len bytes), 0 when there is none, -1 on error.
+ */
+int store_state_get(struct store *, const char *key, unsigned char **blob, size_t *len);
 
 /* Load the persisted in-flight queue into an empty table. */
 int store_load_queue(struct store *, struct msgtable *);

@@ -40,6 +40,12 @@ struct syslog_clock {
 	char cache_key[32];
 	size_t cache_len;
 	struct log_time cache;
+	/*
+	 * The date of the file being read when its name holds one (IceWarp's
+	 * sYYYYMMDD.log, whose lines carry only hh:mm:ss); has_name_day 0: none.
+	 */
+	int32_t name_day;
+	int has_name_day;
 };
 
 void syslog_clock_init(struct syslog_clock *, int year);

@@ -5,10 +5,11 @@
 
 #include "event.h"
 
-const struct mta_parser *const mta_parsers[] = { &parser_postfix, &parser_exim, NULL };
+const struct mta_parser *const mta_parsers[] = { &parser_postfix, &parser_exim, &parser_icewarp,
+	NULL };
 
 /* Formats the design names that have no parser yet: "not supported yet", not "unknown". */
-static const char *const planned[] = { "icewarp", NULL };
+static const char *const planned[] = { NULL };
 
 const struct mta_parser *
 parser_by_name(const char *name)
@@ -35,5 +36,5 @@ parser_is_planned(const char *name)
 const char *
 parser_names(void)
 {
-	return "postfix, exim";
+	return "postfix, exim, icewarp";
 }

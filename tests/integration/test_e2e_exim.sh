@@ -72,12 +72,12 @@ out=$($PY "$top_srcdir/bench/compare.py" "$MT_TMP/expect-mainlog-all.json" "$MT_
 $out"
 mt_log "ok: split at midnight ($inflight long ids in flight): $(echo "$out" | tail -n 1)"
 
-# --mta: a Postfix log read as Exim is refused by name; icewarp is not there yet
+# --mta: a Postfix log read as Exim (or IceWarp) is refused by name
 mt_refused "a Postfix log read as Exim" 1 "none of its 1729 line(s) matches the exim format" \
 	"$M" import --quiet --mta exim --db "$MT_TMP/wrong.db" "$top_srcdir/tests/fixtures/sample-postfix.log"
-mt_refused "--mta icewarp" 2 "--mta icewarp: not supported yet" \
-	"$M" import --quiet --mta icewarp --db "$MT_TMP/new.db" "$L"
-mt_refused "--mta sendmail" 2 "--mta sendmail: unknown MTA (known: postfix, exim)" \
+mt_refused "a Postfix log read as IceWarp" 1 "none of its 1729 line(s) matches the icewarp format" \
+	"$M" import --quiet --mta icewarp --db "$MT_TMP/wrong-iw.db" "$top_srcdir/tests/fixtures/sample-postfix.log"
+mt_refused "--mta sendmail" 2 "--mta sendmail: unknown MTA (known: postfix, exim, icewarp)" \
 	"$M" import --quiet --mta sendmail --db "$MT_TMP/new.db" "$L"
 [ -e "$MT_TMP/new.db" ] && mt_fail "a refused --mta created $MT_TMP/new.db"
 # detection picks each file's own format in one run

@@ -356,9 +356,9 @@ START_TEST(config_errors_and_matching)
 	ck_assert_ptr_nonnull(strstr(err, "16"));
 	ck_assert_int_eq(config_apply(&cfg, "logfile", "relative/path", err, sizeof(err)), -1);
 	ck_assert_int_eq(config_apply(&cfg, "logfile", "/var/log/mail.log sendmail", err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown log format 'sendmail' (known: postfix, exim)"));
-	ck_assert_int_eq(config_apply(&cfg, "logfile", "/var/log/mail.log icewarp", err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "not supported yet: log format 'icewarp'"));
+	ck_assert_ptr_nonnull(strstr(err, "unknown log format 'sendmail' (known: postfix, exim, icewarp)"));
+	ck_assert_int_eq(config_apply(&cfg, "logfile", "/opt/icewarp/logs/smtp icewarp", err, sizeof(err)), 0);
+	ck_assert_ptr_eq(cfg.logs[cfg.nlogs - 1].parser, &parser_icewarp);
 	ck_assert_int_eq(config_apply(&cfg, "logfile", "/var/log/exim4/mainlog exim", err, sizeof(err)), 0);
 	ck_assert_ptr_eq(cfg.logs[cfg.nlogs - 1].parser, &parser_exim);
 	ck_assert_int_eq(config_apply(&cfg, "nosuch", "1", err, sizeof(err)), -1);

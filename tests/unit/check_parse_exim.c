@@ -425,8 +425,8 @@ START_TEST(registry)
 {
 	ck_assert_ptr_eq(parser_by_name("exim"), &parser_exim);
 	ck_assert_ptr_eq(parser_by_name("postfix"), &parser_postfix);
-	ck_assert_ptr_null(parser_by_name("icewarp"));
-	ck_assert(parser_is_planned("icewarp") && !parser_is_planned("exim") &&
+	ck_assert_ptr_eq(parser_by_name("icewarp"), &parser_icewarp);
+	ck_assert(!parser_is_planned("icewarp") && !parser_is_planned("exim") &&
 	    !parser_is_planned("sendmail"));
 	ck_assert_str_eq(parser_exim.name, "exim");
 	/* a main-log line is not Postfix's, a Postfix line not Exim's */
