@@ -7,6 +7,8 @@
  *          [--start 2026-11-02] [--format bsd|rfc3339] [--expect FILE.json]
  *          [--discard PER10000]
  *   genlog --mta exim [--format mainlog|syslog] [--selector default|all] ...
+ *   genlog --mta icewarp --out DIR [--format modern|old] [--pad] [--server-id N]
+ *          [--split-bytes N] ...
  *
  * Local domains: corp.example and mail.example; content filter
  * 127.0.0.1:10024 re-injecting on 127.0.0.1:10025 (bench/mtastat.conf says
@@ -23,6 +25,7 @@
  * numbers drawn) do not depend on --format, so BSD and RFC 3339 logs of the
  * same seed describe the same mail.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3056,6 +3059,713 @@ x_main(const char *expect, uint64_t target)
 	return 0;
 }
 
+/* ============================================================= IceWarp */
+
+/*
+ * --mta icewarp --out DIR: the same site (local domains corp.example and
+ * mail.example) served by IceWarp, written as its daily SMTP log files
+ * DIR/s[ID]YYYYMMDD[-nn].log (--server-id ID; a new -nn file whenever one
+ * passes --split-bytes, so sessions continue across splits and midnight),
+ * with the true counts of docs/counting.md's IceWarp column.  A story is
+ * one SMTP session: a reception from outside (local recipients, some
+ * unknown: rejected), a submission (AUTH LOGIN or PLAIN, local and external
+ * recipients, some with a forged envelope sender), an unauthenticated local
+ * application relaying, a delivery to a remote MX (2xx, 4xx, 5xx per
+ * recipient and after the data), an AUTH failure, a session that ends
+ * without a message (QUIT, gone after 354, TIMEOUT), an intrusion-prevention
+ * 421; and single lines: SYSTEM events, antispam verdicts.  Thread ids come
+ * from a small pool and are reused; sessions interleave.  --format old
+ * writes Merak's full RFC 822 date in every line; --pad pads the first
+ * column.  Passwords are "pw-<user>-Secret!" (the e2e test greps for them).
+ */
+
+enum wkind { WK_INBOUND, WK_SUBMIT, WK_APP, WK_OUT, WK_AUTHFAIL, WK_QUIT, WK_GONE,
+	WK_TIMEOUT, WK_BLOCK, WK_SYSTEM, WK_SPAM };
+enum weff { WE_NONE, WE_RECV, WE_REJECT, WE_AUTHFAIL, WE_DEFERRAL, WE_BOUNCE, WE_DELIV,
+	WE_EXTRA };
+
+/* the per-day diagnostics of the IceWarp column: report keys */
+enum { WX_QUIT, WX_DATA, WX_TIMEOUT, WX_ERROR, WX_IP_R, WX_IP_I, WX_IP_OTHER, WX_AS_NONE,
+	WX_AS_SPAM, WX_AS_QUARANTINE, WX_AS_REJECT, WX_AS_DELETE, NWX };
+static const char *const wx_names[NWX] = { "sessions_incomplete_quit",
+	"sessions_incomplete_data", "sessions_incomplete_timeout", "sessions_incomplete_error",
+	"ipblock_r", "ipblock_i", "ipblock_other", "antispam_none", "antispam_spam",
+	"antispam_quarantine", "antispam_reject", "antispam_delete" };
+static const char *const wx_actions[] = { "NONE", "SPAM", "QUARANTINE", "REJECT", "DELETE" };
+
+#define WMAXSTEPS 96
+#define WTEXT 8192
+#define WMAXR 6
+/* dialogue pauses stretched: sessions last long enough to interleave */
+#define WSLOW 12
+/* thread ids in use at once: a small pool, so ids are reused all the time */
+#define WTHREADS 48
+
+struct wstep {
+	usec_t t;
+	uint16_t off, len;
+	uint8_t eff, msg, n, x;
+};
+
+/* what a summary line records */
+struct wmsg {
+	uint64_t size, acct;
+	uint8_t nloc, next;
+};
+
+struct wstory {
+	struct wstep st[WMAXSTEPS];
+	struct wmsg m[4];
+	char peer[48];
+	uint32_t n, next, seq, thread;
+	uint8_t plen;
+	int has_thread;
+	char text[WTEXT]; /* last: w_build clears what is before it */
+};
+
+static int wold, wpad, wserver_set;
+static unsigned long wserver;
+static const char *wdir;
+static uint64_t wsplit_bytes = 4u << 20;
+static struct wstory **wstories;
+static uint32_t *wfree, wnfree, wnstories;
+static uint32_t wthread_free[WTHREADS], wnthreads;
+static usec_t wlast; /* time of the last line written */
+static int64_t wcounts[MAXDAYS][NWX];
+
+/* base64 of s */
+static char *
+w_b64(char *p, const char *s, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)s[i] << 16 | (uint32_t)(unsigned char)s[i + 1] << 8 |
+		    (unsigned char)s[i + 2];
+		*p++ = a[v >> 18];
+		*p++ = a[(v >> 12) & 63];
+		*p++ = a[(v >> 6) & 63];
+		*p++ = a[v & 63];
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)(unsigned char)s[i] << 16;
+		*p++ = a[v >> 18];
+		*p++ = a[(v >> 12) & 63];
+		*p++ = '=';
+		*p++ = '=';
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)(unsigned char)s[i] << 16 | (uint32_t)(unsigned char)s[i + 1] << 8;
+		*p++ = a[v >> 18];
+		*p++ = a[(v >> 12) & 63];
+		*p++ = a[(v >> 6) & 63];
+		*p++ = '=';
+	}
+	return p;
+}
+
+/* the story being built */
+static struct wstory *wb;
+static usec_t wt;
+
+/* a line of the story at wt (then wt moves on by d); its text is what p wrote after start */
+static char *
+w_begin(void)
+{
+	return wb->text + (wb->n > 0 ? wb->st[wb->n - 1].off + wb->st[wb->n - 1].len : 0);
+}
+
+static void
+w_end(char *start, char *end, usec_t d, uint8_t eff, uint8_t msg, uint8_t n, uint8_t x)
+{
+	struct wstep *s = &wb->st[wb->n++];
+
+	s->t = wt;
+	s->off = (uint16_t)(start - wb->text);
+	s->len = (uint16_t)(end - start);
+	s->eff = eff;
+	s->msg = msg;
+	s->n = n;
+	s->x = x;
+	wt += d * WSLOW;
+}
+
+static void
+w_line(const char *text, usec_t d)
+{
+	char *s = w_begin();
+
+	w_end(s, p_str(s, text), d, WE_NONE, 0, 0, 0);
+}
+
+/* an external address: local part, word, number, tld */
+static char *
+w_ext_addr(char *p)
+{
+	p = p_str(p, ext_locals[rnd(12)]);
+	*p++ = '@';
+	p = p_str(p, words[rnd(16)]);
+	p = p_u(p, rnd(500));
+	return L(p, ".example");
+}
+
+static char *
+w_local_addr(char *p, int unknown)
+{
+	if (unknown)
+		return L(p_u(L(p, "nobody"), rnd(1000)), "@corp.example");
+	p = L(p, "user");
+	p = p_u(p, rnd((uint32_t)naccounts));
+	return rnd(4) == 0 ? L(p, "@mail.example") : L(p, "@corp.example");
+}
+
+static void
+w_connect_server(void)
+{
+	w_line("Connected", ms(0, 2));
+	w_line(">>> 220 mail.corp.example ESMTP IceWarp 13.0; Mon, 02 Nov 2026 00:00:00 +0100", ms(5, 80));
+}
+
+/* MAIL, RCPTs (recipient texts by kind), DATA, 354, the summary (effect), 250 */
+static void
+w_transaction(const char *sender, int nloc, int next, int unknown, uint64_t acct, int m)
+{
+	char rc[WMAXR + 4][80], *s, *e;
+	uint8_t rl[WMAXR + 4];
+	int i, k = 0;
+
+	s = w_begin();
+	e = L(p_str(L(s, "<<< MAIL FROM:<"), sender), ">");
+	w_end(s, e, ms(2, 30), WE_NONE, 0, 0, 0);
+	s = w_begin();
+	e = L(p_str(L(s, ">>> 250 2.1.0 <"), sender), ">... Sender ok");
+	w_end(s, e, ms(2, 30), WE_NONE, 0, 0, 0);
+	for (i = 0; i < nloc + next + unknown; i++) {
+		int kind = i < nloc ? 0 : i < nloc + next ? 1 : 2;
+		char *a = rc[k], *ae;
+		ae = kind == 1 ? w_ext_addr(a) : w_local_addr(a, kind == 2);
+		rl[k] = (uint8_t)(ae - a);
+		s = w_begin();
+		e = L(p_mem(L(s, "<<< RCPT TO:<"), a, rl[k]), ">");
+		w_end(s, e, ms(2, 30), WE_NONE, 0, 0, 0);
+		s = w_begin();
+		if (kind == 2) {
+			e = L(s, ">>> 550 5.1.1 Unknown user; rejecting");
+			w_end(s, e, ms(2, 30), WE_REJECT, 0, 0, 0);
+			continue;
+		}
+		e = p_str(p_mem(L(s, ">>> 250 2.1.5 <"), a, rl[k]), kind == 1
+		    ? ">... Recipient ok; will forward" : ">... Recipient ok");
+		w_end(s, e, ms(2, 30), WE_NONE, 0, 0, 0);
+		k++;
+	}
+	w_line("<<< DATA", ms(2, 20));
+	w_line(">>> 354 Enter mail, end with \".\" on a line by itself", ms(50, 3000));
+	wb->m[m].size = 600 + rnd(200000);
+	wb->m[m].acct = acct;
+	wb->m[m].nloc = (uint8_t)nloc;
+	wb->m[m].next = (uint8_t)next;
+	s = w_begin();
+	e = L(p_str(L(s, "*** <"), sender), ">");
+	for (i = 0; i < k; i++)
+		e = L(p_mem(L(e, " <"), rc[i], rl[i]), ">");
+	*e++ = ' ';
+	e = p_u(e, (uint64_t)k);
+	*e++ = ' ';
+	e = p_u(e, wb->m[m].size);
+	e = L(e, " 00:00:0");
+	*e++ = (char)('0' + rnd(10));
+	e = L(e, " OK");
+	if (rnd(2))
+		e = p_hex(L(e, " MSG"), rnd(1u << 30), 8);
+	w_end(s, e, ms(1, 20), WE_RECV, (uint8_t)m, 0, 0);
+	w_line(">>> 250 2.6.0 Message accepted for delivery", ms(2, 400));
+}
+
+static void
+w_quit(void)
+{
+	w_line("<<< QUIT", ms(1, 20));
+	w_line(">>> 221 2.0.0 mail.corp.example closing connection", ms(1, 10));
+	w_line("Disconnected", 0);
+}
+
+/* the summary of a session that sent no message, and its ending */
+static void
+w_incomplete(const char *rest, int x)
+{
+	char *s = w_begin(), *e;
+
+	e = p_str(L(s, "*** "), rest);
+	w_end(s, e, ms(0, 2), WE_EXTRA, 0, 0, (uint8_t)x);
+}
+
+/* the account key of a SASL user: AK_SASL N (its name is userN@corp.example) */
+static void
+w_auth(uint32_t user, int good)
+{
+	char name[64], cred[160], *p, *s, *e;
+	size_t n;
+
+	p = L(p_u(L(name, "user"), user), "@corp.example");
+	n = (size_t)(p - name);
+	if (rnd(2)) {
+		w_line("<<< AUTH LOGIN", ms(1, 10));
+		w_line(">>> 334 VXNlcm5hbWU6", ms(1, 10));
+		s = w_begin();
+		w_end(s, w_b64(L(s, "<<< "), name, n), ms(1, 10), WE_NONE, 0, 0, 0);
+		w_line(">>> 334 UGFzc3dvcmQ6", ms(1, 10));
+		p = p_str(p_mem(L(cred, "pw-"), name, n), good ? "-Secret!" : "-Wrong!");
+		s = w_begin();
+		w_end(s, w_b64(L(s, "<<< "), cred, (size_t)(p - cred)), ms(1, 10), WE_NONE, 0, 0, 0);
+	} else {
+		/* authzid (sometimes empty) NUL authcid NUL password */
+		p = cred;
+		if (rnd(3) == 0)
+			p = L(p, "admin");
+		*p++ = '\0';
+		p = p_mem(p, name, n);
+		*p++ = '\0';
+		p = p_str(p_mem(L(p, "pw-"), name, n), good ? "-Secret!" : "-Wrong!");
+		s = w_begin();
+		w_end(s, w_b64(L(s, "<<< AUTH PLAIN "), cred, (size_t)(p - cred)), ms(1, 10),
+		    WE_NONE, 0, 0, 0);
+	}
+	s = w_begin();
+	if (good) {
+		e = L(s, ">>> 235 2.7.0 Authentication successful");
+		w_end(s, e, ms(1, 10), WE_NONE, 0, 0, 0);
+	} else {
+		e = L(s, ">>> 501 5.7.0 Authentication failed");
+		w_end(s, e, ms(300, 2000), WE_AUTHFAIL, 0, 0, 0);
+	}
+}
+
+/* IceWarp delivers to a remote MX: per recipient 250/450/550, then the data's answer */
+static void
+w_outbound(void)
+{
+	char a[80], *s, *e, sum[600], *q;
+	int nr = 1 + (int)rnd(3), i, ok = 0, fin = (int)rnd(20);
+	uint64_t size = 800 + rnd(100000);
+
+	w_line("Connected", ms(20, 300));
+	w_line("<<< 220 mx.remote.example ESMTP Postfix", ms(2, 50));
+	w_line(">>> EHLO mail.corp.example", ms(2, 50));
+	w_line("<<< 250-mx.remote.example", 0);
+	w_line("<<< 250 8BITMIME", ms(2, 50));
+	s = w_begin();
+	e = L(p_u(L(s, ">>> MAIL FROM:<user"), rnd((uint32_t)naccounts)), "@corp.example>");
+	w_end(s, e, ms(2, 50), WE_NONE, 0, 0, 0);
+	w_line("<<< 250 2.1.0 Ok", ms(2, 50));
+	q = L(sum, "*** <sender@corp.example>");
+	for (i = 0; i < nr; i++) {
+		int r = (int)rnd(20);
+		e = w_ext_addr(a);
+		s = w_begin();
+		w_end(s, L(p_mem(L(s, ">>> RCPT TO:<"), a, (size_t)(e - a)), ">"), ms(2, 50), WE_NONE, 0, 0, 0);
+		s = w_begin();
+		if (r == 0) {
+			w_end(s, L(s, "<<< 450 4.2.0 Greylisted, try again later"), ms(2, 50), WE_DEFERRAL, 0, 1, 0);
+		} else if (r == 1) {
+			w_end(s, L(s, "<<< 550 5.1.1 User unknown"), ms(2, 50), WE_BOUNCE, 0, 1, 0);
+		} else {
+			w_end(s, L(s, "<<< 250 2.1.5 Ok"), ms(2, 50), WE_NONE, 0, 0, 0);
+			q = L(p_mem(L(q, " <"), a, (size_t)(e - a)), ">");
+			ok++;
+		}
+	}
+	if (ok > 0) {
+		w_line(">>> DATA", ms(2, 50));
+		w_line("<<< 354 End data with <CR><LF>.<CR><LF>", ms(50, 2000));
+		*q++ = ' ';
+		q = p_u(q, (uint64_t)ok);
+		*q++ = ' ';
+		q = L(p_u(q, size), " 00:00:01 OK");
+		*q = '\0';
+		w_line(sum, ms(1, 20));
+		s = w_begin();
+		wb->m[0].size = size;
+		if (fin == 0)
+			w_end(s, L(s, "<<< 451 4.3.0 Temporary failure"), ms(2, 50), WE_DEFERRAL, 0, (uint8_t)ok, 0);
+		else if (fin == 1)
+			w_end(s, L(s, "<<< 554 5.7.1 Rejected by policy"), ms(2, 50), WE_BOUNCE, 0, (uint8_t)ok, 0);
+		else
+			w_end(s, L(s, "<<< 250 2.0.0 Ok: queued as 4F2A1B"), ms(2, 50), WE_DELIV, 0, (uint8_t)ok, 0);
+	}
+	w_line(">>> QUIT", ms(1, 20));
+	w_line("<<< 221 2.0.0 Bye", ms(1, 10));
+	w_line("Disconnected", 0);
+}
+
+static void
+w_build(struct wstory *s, usec_t t)
+{
+	uint32_t r = rnd(1000), user;
+	char sender[80], *e;
+	int i, nmsg;
+
+	memset(s, 0, offsetof(struct wstory, text));
+	wb = s;
+	wt = t;
+	/* peers: outside clients, submitters, the local application, remote MXs */
+	e = p_ipv4(s->peer, (uint32_t)(0xC6336400u + rnd(5000) * 7)); /* 198.51.100.0/22-ish */
+	s->plen = (uint8_t)(e - s->peer);
+	s->has_thread = 1;
+	if (r < 330) {
+		nmsg = 1 + (int)rnd(2);
+		w_connect_server();
+		w_line("<<< EHLO client.outside.example", ms(2, 30));
+		w_line(">>> 250-mail.corp.example Hello", 0);
+		w_line(">>> 250 SIZE", ms(2, 30));
+		for (i = 0; i < nmsg; i++) {
+			e = w_ext_addr(sender);
+			*e = '\0';
+			if (rnd(8) == 0)
+				sender[0] = '\0'; /* a bounce from outside: the null sender */
+			w_transaction(sender, 1 + (int)rnd(3), 0, rnd(6) == 0, 0, i);
+		}
+		w_quit();
+	} else if (r < 560) {
+		user = rnd((uint32_t)naccounts);
+		e = p_ipv4(s->peer, 0x0A000000u + rnd(60000));
+		s->plen = (uint8_t)(e - s->peer);
+		w_connect_server();
+		w_line("<<< EHLO laptop", ms(2, 30));
+		w_line(">>> 250-mail.corp.example Hello", 0);
+		w_line(">>> 250 AUTH LOGIN PLAIN", ms(2, 30));
+		w_auth(user, 1);
+		nmsg = 1 + (int)(rnd(4) == 0);
+		for (i = 0; i < nmsg; i++) {
+			/* user 7 sends with forged senders: the account stays the SASL user */
+			if (user % 50 == 7) {
+				e = w_ext_addr(sender);
+			} else {
+				e = L(p_u(L(sender, "user"), user), "@corp.example");
+			}
+			*e = '\0';
+			w_transaction(sender, (int)rnd(2), 1 + (int)rnd(3), 0,
+			    AK_SASL << AK_SHIFT | user, i);
+		}
+		w_quit();
+	} else if (r < 620) {
+		uint32_t lu = rnd(NLOCALUSERS);
+		e = L(s->peer, "127.0.0.1");
+		s->plen = (uint8_t)(e - s->peer);
+		w_connect_server();
+		w_line("<<< HELO localhost", ms(2, 30));
+		w_line(">>> 250 mail.corp.example Hello localhost", ms(2, 30));
+		e = L(p_str(sender, local_users[lu]), "@mail.example");
+		*e = '\0';
+		w_transaction(sender, (int)rnd(2), 1 + (int)rnd(2), 0, AK_LOCAL << AK_SHIFT | lu, 0);
+		w_quit();
+	} else if (r < 840) {
+		e = p_ipv4(s->peer, 0xCB007100u + rnd(250)); /* 203.0.113.x */
+		s->plen = (uint8_t)(e - s->peer);
+		w_outbound();
+	} else if (r < 870) {
+		w_connect_server();
+		w_line("<<< EHLO bot", ms(2, 30));
+		w_line(">>> 250 AUTH LOGIN PLAIN", ms(2, 30));
+		w_auth(rnd((uint32_t)naccounts), 0);
+		if (rnd(2))
+			w_auth(rnd((uint32_t)naccounts), 0);
+		w_line("<<< QUIT", ms(1, 20));
+		w_line(">>> 221 2.0.0 closing connection", ms(1, 10));
+		w_incomplete("0 0 00:00:02 INCOMPLETE-SESSION", WX_ERROR);
+		w_line("Disconnected", 0);
+	} else if (r < 900) {
+		w_connect_server();
+		w_line("<<< EHLO scanner", ms(2, 30));
+		w_line(">>> 250 mail.corp.example", ms(2, 30));
+		w_line("<<< QUIT", ms(1, 20));
+		w_line(">>> 221 2.0.0 closing connection", ms(1, 10));
+		w_incomplete("0 0 00:00:00 INCOMPLETE-SESSION", WX_QUIT);
+		w_line("Disconnected", 0);
+	} else if (r < 915) {
+		w_connect_server();
+		w_line("<<< EHLO flaky", ms(2, 30));
+		w_line(">>> 250 mail.corp.example", ms(2, 30));
+		w_line("<<< MAIL FROM:<someone@flaky.example>", ms(2, 30));
+		w_line(">>> 250 2.1.0 Sender ok", ms(2, 30));
+		w_line("<<< RCPT TO:<user1@corp.example>", ms(2, 30));
+		w_line(">>> 250 2.1.5 Recipient ok", ms(2, 30));
+		w_line("<<< DATA", ms(2, 30));
+		w_line(">>> 354 Enter mail, end with \".\" on a line by itself", ms(1000, 30000));
+		w_incomplete("<someone@flaky.example> <user1@corp.example> 1 0 00:00:31 INCOMPLETE-SESSION",
+		    WX_DATA);
+		w_line("Disconnected", 0);
+	} else if (r < 925) {
+		w_connect_server();
+		w_line("<<< EHLO slow", 300 * SEC);
+		w_line("TIMEOUT", ms(0, 2));
+		w_incomplete("0 0 00:05:00 INCOMPLETE-SESSION", WX_TIMEOUT);
+		w_line("Disconnected", 0);
+	} else if (r < 945) {
+		char *b;
+		w_line("Connected", ms(0, 2));
+		b = w_begin();
+		i = (int)rnd(3);
+		w_end(b, p_str(b, i == 0 ? ">>> 421 4.7.0 Session refused, exceeding RSET command count"
+		    : i == 1 ? ">>> 421 4.7.0 Too many connections per minute, try later"
+		    : ">>> 421 4.7.0 Access denied by intrusion prevention"), ms(0, 2), WE_EXTRA, 0, 0,
+		    (uint8_t)(i == 0 ? WX_IP_R : i == 1 ? WX_IP_I : WX_IP_OTHER));
+		w_line("Disconnected", 0);
+	} else if (r < 960) {
+		char *b = w_begin();
+		s->has_thread = 0;
+		e = L(s->peer, "SYSTEM");
+		s->plen = (uint8_t)(e - s->peer);
+		w_end(b, L(p_str(L(p_str(L(b, "Forwarded mails older than 20 days from '"), "a@corp.example"),
+		    "' to '"), "b@outside.example"), "'"), 0, WE_NONE, 0, 0, 0);
+	} else {
+		char *b = w_begin();
+		int a = (int)rnd(5);
+		e = L(s->peer, "127.0.0.1");
+		s->plen = (uint8_t)(e - s->peer);
+		e = p_hex(L(b, "RSH"), rnd(1u << 20), 5);
+		e = L(w_ext_addr(L(e, " '<")), ">' '<");
+		e = L(w_local_addr(e, 0), ">' 1 score ");
+		e = p_u(e, rnd(10));
+		e = L(e, ".00 reason [SpamAssassin=3.10,Bayes=50.00,Body=PE] action ");
+		e = p_str(e, wx_actions[a]);
+		w_end(b, e, 0, WE_EXTRA, 0, 0, (uint8_t)(WX_AS_NONE + a));
+	}
+}
+
+/* ---- writing files ---- */
+
+static FILE *wf;
+static int32_t wf_day = -1;
+static unsigned wf_split;
+static uint64_t wf_bytes;
+static char wline[WTEXT + 256];
+
+static void
+w_close_file(void)
+{
+	if (wf != NULL && fclose(wf) != 0) {
+		perror("genlog: write");
+		exit(1);
+	}
+	wf = NULL;
+}
+
+static void
+w_open_file(int32_t day, unsigned split)
+{
+	char path[4096], name[64];
+	int y, mo, d;
+
+	w_close_file();
+	civil_from_days(day, &y, &mo, &d);
+	if (wserver_set)
+		snprintf(name, sizeof(name), "s%lu", wserver);
+	else
+		snprintf(name, sizeof(name), "s");
+	if (split > 0)
+		snprintf(path, sizeof(path), "%s/%s%04d%02d%02d-%02u.log", wdir, name, y, mo, d, split);
+	else
+		snprintf(path, sizeof(path), "%s/%s%04d%02d%02d.log", wdir, name, y, mo, d);
+	if ((wf = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	wf_day = day;
+	wf_split = split;
+	wf_bytes = 0;
+}
+
+static void
+w_account(int32_t d, uint64_t acct, uint32_t relayed)
+{
+	struct acct_ent *a;
+
+	if (acct == 0 || relayed == 0)
+		return;
+	a = acct_slot(acct << 9 | (uint64_t)d);
+	a->relayed += relayed;
+	a->msgs++;
+}
+
+/* the step's effect on the true counts, on the day of its line */
+static void
+w_apply(struct wstory *s, const struct wstep *st, int32_t d)
+{
+	const struct wmsg *m = &s->m[st->msg];
+
+	switch (st->eff) {
+	case WE_RECV:
+		counts[d][RECEIVED]++;
+		counts[d][BYTES_RECEIVED] += (int64_t)m->size;
+		counts[d][DELIVERED] += m->nloc;
+		counts[d][BYTES_DELIVERED] += (int64_t)m->size * m->nloc;
+		counts[d][RELAYED] += m->next;
+		w_account(d, m->acct, m->next);
+		break;
+	case WE_REJECT:
+		counts[d][REJECTED]++;
+		break;
+	case WE_AUTHFAIL:
+		counts[d][AUTH_FAILED]++;
+		break;
+	case WE_DEFERRAL:
+		counts[d][DEFERRALS] += st->n;
+		break;
+	case WE_BOUNCE:
+		counts[d][BOUNCED] += st->n;
+		break;
+	case WE_DELIV:
+		counts[d][DELIVERED] += st->n;
+		counts[d][BYTES_DELIVERED] += (int64_t)m->size * st->n;
+		break;
+	case WE_EXTRA:
+		wcounts[d][st->x]++;
+		break;
+	}
+}
+
+static void
+w_emit(struct wstory *s, const struct wstep *st)
+{
+	static const char *const wd = "ThuFriSatSunMonTueWed";
+	int64_t sec = st->t / SEC;
+	int32_t day = (int32_t)(sec / 86400);
+	unsigned sod = (unsigned)(sec % 86400);
+	char *p = wline;
+	int y, mo, d;
+
+	if (day != wf_day)
+		w_open_file(day, 0);
+	else if (wf_bytes >= wsplit_bytes && st != &s->st[0])
+		w_open_file(day, wf_split + 1); /* in the middle of a session: it goes on in the next */
+	p = p_mem(p, s->peer, s->plen);
+	if (wpad)
+		while (p - wline < 15)
+			*p++ = ' ';
+	p = L(p, " [");
+	p = p_hex(p, s->has_thread ? s->thread : 0, wold ? 8 : 4);
+	p = L(p, "] ");
+	if (wold) {
+		civil_from_days(day, &y, &mo, &d);
+		p = L(p_mem(p, wd + 3 * (((day % 7) + 7) % 7), 3), ", ");
+		p = p_2(p, (unsigned)d);
+		*p++ = ' ';
+		p = p_mem(p, months + 3 * (mo - 1), 3);
+		*p++ = ' ';
+		p = p_u(p, (uint64_t)y);
+		*p++ = ' ';
+	}
+	p = p_2(p, sod / 3600);
+	*p++ = ':';
+	p = p_2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = p_2(p, sod % 60);
+	if (wold)
+		p = L(p, " +0100");
+	*p++ = ' ';
+	p = p_mem(p, s->text + st->off, st->len);
+	*p++ = '\n';
+	if (fwrite(wline, 1, (size_t)(p - wline), wf) != (size_t)(p - wline)) {
+		perror("genlog: write");
+		exit(1);
+	}
+	wf_bytes += (uint64_t)(p - wline);
+	w_apply(s, st, day - first_day);
+}
+
+static uint32_t
+w_story_alloc(void)
+{
+	if (wnfree > 0)
+		return wfree[--wnfree];
+	if ((wnstories & (wnstories - 1)) == 0) {
+		size_t cap = wnstories ? (size_t)wnstories * 2 : 256;
+		wstories = realloc(wstories, cap * sizeof(*wstories));
+		wfree = realloc(wfree, cap * sizeof(*wfree));
+		if (wstories == NULL || wfree == NULL) {
+			perror("genlog");
+			exit(1);
+		}
+	}
+	if ((wstories[wnstories] = malloc(sizeof(struct wstory))) == NULL) {
+		perror("genlog");
+		exit(1);
+	}
+	return wnstories++;
+}
+
+static int
+w_main(const char *expect, uint64_t target)
+{
+	double total_w = 0, per_line;
+	usec_t t, t_start, ta;
+	uint64_t lines = 0, done = 0, seq = 0;
+	uint32_t i;
+
+	if (wdir == NULL) {
+		fprintf(stderr, "genlog: --mta icewarp needs --out DIR\n");
+		return 2;
+	}
+	rng ^= 0x1cea1cea1ceaULL;
+	for (i = 0; i < WTHREADS; i++)
+		wthread_free[wnthreads++] = 0x0A00 + i * 0x11;
+	first_day = days_from_civil(start_y, start_m, start_d);
+	t_start = (usec_t)first_day * DAY_US;
+	t_end = t_start + (usec_t)ndays_opt * DAY_US;
+	for (t = t_start; t < t_end; t += 3600 * SEC)
+		total_w += weight(t);
+	per_line = total_w * 3600.0 * (double)SEC / (double)target;
+	ta = t_start + (usec_t)rnd((uint32_t)(per_line / weight(t_start)) + 1);
+	while (done < target || heap_n > 0) {
+		/* a session starts when a thread is free and its time has come */
+		if (done < target && wnthreads > 0 && (heap_n == 0 || ta <= heap[0].t)) {
+			uint32_t idx = w_story_alloc(), k;
+			struct wstory *s = wstories[idx];
+			w_build(s, ta < wlast ? wlast : ta); /* never before a line already written */
+			if (s->has_thread) {
+				/* any free thread: ids are reused in no fixed order */
+				k = rnd(wnthreads);
+				s->thread = wthread_free[k];
+				wthread_free[k] = wthread_free[--wnthreads];
+			}
+			s->seq = (uint32_t)++seq;
+			done += s->n;
+			heap_push((struct hent){ s->st[0].t, s->seq, idx });
+			ta += (usec_t)((double)s->n * per_line / weight(ta) * (0.5 + (double)rnd(1024) / 1024.0));
+			if (ta >= t_end)
+				ta = t_end - 1;
+			continue;
+		}
+		{
+			struct hent *h = &heap[0];
+			struct wstory *s = wstories[h->idx];
+			wlast = s->st[s->next].t;
+			w_emit(s, &s->st[s->next++]);
+			lines++;
+			if (s->next < s->n) {
+				h->t = s->st[s->next].t;
+				heap_sift_down(0);
+			} else {
+				if (s->has_thread)
+					wthread_free[wnthreads++] = s->thread;
+				wfree[wnfree++] = h->idx;
+				heap[0] = heap[--heap_n];
+				if (heap_n > 0)
+					heap_sift_down(0);
+			}
+		}
+	}
+	w_close_file();
+	if (expect != NULL)
+		write_expect(expect, ndays_opt);
+	fprintf(stderr, "genlog: icewarp %s%s: %llu lines, %llu sessions, %d days from %04d-%02d-%02d"
+	    " into %s; local domains corp.example mail.example\n", wold ? "old dates" : "hh:mm:ss",
+	    wpad ? ", padded" : "", (unsigned long long)lines, (unsigned long long)seq, ndays_opt,
+	    start_y, start_m, start_d, wdir);
+	return 0;
+}
+
 /* ------------------------------------------------------------ expect */
 
 struct acct_row {
@@ -3092,6 +3802,9 @@ write_expect(const char *path, int ndays)
 		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {", d ? "," : "", y, mo, dd);
 		for (k = 0; k < NCOUNTERS; k++)
 			fprintf(f, "%s\"%s\": %lld", k ? ", " : "", counter_names[k], (long long)counts[d][k]);
+		for (k = 0; k < NWX; k++) /* IceWarp's diagnostics: only where there are some */
+			if (wcounts[d][k] != 0)
+				fprintf(f, ", \"%s\": %lld", wx_names[k], (long long)wcounts[d][k]);
 		fprintf(f, "}");
 	}
 	fprintf(f, "},\n\"accounts\": {");
@@ -3142,7 +3855,9 @@ usage(void)
 	fprintf(stderr, "usage: genlog --seed N --lines N [--days D] [--accounts A]"
 	    " [--start YYYY-MM-DD] [--format bsd|rfc3339] [--expect FILE.json]"
 	    " [--discard PER10000]\n"
-	    "       genlog --mta exim [--format mainlog|syslog] [--selector default|all] ...\n");
+	    "       genlog --mta exim [--format mainlog|syslog] [--selector default|all] ...\n"
+	    "       genlog --mta icewarp --out DIR [--format modern|old] [--pad] [--server-id N]"
+	    " [--split-bytes N] ...\n");
 	exit(2);
 }
 
@@ -3154,7 +3869,7 @@ main(int argc, char **argv)
 	uint64_t lines = 0, seq = 0;
 	double total_w = 0, per_line;
 	usec_t ta, t, t_start;
-	int i, fmt_ok = 1, exim = 0;
+	int i, fmt_ok = 1, exim = 0, icewarp = 0;
 	const char *format = NULL;
 
 	for (i = 1; i < argc; i++) {
@@ -3174,8 +3889,19 @@ main(int argc, char **argv)
 			i++;
 			if (strcmp(argv[i], "exim") == 0)
 				exim = 1;
+			else if (strcmp(argv[i], "icewarp") == 0)
+				icewarp = 1;
 			else if (strcmp(argv[i], "postfix") != 0)
 				usage();
+		} else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+			wdir = argv[++i];
+		} else if (strcmp(argv[i], "--server-id") == 0 && i + 1 < argc) {
+			wserver = strtoul(argv[++i], NULL, 10);
+			wserver_set = 1;
+		} else if (strcmp(argv[i], "--split-bytes") == 0 && i + 1 < argc) {
+			wsplit_bytes = strtoull(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--pad") == 0) {
+			wpad = 1;
 		} else if (strcmp(argv[i], "--selector") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "all") == 0)
@@ -3193,6 +3919,13 @@ main(int argc, char **argv)
 	    start_m < 1 || start_m > 12 || start_d < 1 || start_d > 31 || discard_per10k > 10000) {
 		fprintf(stderr, "genlog: bad arguments\n");
 		usage();
+	}
+	if (icewarp) {
+		if (format != NULL && strcmp(format, "old") == 0)
+			wold = 1;
+		else if (format != NULL && strcmp(format, "modern") != 0)
+			usage();
+		return w_main(expect, (uint64_t)target);
 	}
 	if (format != NULL) {
 		if (strcmp(format, exim ? "syslog" : "rfc3339") == 0)

@@ -748,6 +748,8 @@ follow_truncated(struct follow_src *s, const struct stat *st)
 	if (s->pos.fp_len == 0)
 		return 0;
 	n = pread(s->r.fd, head, s->pos.fp_len, 0);
+	if (n > 0)
+		import_fp_redact(head, (size_t)n); /* as the head was kept */
 	return n != (ssize_t)s->pos.fp_len || memcmp(head, s->pos.fp, s->pos.fp_len) != 0;
 }
 

@@ -31,6 +31,25 @@ is_gzip(int fd)
 	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
+void
+import_fp_redact(unsigned char *fp, size_t n)
+{
+	static const char mark[] = "<<< ";
+	size_t i = 0, k;
+	int hide = 0;
+
+	for (i = 0; i < n; i++) {
+		if (fp[i] == '\n') {
+			hide = 0;
+		} else if (hide) {
+			fp[i] = '*';
+		} else if (i + 1 >= sizeof(mark) - 1) {
+			k = i + 1 - (sizeof(mark) - 1);
+			hide = memcmp(fp + k, mark, sizeof(mark) - 1) == 0;
+		}
+	}
+}
+
 int
 import_fingerprint(int fd, int gz, struct file_pos *p)
 {
@@ -53,6 +72,7 @@ import_fingerprint(int fd, int gz, struct file_pos *p)
 	if (n < 0)
 		return -1;
 	p->fp_len = (size_t)n;
+	import_fp_redact(p->fp, p->fp_len);
 	return 0;
 }
 

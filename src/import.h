@@ -41,6 +41,13 @@ int import_detect(const char *path, const struct mta_parser **out, unsigned *lin
  */
 int import_order(char **paths, const struct mta_parser **fmt, size_t n);
 
+/*
+ * A head as the store keeps it: what follows "<<< " on a line (what an SMTP
+ * client sent, in IceWarp's log: AUTH credentials among it) becomes '*'.
+ * A prefix of a head redacts to a prefix of its redaction.
+ */
+void import_fp_redact(unsigned char *fp, size_t n);
+
 /* Fingerprint (head bytes) and identity of an open file; used by follow too. */
 int import_fingerprint(int fd, int gz, struct file_pos *);
 
