@@ -217,11 +217,16 @@ watch_start(struct mtastat *ctx)
 	else
 		register_readfd(ctx->inotify_fd, on_inotify, ctx);
 	for (i = 0; i < ctx->cfg.nlogs; i++) {
-		if (follow_open(&ctx->logs[i], ctx->cfg.logs[i].path, &ctx->store,
-			(const char *const *)ctx->cfg.rotatednames) != 0)
+		const struct mta_parser *p = ctx->cfg.logs[i].parser;
+		char probe[4200];
+		/* a parser that dates files by name (IceWarp): a directory or glob of them */
+		if ((p->file_key != NULL ? follow_open_dated(&ctx->logs[i], ctx->cfg.logs[i].path,
+			&ctx->store, p) : follow_open(&ctx->logs[i], ctx->cfg.logs[i].path, &ctx->store,
+			(const char *const *)ctx->cfg.rotatednames)) != 0)
 			return -1;
 		ctx->nlogs++;
-		watch_dir_of(ctx, ctx->cfg.logs[i].path);
+		snprintf(probe, sizeof(probe), "%s/.", ctx->logs[i].dated_dir);
+		watch_dir_of(ctx, p->file_key != NULL ? probe : ctx->cfg.logs[i].path);
 		log_info("watch", "following %s", ctx->cfg.logs[i].path);
 	}
 	if (model_start(ctx) != 0)

@@ -169,7 +169,8 @@ follow_src_start(struct follow *f, struct follow_src *s, int fd)
 	struct stat st;
 
 	s->fd = -1;
-	snprintf(s->pos.path, sizeof(s->pos.path), "%s", f->path);
+	/* a dated file is its own log: its position is kept under its name */
+	snprintf(s->pos.path, sizeof(s->pos.path), "%s", f->dated != NULL ? s->file : f->path);
 	if (fstat(fd, &st) == 0) {
 		s->pos.dev = (uint64_t)st.st_dev;
 		s->pos.ino = (uint64_t)st.st_ino;
@@ -898,6 +899,263 @@ follow_check_rotation(struct follow *f, struct store *store)
 	return follow_on_rename(f, store, cur, &mine);
 }
 
+/* ---- logs of dated files (IceWarp) ---------------------------------- */
+
+/* One file of a dated log, as a scan of its directory found it. */
+struct dated_file {
+	char name[256];
+	struct mta_file_key key;
+};
+
+static int
+dated_cmp_key(const struct mta_file_key *a, const struct mta_file_key *b)
+{
+	int c;
+
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->split != b->split)
+		return a->split < b->split ? -1 : 1;
+	c = strcmp(a->series, b->series);
+	return c < 0 ? -1 : c > 0;
+}
+
+static int
+dated_cmp(const void *a, const void *b)
+{
+	const struct dated_file *x = a, *y = b;
+	int c = dated_cmp_key(&x->key, &y->key);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+/* The files of the log, in (date, split) order: *out malloc'd, -1 on error. */
+static int
+follow_dated_scan(const struct follow *f, struct dated_file **out, size_t *n)
+{
+	DIR *d = opendir(f->dated_dir);
+	struct dated_file *v = NULL, *nv;
+	struct dirent *e;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (errno != ENOENT)
+			log_warn("follow", "%s: %s", f->dated_dir, strerror(errno));
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct mta_file_key k;
+		if (strlen(e->d_name) >= sizeof(v->name) || fnmatch(f->dated_glob, e->d_name, 0) != 0 ||
+		    f->dated->file_key(e->d_name, &k) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				closedir(d);
+				return -1;
+			}
+			v = nv;
+		}
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", e->d_name);
+		v[(*n)++].key = k;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), dated_cmp);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Queue one dated file as the new current one (the previous current is
+ * read to its end until quiet), from its stored position when the store
+ * knows it by name and head, else from its start (or not at all when
+ * only_known and the store does not know it).  1 queued, 0 not, -1 error.
+ */
+static int
+follow_dated_queue(struct follow *f, struct store *store, const struct dated_file *df,
+    int only_known)
+{
+	struct file_pos *rec = NULL;
+	struct follow_src *s, *cur;
+	struct stat st;
+	char path[4096];
+	int fd, known = 0, rc = -1;
+
+	if (follow_name(path, sizeof(path), f->dated_dir, "/", df->name) != 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0; /* gone meanwhile */
+	}
+	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+		goto out;
+	if ((s = follow_src_add(f)) == NULL) {
+		log_warn("follow", "%s: more files with unread lines than can be read at once (%d):"
+		    " %s waits", f->path, FOLLOW_SRC_MAX, df->name);
+		rc = 0;
+		goto out;
+	}
+	follow_name(s->file, sizeof(s->file), path, "", "");
+	s->gz = is_gzip(fd);
+	if (import_fingerprint(fd, s->gz, &s->pos) != 0 ||
+	    (store != NULL && (known = store_file_by_path(store, path, rec)) < 0)) {
+		s->state = FOLLOW_SRC_FREE;
+		goto out;
+	}
+	/* the same file as stored: the name, and the head it had then */
+	known = known && starts_with(&s->pos, rec) && (s->gz || rec->offset <= (uint64_t)st.st_size);
+	if (only_known && (!known || (!s->gz && rec->offset >= (uint64_t)st.st_size))) {
+		s->state = FOLLOW_SRC_FREE; /* nothing of it left to read */
+		f->nsrc--;
+		rc = 0;
+		goto out;
+	}
+	syslog_clock_init_mtime(&s->clk, st.st_mtime);
+	if (known) {
+		s->pos.id = rec->id;
+		s->pos.offset = rec->offset;
+		s->pos.lines = rec->lines;
+		s->committed = rec->offset;
+	}
+	s->clk.has_name_day = 1;
+	s->clk.name_day = df->key.day;
+	/* the file before it is finished once quiet: a writer may still append to it */
+	for (cur = f->src; cur < f->src + f->nsrc - 1; cur++)
+		if (cur->current) {
+			cur->current = 0;
+			cur->grace = !cur->gz;
+			clock_gettime(CLOCK_MONOTONIC, &cur->grown);
+		}
+	s->current = 1;
+	f->dated_last = df->key;
+	f->has_dated_last = 1;
+	log_info("follow", "%s: reading %s from offset %llu", f->path, df->name,
+	    (unsigned long long)s->pos.offset);
+	rc = follow_src_start(f, s, fd) == 0 ? 1 : -1;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(rec);
+	return rc;
+}
+
+/* Is the file already in the chain? */
+static int
+follow_dated_in_chain(const struct follow *f, const struct dated_file *df)
+{
+	const char *slash;
+	size_t i;
+
+	for (i = 0; i < f->nsrc; i++) {
+		if (f->src[i].state == FOLLOW_SRC_FREE)
+			continue;
+		slash = strrchr(f->src[i].file, '/');
+		if (strcmp(slash != NULL ? slash + 1 : f->src[i].file, df->name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Newer files than the chain's newest: queued in order.  1 when one was, 0, -1. */
+static int
+follow_dated_check(struct follow *f, struct store *store)
+{
+	struct dated_file *v;
+	struct follow_src *cur = follow_current(f);
+	size_t n, i;
+	int rc = 0, q;
+
+	if (cur != NULL && cur->pos.fp_len < STORE_FP_MAX && !cur->gz &&
+	    cur->state == FOLLOW_SRC_READING)
+		import_fingerprint(cur->r.fd, 0, &cur->pos); /* the head grew: identify better */
+	if (follow_dated_scan(f, &v, &n) != 0)
+		return -1;
+	for (i = 0; i < n && rc >= 0; i++) {
+		if (f->has_dated_last && dated_cmp_key(&v[i].key, &f->dated_last) <= 0)
+			continue;
+		if (follow_dated_in_chain(f, &v[i]))
+			continue;
+		if ((q = follow_dated_queue(f, store, &v[i], 0)) < 0)
+			rc = -1;
+		else if (q > 0)
+			rc = 1;
+		else
+			break; /* no room: in order, or not at all */
+	}
+	free(v);
+	return rc;
+}
+
+/* At start: the files the store knows and has not finished, then every newer one. */
+static int
+follow_dated_start(struct follow *f, struct store *store)
+{
+	struct dated_file *v;
+	struct file_pos *rec;
+	size_t n, i, newest = SIZE_MAX;
+	char path[4096];
+	int rc = 0;
+
+	if (follow_dated_scan(f, &v, &n) != 0)
+		return -1;
+	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
+		free(v);
+		return -1;
+	}
+	for (i = 0; store != NULL && i < n; i++)
+		if (follow_name(path, sizeof(path), f->dated_dir, "/", v[i].name) == 0 &&
+		    store_file_by_path(store, path, rec) == 1)
+			newest = i;
+	free(rec);
+	if (newest == SIZE_MAX) {
+		/* no history: the newest file from its start, as for a single log */
+		if (n > 0 && follow_dated_queue(f, store, &v[n - 1], 0) < 0)
+			rc = -1;
+	} else {
+		for (i = 0; i < newest && rc >= 0; i++)
+			if (follow_dated_queue(f, store, &v[i], 1) < 0)
+				rc = -1;
+		for (i = newest; i < n && rc >= 0; i++)
+			if (follow_dated_queue(f, store, &v[i], 0) < 0)
+				rc = -1;
+	}
+	free(v);
+	return rc;
+}
+
+int
+follow_open_dated(struct follow *f, const char *pattern, struct store *store,
+    const struct mta_parser *parser)
+{
+	const char *slash;
+	struct stat st;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", pattern);
+	f->grace_ms = FOLLOW_GRACE_MS;
+	f->dated = parser;
+	if (stat(pattern, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(f->dated_dir, sizeof(f->dated_dir), "%s", pattern);
+		snprintf(f->dated_glob, sizeof(f->dated_glob), "*");
+	} else {
+		slash = strrchr(pattern, '/');
+		snprintf(f->dated_dir, sizeof(f->dated_dir), "%.*s", slash == NULL ? 1 : slash == pattern
+		    ? 1 : (int)(slash - pattern), slash == NULL ? "." : pattern);
+		snprintf(f->dated_glob, sizeof(f->dated_glob), "%s", slash ? slash + 1 : pattern);
+	}
+	rc = follow_dated_start(f, store);
+	follow_update_state(f);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Lines of s into the pipeline until its end or max; -1 on error. */
 static long
 follow_src_read(struct follow_src *s, struct ingest *ig, long max)
@@ -951,8 +1209,11 @@ follow_read_slice(struct follow *f, struct ingest *ig, unsigned max_lines)
 	int again = 2, rc;
 
 	follow_set_parser(f, ig);
+	/* a parser with memory keeps one per followed log, saved with its positions */
+	if (ingest_use_series(ig, f->path) != 0)
+		return -1;
 
-	if (follow_check_truncation(f, ig->store) < 0)
+	if (f->dated == NULL && follow_check_truncation(f, ig->store) < 0)
 		return -1;
 	for (;;) {
 		for (i = 0; i < f->nsrc && n < max; i++) {
@@ -971,7 +1232,8 @@ follow_read_slice(struct follow *f, struct ingest *ig, unsigned max_lines)
 		}
 		if (n >= max || again-- == 0)
 			break;
-		rc = follow_check_rotation(f, ig->store);
+		rc = f->dated != NULL ? follow_dated_check(f, ig->store)
+		    : follow_check_rotation(f, ig->store);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)

@@ -79,6 +79,16 @@ struct follow {
 	uint64_t gaps;        /* times lines were known to be out of reach */
 	uint64_t lost_bytes;  /* bytes known to be out of reach (a lower bound) */
 	time_t last_line;     /* wall clock of the last line read, 0: none yet */
+	/*
+	 * A log of dated files (IceWarp's sYYYYMMDD[-nn].log): path is a
+	 * directory or a glob, the parser names the files' order; NULL: one
+	 * file at path with its rotated siblings.
+	 */
+	const struct mta_parser *dated;
+	char dated_dir[4096];
+	char dated_glob[256];
+	struct mta_file_key dated_last; /* the newest file in the chain */
+	int has_dated_last;
 };
 
 /* The rotated-name patterns used when none are configured. */
@@ -93,6 +103,17 @@ extern const char *const follow_default_rotated[];
  * path is read from its beginning.
  */
 int follow_open(struct follow *, const char *path, struct store *, const char *const *rotated);
+/*
+ * Start following a log of dated files: pattern is a directory (every file
+ * the parser dates) or a glob ("/opt/icewarp/logs/smtp/s*.log").  Files
+ * are read in (date, split) order, each with its own stored position
+ * (found by its name and head): from the newest file the store knows (and
+ * any older one it has not finished), through every newer one; without a
+ * history, the newest file from its start.  A newer file appearing becomes
+ * the current one; the previous is read to its end until quiet.
+ */
+int follow_open_dated(struct follow *, const char *pattern, struct store *,
+    const struct mta_parser *);
 void follow_close(struct follow *);
 /*
  * Read at most max_lines complete lines into the pipeline, then look for

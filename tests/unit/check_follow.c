@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "civil.h"
 #include "conf.h"
 #include "follow.h"
 #include "ingest.h"
@@ -716,6 +717,178 @@ START_TEST(unknown_rotated_name_is_reported)
 }
 END_TEST
 
+
+/* ---- a directory of dated IceWarp files ---------------------------------- */
+
+#define IW_OPEN(ip, th, t) ip " [" th "] " t " Connected\n" ip " [" th "] " t " >>> 220 hi\n"
+/* a session that authenticated as alice and is in the middle of its data */
+#define IW_AUTH_DATA(ip, th, t) IW_OPEN(ip, th, t) \
+	ip " [" th "] " t " <<< AUTH PLAIN AGFsaWNlQGNvcnAuZXhhbXBsZQBTM2NyM3QtcHch\n" \
+	ip " [" th "] " t " >>> 235 ok\n" \
+	ip " [" th "] " t " <<< MAIL FROM:<forged@else.example>\n" \
+	ip " [" th "] " t " <<< RCPT TO:<far@remote.example>\n" \
+	ip " [" th "] " t " <<< DATA\n" \
+	ip " [" th "] " t " >>> 354 go\n"
+/* its summary: received, relayed (external) under the account in flight */
+#define IW_SUM(ip, th, t) ip " [" th "] " t " *** <forged@else.example> <far@remote.example> 1 100 00:00:01 OK\n" \
+	ip " [" th "] " t " >>> 250 ok\n" ip " [" th "] " t " Disconnected\n"
+/* a whole unauthenticated session: received, relayed under its sender */
+#define IW_MSG(ip, th, t) IW_OPEN(ip, th, t) \
+	ip " [" th "] " t " <<< MAIL FROM:<app@corp.example>\n" \
+	ip " [" th "] " t " *** <app@corp.example> <far@remote.example> 1 10 00:00:01 OK\n" \
+	ip " [" th "] " t " Disconnected\n"
+
+static char iwdir[4200];
+
+static void
+iw_setup(void)
+{
+	char err[256], v[4300];
+
+	snprintf(iwdir, sizeof(iwdir), "%s/smtp", dir);
+	ck_assert_int_eq(mkdir(iwdir, 0755), 0);
+	snprintf(v, sizeof(v), "%s icewarp", iwdir);
+	ck_assert_int_eq(config_apply(&cfg, "logfile", v, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_apply(&cfg, "localdomain", "corp.example", err, sizeof(err)), 0);
+}
+
+static void
+iw_write(const char *name, const char *mode, const char *text)
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%s/%s", iwdir, name);
+	tu_write(path, mode, text);
+}
+
+static void
+iw_start(struct run *r, const char *pattern)
+{
+	ck_assert_int_eq(store_open(&r->s, dbpath), 0);
+	ck_assert_int_eq(ingest_init(&r->ig, &cfg, &r->s), 0);
+	ck_assert_int_eq(follow_open_dated(&r->f, pattern, &r->s, &parser_icewarp), 0);
+	r->f.grace_ms = 0;
+}
+
+/* Relayed recipients of an account on a day ("YYYY-MM-DD"), from the store. */
+static int64_t
+iw_relayed(const char *account, const char *ymd)
+{
+	struct store s;
+	sqlite3_stmt *st;
+	int32_t day;
+	int64_t v = -1;
+
+	ck_assert_int_eq(civil_parse(ymd, &day), 0);
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(s.db, "SELECT coalesce(sum(d.relayed), 0) FROM"
+	    " account_daily d JOIN accounts a ON a.id = d.account_id WHERE a.name = ? AND d.day = ?",
+	    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, day);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	store_close(&s);
+	return v;
+}
+
+static int64_t
+received(void)
+{
+	struct store s;
+	int64_t v;
+
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	v = tu_total(&s, C_RECEIVED);
+	store_close(&s);
+	return v;
+}
+
+/*
+ * While running: a size split in the middle of a session, the end of the
+ * previous file written after the split appeared, midnight; while stopped:
+ * more lines in the current file, a split and the next day.  Every message
+ * once, a session's account across every cut, and the restart once more
+ * counts nothing.
+ */
+START_TEST(dated_directory_split_midnight_running_and_stopped)
+{
+	struct run r;
+
+	iw_setup();
+	/* an older day the store never saw: not read (backfill is mtastat import) */
+	iw_write("s20261229.log", "w", IW_MSG("10.0.0.9", "0001", "10:00:00"));
+	iw_write("s20261230.log", "w", IW_MSG("10.0.0.1", "0001", "10:00:00")
+	    IW_AUTH_DATA("10.0.0.2", "0002", "23:50:00"));
+	iw_start(&r, iwdir);
+	run_drain(&r);
+	ck_assert_int_eq(received(), 1);
+	/* the split: alice's session goes on in -01; the old file gets one more message first */
+	iw_write("s20261230.log", "a", IW_MSG("10.0.0.3", "0003", "23:51:00"));
+	iw_write("s20261230-01.log", "w", IW_SUM("10.0.0.2", "0002", "23:52:00"));
+	run_drain(&r);
+	ck_assert_int_eq(received(), 3);
+	ck_assert_int_eq(iw_relayed("alice@corp.example", "2026-12-30"), 1);
+	ck_assert_int_eq(iw_relayed("forged@else.example", "2026-12-30"), 0);
+	ck_assert_int_eq(iw_relayed("app@corp.example", "2026-12-30"), 2);
+	/* midnight while running, a session open across it */
+	iw_write("s20261230-01.log", "a", IW_AUTH_DATA("10.0.0.4", "0002", "23:59:59"));
+	iw_write("s20261231.log", "w", IW_SUM("10.0.0.4", "0002", "00:00:01")
+	    IW_AUTH_DATA("10.0.0.5", "0005", "08:00:00"));
+	run_drain(&r);
+	ck_assert_int_eq(received(), 4);
+	ck_assert_int_eq(iw_relayed("alice@corp.example", "2026-12-31"), 1);
+	run_stop(&r);
+	/* stopped: the current file grows, splits, and the next day starts */
+	iw_write("s20261231.log", "a", IW_MSG("10.0.0.6", "0006", "09:00:00"));
+	iw_write("s20261231-01.log", "w", IW_SUM("10.0.0.5", "0005", "12:00:00"));
+	iw_write("s20270101.log", "w", IW_MSG("10.0.0.7", "0007", "00:00:05"));
+	iw_start(&r, iwdir);
+	run_drain(&r);
+	run_stop(&r);
+	ck_assert_int_eq(received(), 7);
+	ck_assert_int_eq(iw_relayed("alice@corp.example", "2026-12-31"), 2);
+	ck_assert_int_eq(iw_relayed("app@corp.example", "2026-12-31"), 1);
+	ck_assert_int_eq(iw_relayed("app@corp.example", "2027-01-01"), 1);
+	/* once more: nothing new, nothing counted twice */
+	iw_start(&r, iwdir);
+	ck_assert_int_eq(run_drain(&r), 0);
+	run_stop(&r);
+	ck_assert_int_eq(received(), 7);
+}
+END_TEST
+
+/* A glob picks one server's series; a restart cut between a session's lines counts it once. */
+START_TEST(dated_glob_and_restart_mid_session)
+{
+	struct run r;
+	char pattern[4300];
+
+	iw_setup();
+	snprintf(pattern, sizeof(pattern), "%s/s1*.log", iwdir);
+	cfg.logs[cfg.nlogs - 1].path[0] = '\0'; /* the directory entry is not this log */
+	{
+		char err[256], v[4400];
+		snprintf(v, sizeof(v), "%s icewarp", pattern);
+		ck_assert_int_eq(config_apply(&cfg, "logfile", v, err, sizeof(err)), 0);
+	}
+	iw_write("s220261230.log", "w", IW_MSG("10.0.0.1", "0001", "10:00:00"));
+	iw_write("s120261230.log", "w", IW_AUTH_DATA("10.0.0.2", "0002", "11:00:00"));
+	iw_start(&r, pattern);
+	run_drain(&r);
+	run_stop(&r);
+	ck_assert_int_eq(received(), 0);
+	iw_write("s120261230.log", "a", IW_SUM("10.0.0.2", "0002", "11:00:05"));
+	iw_start(&r, pattern);
+	run_drain(&r);
+	run_stop(&r);
+	ck_assert_int_eq(received(), 1);
+	ck_assert_int_eq(iw_relayed("alice@corp.example", "2026-12-30"), 1);
+	ck_assert_int_eq(iw_relayed("app@corp.example", "2026-12-30"), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -748,6 +921,8 @@ main(void)
 	tcase_add_test(tc, rotated_while_gzip_creates_the_gz);
 	tcase_add_test(tc, rotated_while_gzip_half_wrote_the_gz);
 	tcase_add_test(tc, copytruncate_while_gzip_writes_the_copy);
+	tcase_add_test(tc, dated_directory_split_midnight_running_and_stopped);
+	tcase_add_test(tc, dated_glob_and_restart_mid_session);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
