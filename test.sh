@@ -2,10 +2,28 @@
 # test.sh: install what is missing, build, run every test (unit and
 # integration), then again in a second tree built with ASan+UBSan.
 # Exits non-zero on any failure and prints the failing tests' logs.
+#   ./test.sh --nms   only the opt-in proof on a real Zabbix 6.0 (tests/nms/)
+#   ./test.sh --deb   only the opt-in Debian package proof (tests/deb/)
 set -u
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 "$top/scripts/deps.sh" || exit 1
+
+# The opt-in proofs: root, apt-get, minutes; never part of the default run.
+case "${1:-}" in
+--nms|--deb)
+	"$top/scripts/build.sh" build || { echo "== build failed"; exit 1; }
+	if [ "$1" = --nms ]; then
+		top_builddir="$top/build" "$top/tests/nms/test_zabbix.sh"
+	else
+		"$top/tests/deb/test_deb.sh"
+	fi
+	rc=$?
+	[ $rc -eq 0 ] && echo "test.sh $1: passed" || echo "test.sh $1: failed ($rc)"
+	exit $rc ;;
+"") ;;
+*) echo "usage: ./test.sh [--nms | --deb]" >&2; exit 2 ;;
+esac
 
 passed=0; failed=0
 run_tree() {
