@@ -90,7 +90,10 @@ line=$(grep "$R.0.3\b" "$MT_TMP/traps.log")
 echo "$line" | grep -q "$R.1.3.1.2.$SPAMMER_INDEX = STRING: \"spammer@example.test\"" ||
 	mt_fail "the trap does not name the account by its name-derived index $SPAMMER_INDEX: $line"
 mt_log "ok: relay-limit trap with mtastatAccountName.$SPAMMER_INDEX"
-mt_wait_for "four indicator anomaly traps" sh -c "[ \$(grep -c '$R.0.1\b' '$MT_TMP/traps.log') -ge 4 ]"
+# how many indicators the burst moves is the alarm rules' business (docs/alarms.md):
+# SMTP_RELAY_MSGS is one of them
+mt_wait_for "the SMTP_RELAY_MSGS anomaly trap" sh -c "grep '$R.0.1\b' '$MT_TMP/traps.log' | grep -q '\"SMTP_RELAY_MSGS\"'"
+sleep 1.5 # one more commit and evaluation: the other anomalies of the burst
 # each anomaly names its indicator row: name and status (high 2 / low 3) at the indicator's index
 grep "$R.0.1\b" "$MT_TMP/traps.log" | while read -r t; do
 	echo "$t" | grep -q "$R.1.2.1.2.[0-9]* = STRING: \"SMTP_" || mt_fail "no mtastatIndicatorName in: $t"
