@@ -1,8 +1,10 @@
 /*
  * libFuzzer harness for the line parsers: every registered MTA parser (its
- * envelope reader, Postfix's and Exim's) and the correlator behind them, fed
- * with whatever a stranger could write into a log line.  Input: one or more
- * lines separated by '\n'; each line goes through every parser.
+ * envelope reader, Postfix's, Exim's and IceWarp's) and the correlator
+ * behind them, fed with whatever a stranger could write into a log line.
+ * Input: one or more lines separated by '\n'; each line goes through every
+ * parser; a parser with memory (IceWarp's sessions) keeps it across the
+ * lines of one input, and its saved state is read back at the end.
  */
 #include "config.h"
 
@@ -17,6 +19,34 @@
 #include "syslog_header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+fuzz_emit(void *ctx, const struct mta_event *ev)
+{
+	struct correlator *corr = ctx;
+	static const struct log_time t = { 86400 * 20000, 20000, 0 };
+
+	return correlate(corr, &t, ev);
+}
+
+/* The saved state of a parser with memory, loaded into a fresh one and saved again: the same bytes. */
+static void
+fuzz_state_round_trip(const struct mta_parser *mp, void *state)
+{
+	unsigned char *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	void *again;
+
+	if (mp->state_save(state, &a, &na) != 0)
+		return;
+	again = mp->state_open();
+	if (again != NULL && mp->state_load(again, a, na) == 0 &&
+	    mp->state_save(again, &b, &nb) == 0 && (na != nb || memcmp(a, b, na) != 0))
+		abort();
+	mp->state_close(again);
+	free(a);
+	free(b);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,10 +67,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		config_apply(&cfg, "contentfilter", "127.0.0.1:10024", err, sizeof(err));
 		ready = 1;
 	}
+	void *states[8] = { NULL };
+	struct mta_sink sink;
+
 	syslog_clock_init(&clk, 2026);
+	clk.has_name_day = 1;
+	clk.name_day = 20000;
 	aggregate_init(&agg);
 	if (correlate_init(&corr, &cfg, &agg) != 0)
 		return 0;
+	sink.emit = fuzz_emit;
+	sink.ctx = &corr;
+	for (k = 0; mta_parsers[k] != NULL && k < 8; k++)
+		if (mta_parsers[k]->state_open != NULL)
+			states[k] = mta_parsers[k]->state_open();
 	while (p < end) {
 		struct log_header h;
 		struct mta_event ev;
@@ -57,12 +97,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (mp->envelope(&clk, line, (size_t)(nl - p), &h) == 0 &&
 			    mp->owns(mp->default_instances, &h)) {
 				mp->parse(&h, &ev);
-				correlate(&corr, &h.when, &ev);
+				if (k < 8 && states[k] != NULL)
+					mp->parse_state(states[k], &h, &sink);
+				else
+					correlate(&corr, &h.when, &ev);
 			}
 		}
 		free(line);
 		p = nl + 1;
 	}
+	for (k = 0; mta_parsers[k] != NULL && k < 8; k++)
+		if (states[k] != NULL) {
+			fuzz_state_round_trip(mta_parsers[k], states[k]);
+			mta_parsers[k]->state_close(states[k]);
+		}
 	correlate_free(&corr);
 	aggregate_free(&agg);
 	return 0;

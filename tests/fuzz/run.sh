@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not found"; exit 77; }
 out="$top/$build/fuzz"
 mkdir -p "$out/corpus" "$out/crashes"
-srcs="syslog_header civil mta/postfix mta/exim mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime"
+srcs="syslog_header civil mta/postfix mta/exim mta/icewarp mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime"
 files=""
 for s in $srcs; do files="$files $top/src/$s.c"; done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -24,6 +24,12 @@ for f in "$top"/../shared/corpus/postfix/*.log "$top"/../shared/corpus/exim/*.lo
 		i=$((i + 1))
 		printf '%s\n' "$line" > "$out/corpus/seed$i"
 	done < "$f"
+done
+# IceWarp lines only mean something in their session: whole sessions as seeds
+for f in "$top"/../shared/corpus/icewarp/*.log "$top"/tests/fixtures/icewarp/*.log; do
+	[ -f "$f" ] || continue
+	i=$((i + 1))
+	head -c 4000 "$f" > "$out/corpus/seed$i"
 done
 "$out/fuzz_parse" -max_total_time="$secs" -max_len=4096 -timeout=10 \
 	-artifact_prefix="$out/crashes/" "$out/corpus" > "$out/fuzz.log" 2>&1
