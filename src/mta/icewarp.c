@@ -177,7 +177,7 @@ icewarp_state_close(void *p)
 	if (s == NULL)
 		return;
 	if (s->slab != NULL)
-		memset(s->slab, 0, (size_t)s->cap * sizeof(*s->slab)); /* AUTH user names */
+		explicit_bzero(s->slab, (size_t)s->cap * sizeof(*s->slab)); /* AUTH user names */
 	free(s->slab);
 	free(s->free_idx);
 	free(s);
@@ -423,12 +423,14 @@ icewarp_is_report(struct strview m)
 	return m.n == 0 || (m.n > 0 && m.p[0] == ' ');
 }
 
-/* The antispam log: "<msgid> '<sender>' ..." [D]. */
+/* The antispam log: "<msgid> '<sender>' ..." [D]; never a dialogue line. */
 static int
 icewarp_is_antispam(struct strview m)
 {
 	size_t i;
 
+	if (sv_starts(m, ">>> ") || sv_starts(m, "<<< ") || sv_starts(m, "*** "))
+		return 0;
 	for (i = 0; i < m.n && m.p[i] != ' '; i++)
 		;
 	return i > 0 && i + 1 < m.n && m.p[i + 1] == '\'';
@@ -611,8 +613,10 @@ icewarp_b64(struct strview b, unsigned char *out, size_t cap, int stop)
 			if (n >= cap)
 				return (long)n;
 			out[n] = (unsigned char)(acc >> bits);
-			if (out[n] == 0 && stop > 0 && ++nuls == stop)
+			if (out[n] == 0 && stop > 0 && ++nuls == stop) {
+				explicit_bzero(&acc, sizeof(acc)); /* bits of what follows */
 				return (long)n;
+			}
 			n++;
 			acc &= (1u << bits) - 1;
 		}

@@ -605,6 +605,10 @@ START_TEST(antispam)
 	    MTA_LINE_COUNTED);
 	ck_assert_int_eq(line("127.0.0.1 [07B3] 11:22:57 RSH57854 '<a@b>' '<c@d>' 1 score 9 reason [X=1]"),
 	    MTA_LINE_UNPARSED);
+	/* a client line that starts like one is still a dialogue line (never unparsed, never shown) */
+	ck_assert_int_eq(line("10.0.0.1 [07B4] 11:22:58 <<< 'c2VjcmV0 'x' 1 score 1 action SPAM"),
+	    MTA_LINE_IGNORED);
+	ck_assert(sveq(h.program, "icewarp/smtp"));
 	ck_assert_int_eq(nrec, 3);
 	ck_assert_str_eq(recs[0].what, "SPAM");
 	ck_assert_str_eq(recs[1].what, "NONE");
