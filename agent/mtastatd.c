@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <net-snmp/net-snmp-config.h>
@@ -386,7 +387,15 @@ check_start(struct mtastat *ctx)
 
 	errors += check_database(db) != 0;
 	for (i = 0; i < ctx->cfg.nlogs; i++) {
-		const char *path = ctx->cfg.logs[i].path;
+		const char *path = ctx->cfg.logs[i].path, *slash;
+		char dir[4096];
+		struct stat st;
+		/* a glob of dated files (icewarp): its directory is what must be readable */
+		if (ctx->cfg.logs[i].parser->file_key != NULL && (stat(path, &st) != 0 ||
+		    !S_ISDIR(st.st_mode)) && (slash = strrchr(path, '/')) != NULL) {
+			snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+			path = dir;
+		}
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 			close(fd);
 		} else if (errno == ENOENT) {

@@ -60,6 +60,16 @@ CONF
 # -D netsnmp) is left out: with it mtastatd crashes at exit, with any log
 # (a known problem of the agent, not of this reader)
 DBG=config,correlate,detect,follow,import,ingest,mail,main,model,parse,report,snmp,stats,store,trap,watch
+# mtastatd -n checks a glob of dated files by its directory
+printf 'database %s\nlogfile %s/s*.log icewarp\n' "$MT_TMP/history.db" "$D" > "$MT_TMP/glob.conf"
+"$top_builddir/mtastatd" -n -c "$MT_TMP/glob.conf" > "$MT_TMP/check.out" 2>&1 \
+	|| mt_fail "mtastatd -n refused a glob: $(cat "$MT_TMP/check.out")"
+grep -q "does not exist" "$MT_TMP/check.out" && mt_fail "mtastatd -n: $(cat "$MT_TMP/check.out")"
+printf 'database %s\nlogfile %s/nowhere/s*.log icewarp\n' "$MT_TMP/history.db" "$D" > "$MT_TMP/glob2.conf"
+"$top_builddir/mtastatd" -n -c "$MT_TMP/glob2.conf" > "$MT_TMP/check2.out" 2>&1
+grep -q "logfile $D/nowhere: does not exist yet" "$MT_TMP/check2.out" \
+	|| mt_fail "mtastatd -n on a missing directory: $(cat "$MT_TMP/check2.out")"
+
 mt_start_snmpd
 mt_start_mtastatd "$MT_TMP/mtastat.conf" -D $DBG
 mt_wait_registered
