@@ -15,10 +15,13 @@
  * session cut by a restart or a file split goes on where it was.
  *
  * What is known of the format, and how surely, is in the project's
- * ../shared/formats/icewarp.md (copied into docs/counting.md's "Reading
+ * ../shared/formats/icewarp.md (summarised in docs/counting.md's "Reading
  * IceWarp").  Every point marked there as inference [I] or unknown [?] is
  * decided in the tables and constants right below, so that real logs that
- * disagree change one line.
+ * disagree change one line; the few decided in code say so where they are:
+ * the direction of a session seen from its middle (icewarp_direction),
+ * the cause of an INCOMPLETE-SESSION (icewarp_ending), the address count
+ * of a summary (icewarp_parse_summary), the file name (icewarp_file_key).
  *
  * AUTH: only the user name is decoded.  The password line of AUTH LOGIN is
  * never decoded; AUTH PLAIN is decoded only up to the second NUL, and the
