@@ -1075,6 +1075,9 @@ follow_dated_check(struct follow *f, struct store *store)
 	if (cur != NULL && cur->pos.fp_len < STORE_FP_MAX && !cur->gz &&
 	    cur->state == FOLLOW_SRC_READING)
 		import_fingerprint(cur->r.fd, 0, &cur->pos); /* the head grew: identify better */
+	if (f->has_dated_last && ms_since(&f->dated_scanned) < (long)f->dated_scan_ms)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &f->dated_scanned);
 	if (follow_dated_scan(f, &v, &n) != 0)
 		return -1;
 	for (i = 0; i < n && rc >= 0; i++) {
@@ -1142,6 +1145,8 @@ follow_open_dated(struct follow *f, const char *pattern, struct store *store,
 	snprintf(f->path, sizeof(f->path), "%s", pattern);
 	f->grace_ms = FOLLOW_GRACE_MS;
 	f->dated = parser;
+	f->dated_scan_ms = FOLLOW_DATED_SCAN_MS;
+	clock_gettime(CLOCK_MONOTONIC, &f->dated_scanned);
 	if (stat(pattern, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(f->dated_dir, sizeof(f->dated_dir), "%s", pattern);
 		snprintf(f->dated_glob, sizeof(f->dated_glob), "*");

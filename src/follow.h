@@ -89,7 +89,17 @@ struct follow {
 	char dated_glob[256];
 	struct mta_file_key dated_last; /* the newest file in the chain */
 	int has_dated_last;
+	unsigned dated_scan_ms;         /* FOLLOW_DATED_SCAN_MS; tests set 0 */
+	struct timespec dated_scanned;  /* monotonic time of the last look */
 };
+
+/*
+ * A dated log's directory is looked at for a newer file at most this often
+ * while the current file is at its end: every write wakes the reader, and
+ * a directory of years of daily files is long; a new day's file is a
+ * second late at worst.
+ */
+#define FOLLOW_DATED_SCAN_MS 1000
 
 /* The rotated-name patterns used when none are configured. */
 extern const char *const follow_default_rotated[];

@@ -768,6 +768,7 @@ iw_start(struct run *r, const char *pattern)
 	ck_assert_int_eq(ingest_init(&r->ig, &cfg, &r->s), 0);
 	ck_assert_int_eq(follow_open_dated(&r->f, pattern, &r->s, &parser_icewarp), 0);
 	r->f.grace_ms = 0;
+	r->f.dated_scan_ms = 0;
 }
 
 /* Relayed recipients of an account on a day ("YYYY-MM-DD"), from the store. */
@@ -889,6 +890,26 @@ START_TEST(dated_glob_and_restart_mid_session)
 }
 END_TEST
 
+/* The directory is looked at for a new file at most every dated_scan_ms. */
+START_TEST(dated_scan_is_rate_limited)
+{
+	struct run r;
+
+	iw_setup();
+	iw_write("s20261230.log", "w", IW_MSG("10.0.0.1", "0001", "10:00:00"));
+	iw_start(&r, iwdir);
+	r.f.dated_scan_ms = 3600 * 1000;
+	run_drain(&r);
+	iw_write("s20261231.log", "w", IW_MSG("10.0.0.2", "0002", "10:00:00"));
+	run_drain(&r);
+	ck_assert_int_eq(received(), 1); /* not looked for yet */
+	r.f.dated_scan_ms = 0;
+	run_drain(&r);
+	run_stop(&r);
+	ck_assert_int_eq(received(), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -923,6 +944,7 @@ main(void)
 	tcase_add_test(tc, copytruncate_while_gzip_writes_the_copy);
 	tcase_add_test(tc, dated_directory_split_midnight_running_and_stopped);
 	tcase_add_test(tc, dated_glob_and_restart_mid_session);
+	tcase_add_test(tc, dated_scan_is_rate_limited);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
