@@ -6,10 +6,13 @@ PKGS="build-essential autoconf automake libtool pkgconf
 libsnmp-dev snmpd snmp snmptrapd smitools
 libsqlite3-dev sqlite3 libcurl4-openssl-dev zlib1g-dev check
 python3 python3-aiosmtpd curl openssl clang libclang-rt-dev
-pflogsumm prometheus-postfix-exporter postfix swaks"
+pflogsumm prometheus-postfix-exporter postfix swaks
+libfaketime"
 # Not here: exim4-base (eximstats for bench/ingest.sh) and exim4-daemon-light
 # conflict with postfix, which the tests and benchmarks use; bench/ingest.sh
-# unpacks exim4-base with apt-get download instead of installing it.
+# unpacks exim4-base with apt-get download instead of installing it, and
+# tests/integration/test_exim_real.sh runs exim4-daemon-light unpacked the
+# same way, under libfaketime (LD_PRELOAD, so a run crosses midnight).
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,11 +1,17 @@
 """A loopback SMTP server for tests: each message lands as a file in a directory.
 
-usage: smtp_sink.py HOST PORT MAILDIR PIDFILE [--fail-first N] [--tls CERT KEY]
-       [--require-auth]
+usage: smtp_sink.py HOST PORT MAILDIR PIDFILE [--fail-first N] [--defer-all]
+       [--defer-rcpt] [--reject-all] [--tls CERT KEY] [--require-auth]
 Accepts AUTH PLAIN/LOGIN for user "test" with password "secret".  With
---fail-first N the first N transactions get "451 try again" at DATA; with
+--fail-first N the first N transactions get "451 try again" at DATA, with
+--defer-all every one does, with --defer-rcpt every recipient gets "451" at
+RCPT (logged "refused 451 from=<..> to=rcpt" each: an MTA's retry then
+concerns that address alone, not the host), with --reject-all every
+transaction gets "554" at DATA; with
 --tls, STARTTLS is offered and required.  Every accepted message is logged as
-"accepted PATH from=<..> to=..." and every refusal as "refused ...".
+"accepted PATH from=<..> to=a,b" and every refusal as
+"refused CODE from=<..> to=a,b": the recipients of a transaction are what a
+test counts as the sink's truth.
 """
 import os
 import ssl
@@ -17,20 +23,32 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, maildir, fail_first, reject_all=False):
+    def __init__(self, maildir, fail_first, reject_all=False, defer_all=False,
+                 defer_rcpt=False):
         self.reject_all = reject_all
+        self.defer_all = defer_all
+        self.defer_rcpt = defer_rcpt
         self.maildir = maildir
         # a restarted server goes on numbering after the messages already there
         self.count = len([n for n in os.listdir(maildir) if n.endswith(".eml")])
         self.fail_left = fail_first
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.defer_rcpt:
+            print("refused 451 from=<%s> to=%s" % (envelope.mail_from, address), flush=True)
+            return "451 4.2.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        rcpts = ",".join(envelope.rcpt_tos)
         if self.reject_all:
-            print("refused 554 from=<%s>" % envelope.mail_from, flush=True)
+            print("refused 554 from=<%s> to=%s" % (envelope.mail_from, rcpts), flush=True)
             return "554 5.7.1 no mail from you"
-        if self.fail_left > 0:
+        if self.defer_all or self.fail_left > 0:
             self.fail_left -= 1
-            print("refused 451 from=<%s>" % envelope.mail_from, flush=True)
+            print("refused 451 from=<%s> to=%s" % (envelope.mail_from, rcpts), flush=True)
             return "451 4.3.0 try again later"
         self.count += 1
         path = os.path.join(self.maildir, "%06d.eml" % self.count)
@@ -55,7 +73,8 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 def main():
     host, port, maildir, pidfile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     args = sys.argv[5:]
-    fail_first, tls, require_auth, reject_all = 0, None, False, False
+    fail_first, tls, require_auth, reject_all, defer_all = 0, None, False, False, False
+    defer_rcpt = False
     while args:
         if args[0] == "--fail-first":
             fail_first = int(args[1])
@@ -64,6 +83,12 @@ def main():
             tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             tls.load_cert_chain(args[1], args[2])
             args = args[3:]
+        elif args[0] == "--defer-all":
+            defer_all = True
+            args = args[1:]
+        elif args[0] == "--defer-rcpt":
+            defer_rcpt = True
+            args = args[1:]
         elif args[0] == "--reject-all":
             reject_all = True
             args = args[1:]
@@ -76,7 +101,7 @@ def main():
               auth_require_tls=tls is not None, auth_required=require_auth)
     if tls is not None:
         kw.update(tls_context=tls, require_starttls=True)
-    controller = Controller(Sink(maildir, fail_first, reject_all), **kw)
+    controller = Controller(Sink(maildir, fail_first, reject_all, defer_all, defer_rcpt), **kw)
     controller.start()
     with open(pidfile + ".tmp", "w") as f:
         f.write("%d\n" % os.getpid())
