@@ -12,6 +12,7 @@
 #include "mib_oid.h"
 #include "mib_tables.h"
 #include "mtastatd.h"
+#include "notify_trap.h"
 
 static void
 setup(void)
@@ -364,6 +365,75 @@ START_TEST(summary_counts_rows)
 }
 END_TEST
 
+/* The value of the varbind named oid[0..len) in vars, or NULL. */
+static const netsnmp_variable_list *
+varbind_find(const netsnmp_variable_list *vars, const oid *name, size_t len)
+{
+	for (; vars != NULL; vars = vars->next_variable)
+		if (snmp_oid_compare(vars->name, vars->name_length, name, len) == 0)
+			return vars;
+	return NULL;
+}
+
+/*
+ * mtastatIndicatorAnomaly and mtastatIndicatorNormal carry the indicator's
+ * own row (name, status at its index) after the alarm's objects, so a trap
+ * receiver can pair them; built by notify_alarm() from the value functions.
+ */
+START_TEST(indicator_notifications_carry_the_row)
+{
+	static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+	static const oid anomaly[] = { MTASTAT_OID_NOTIFICATIONS, AK_ANOMALY };
+	static const oid normal[] = { MTASTAT_OID_NOTIFICATIONS, AK_NORMAL };
+	static const oid name3[] = { MTASTAT_OID_ROOT, 1, 2, 1, COL_IND_NAME, 3 };
+	static const oid status3[] = { MTASTAT_OID_ROOT, 1, 2, 1, COL_IND_STATUS, 3 };
+	static const oid subject7[] = { MTASTAT_OID_ROOT, 1, 4, 1, COL_ALARM_SUBJECT, 7 };
+	struct notify_queue q;
+	struct indicator_row *ir;
+	const netsnmp_variable_list *vb, *vars;
+	struct alarm a;
+
+	mib_table_clear(&mib_indicator_table);
+	indicator(1, IND_RECVD, J_NORMAL);
+	ir = indicator(3, IND_RELAY, J_HIGH);
+	ck_assert_int_eq(notify_queue_init(&q, 10), 0); /* no master: notifications wait */
+	memset(&a, 0, sizeof(a));
+	a.id = 7;
+	a.kind = AK_ANOMALY;
+	snprintf(a.subject, sizeof(a.subject), "%s", indicator_defs[IND_RELAY].name);
+	snprintf(a.text, sizeof(a.text), "SMTP_RELAY_MSGS deviation beyond limit");
+	ck_assert_int_eq(notify_alarm(&q, &a, NULL, NULL, 0), 0);
+	ir->status = J_NORMAL;
+	a.id = 8;
+	a.kind = AK_NORMAL;
+	ck_assert_int_eq(notify_alarm(&q, &a, NULL, NULL, 0), 0);
+	ck_assert_uint_eq(q.n, 2);
+
+	vars = q.ring[q.head].vars;
+	vb = varbind_find(vars, trap_oid, OID_LENGTH(trap_oid));
+	ck_assert_ptr_nonnull(vb);
+	ck_assert_int_eq(snmp_oid_compare(vb->val.objid, vb->val_len / sizeof(oid), anomaly,
+	    OID_LENGTH(anomaly)), 0);
+	ck_assert_ptr_nonnull(varbind_find(vars, subject7, OID_LENGTH(subject7)));
+	vb = varbind_find(vars, name3, OID_LENGTH(name3));
+	ck_assert_ptr_nonnull(vb);
+	ck_assert_mem_eq(vb->val.string, "SMTP_RELAY_MSGS", vb->val_len);
+	vb = varbind_find(vars, status3, OID_LENGTH(status3));
+	ck_assert_ptr_nonnull(vb);
+	ck_assert_int_eq(*vb->val.integer, J_HIGH);
+
+	vars = q.ring[(q.head + 1) % q.cap].vars;
+	vb = varbind_find(vars, trap_oid, OID_LENGTH(trap_oid));
+	ck_assert_int_eq(snmp_oid_compare(vb->val.objid, vb->val_len / sizeof(oid), normal,
+	    OID_LENGTH(normal)), 0);
+	vb = varbind_find(vars, status3, OID_LENGTH(status3));
+	ck_assert_ptr_nonnull(vb); /* the same index closes what the anomaly opened */
+	ck_assert_int_eq(*vb->val.integer, J_NORMAL);
+	notify_queue_free(&q);
+	mib_table_clear(&mib_indicator_table);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -385,6 +455,7 @@ main(void)
 	tcase_add_test(tc, indicator_judged);
 	tcase_add_test(tc, alarm_time_unix);
 	tcase_add_test(tc, summary_counts_rows);
+	tcase_add_test(tc, indicator_notifications_carry_the_row);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK); /* one agent context for all tests */
