@@ -606,7 +606,7 @@ icewarp_b64(struct strview b, unsigned char *out, size_t cap, int stop)
 
 	if (b.n > ICEWARP_B64_MAX)
 		b.n = ICEWARP_B64_MAX;
-	for (i = 0; i < b.n && b.p[i] != '='; i++) {
+	for (i = 0; i < b.n && b.p[i] != '=' && b.p[i] != ' '; i++) {
 		if ((v = icewarp_b64_value(b.p[i])) < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
@@ -724,7 +724,7 @@ icewarp_each_accepted(struct icewarp_session *x, const struct mta_sink *k,
 		ev.qid = sv_make(icewarp_qid, sizeof(icewarp_qid) - 1);
 	ev.status = st;
 	ev.forwarded = 1;
-	for (i = 0; i < x->ok_n; i++) {
+	for (i = 0; i < x->ok_n && pos < x->ok_len; i++) {
 		size_t n = strnlen(x->ok + pos, x->ok_len - pos);
 		ev.rcpt = sv_make(x->ok + pos, n);
 		pos += n + 1;
@@ -1391,8 +1391,14 @@ icewarp_load_one(struct icewarp_state *s, const unsigned char **pp, const unsign
 	memcpy(x->ok, p, ok_len);
 	x->ok_len = (uint16_t)ok_len;
 	/* a count the names cannot back is cut to them */
-	if (memchr(x->ok, '\0', ok_len) == NULL || x->ok_n > ok_len)
-		x->ok_n = 0;
+	{
+		uint16_t names = 0;
+		size_t k;
+		for (k = 0; k < ok_len; k++)
+			names = (uint16_t)(names + (x->ok[k] == '\0'));
+		if (x->ok_n > names)
+			x->ok_n = names;
+	}
 	*pp = p + ok_len;
 	return 0;
 }

@@ -698,6 +698,33 @@ START_TEST(state_round_trip)
 	ck_assert(recs[3].origin);
 	ck_assert_str_eq(recs[3].sasl, "alice@example.org");
 	ck_assert_int_eq(recs[3].day, day("2026-03-03"));
+	/* a saved count of accepted recipients larger than the names saved: cut to them */
+	{
+		static const char *const held[] = {
+			"198.51.100.2 [0502] 10:00:00 <<< 220 mx",
+			"198.51.100.2 [0502] 10:00:00 >>> MAIL FROM:<a@example.org>",
+			"198.51.100.2 [0502] 10:00:00 >>> RCPT TO:<one@remote.example>",
+			"198.51.100.2 [0502] 10:00:00 <<< 250 ok",
+			"198.51.100.2 [0502] 10:00:00 >>> DATA",
+			"198.51.100.2 [0502] 10:00:00 <<< 354 go",
+			NULL,
+		};
+		unsigned char *b2;
+		size_t l2;
+		parser_icewarp.state_close(state);
+		state = parser_icewarp.state_open();
+		lines(held);
+		ck_assert_int_eq(parser_icewarp.state_save(state, &b2, &l2), 0);
+		/* the first session's counts word: ok_n is bits 32..47 of bytes 24..31 */
+		ck_assert_int_eq(b2[8 + 24 + 4], 1);
+		b2[8 + 24 + 4] = 200;
+		ck_assert_int_eq(parser_icewarp.state_load(state, b2, l2), 0);
+		free(b2);
+		nrec = 0;
+		ck_assert_int_eq(line("198.51.100.2 [0502] 10:00:01 <<< 250 done"), MTA_LINE_COUNTED);
+		ck_assert_int_eq(nrec, 3); /* QUEUED, one delivery, REMOVED */
+		ck_assert_str_eq(recs[1].rcpt, "one@remote.example");
+	}
 	/* a blob that is not one: refused, and the state is empty, not half-read */
 	ck_assert_int_eq(parser_icewarp.state_load(state, (const unsigned char *)"garbage!!", 9), -1);
 	ck_assert_int_eq(parser_icewarp.state_save(state, &blob, &len), 0);
