@@ -21,7 +21,8 @@ const char *const config_tokens[] = {
 	"database", "databasegroup", "logfile", "localdomain", "contentfilter", "postfixname",
 	"queuetable", "commitlines", "commitms", "days", "mindays", "sigma", "sigmaclear",
 	"minabsdiff", "minreldiff", "intraday", "relaylimit", "relaycount", "direction", "daytypes",
-	"holiday", "holddown", "poissonfloor", "accountbaseline", "logstalled", "trapqueue", "mailserver",
+	"holiday", "holddown", "poissonfloor", "prediction", "sigmastrong", "persist",
+	"accountbaseline", "logstalled", "trapqueue", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
 	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname", NULL,
 };
@@ -43,6 +44,9 @@ config_init(struct mtastat_config *c)
 	c->relaylimit = CONFIG_DEFAULT_RELAYLIMIT;
 	c->holddown = CONFIG_DEFAULT_HOLDDOWN;
 	c->poissonfloor = 1;
+	c->prediction = 1;
+	c->sigmastrong = CONFIG_DEFAULT_SIGMASTRONG;
+	c->persist = CONFIG_DEFAULT_PERSIST;
 	c->accountbaseline = 1;
 	c->logstalled = CONFIG_DEFAULT_LOGSTALLED;
 	c->trapqueue = CONFIG_DEFAULT_TRAPQUEUE;
@@ -307,6 +311,8 @@ apply_rule_token(struct mtastat_config *c, const char *token, const char *value,
 		return apply_direction(c, value, err, errlen);
 	if (strcasecmp(token, "poissonfloor") == 0)
 		return yes_no(token, value, &c->poissonfloor, err, errlen);
+	if (strcasecmp(token, "prediction") == 0)
+		return yes_no(token, value, &c->prediction, err, errlen);
 	if (strcasecmp(token, "accountbaseline") == 0)
 		return yes_no(token, value, &c->accountbaseline, err, errlen);
 	if (strcasecmp(token, "relaycount") == 0 || strcasecmp(token, "daytypes") == 0) {
@@ -319,9 +325,10 @@ apply_rule_token(struct mtastat_config *c, const char *token, const char *value,
 		*(msgs ? &c->relaycount_messages : &c->daytypes) = strcasecmp(value, b) == 0;
 		return 0;
 	}
-	if (strcasecmp(token, "holddown") == 0) {
-		if (parse_uint(value, 0, 86400, &c->holddown) != 0) {
-			snprintf(err, errlen, "holddown %s: expected seconds from 0 to 86400", value);
+	if (strcasecmp(token, "holddown") == 0 || strcasecmp(token, "persist") == 0) {
+		unsigned *u = strcasecmp(token, "persist") == 0 ? &c->persist : &c->holddown;
+		if (parse_uint(value, 0, 86400, u) != 0) {
+			snprintf(err, errlen, "%s %s: expected seconds from 0 to 86400", token, value);
 			return -1;
 		}
 		return 0;
@@ -481,6 +488,8 @@ apply_alarm_token(struct mtastat_config *c, const char *token, const char *value
 		d = &c->sigma, max = 100;
 	else if (strcasecmp(token, "sigmaclear") == 0)
 		d = &c->sigmaclear, max = 100;
+	else if (strcasecmp(token, "sigmastrong") == 0)
+		d = &c->sigmastrong, max = 100;
 	else if (strcasecmp(token, "minabsdiff") == 0)
 		d = &c->minabsdiff;
 	else if (strcasecmp(token, "minreldiff") == 0)

@@ -14,9 +14,19 @@
 /*
  * alarm_state.raised: a raised alarm whose condition is back to normal waits
  * `holddown` seconds (since = when it became normal) before it clears, so a
- * flap within that time stays one alarm.
+ * flap within that time stays one alarm.  An indicator beyond sigma but not
+ * beyond sigmastrong is pending (since = when it went beyond) until it has
+ * been beyond for `persist` seconds.
  */
-enum { STATE_NORMAL = 0, STATE_RAISED = 1, STATE_CLEARING = 2 };
+enum { STATE_NORMAL = 0, STATE_RAISED = 1, STATE_CLEARING = 2, STATE_PENDING = 3 };
+
+/*
+ * A today-so-far alarm clears only once the expected so-far is at least this
+ * share of the window's usual whole day: before that (after midnight, early
+ * in the morning) counts are too small to tell normal from the deviation
+ * that raised it, so a growth or a long incident is one alarm, not one a day.
+ */
+#define DETECT_CLEAR_SHARE 0.25
 
 /* Alarm state rows are few: indicators twice, plus accounts over their limit. */
 struct state {
@@ -32,23 +42,67 @@ struct states {
 	size_t n, cap;
 };
 
+/* sqrt(1 + 1/n): a new day varies by S and the window's mean by S / sqrt(n). */
+static double
+prediction_factor(int n)
+{
+	return sqrt(1 + 1.0 / n);
+}
+
+/*
+ * The band at k: k S' (the seed's rule), or with "prediction yes" the
+ * Student-t prediction interval for a new observation at the one-sided tail
+ * probability of k normal sigmas, t(n - 1) S' sqrt(1 + 1/n): S comes from n
+ * days, not from the whole population.
+ */
+static double
+band(const struct mtastat_config *cfg, const struct baseline *b, double k, double sd)
+{
+	if (!cfg->prediction || b->n < 2)
+		return k * sd;
+	return stats_t_quantile(stats_normal_upper(k), b->n - 1) * sd * prediction_factor(b->n);
+}
+
+/*
+ * The count model: is V as unlikely as k normal sigmas (one-sided) for a
+ * Poisson count of mean M?  A low verdict needs M large enough that so few
+ * are really unlikely (V = 0 needs exp(-M) below the tail).
+ */
+static int
+poisson_unlikely(const struct baseline *b, double k, int high)
+{
+	double p = stats_normal_upper(k);
+
+	if (high)
+		return stats_poisson_upper(b->v, b->mean) < p;
+	return stats_poisson_lower(b->v, b->mean) < p;
+}
+
 enum judgement
-detect_verdict(const struct mtastat_config *cfg, const struct baseline *b, int clearing,
+detect_verdict_at(const struct mtastat_config *cfg, const struct baseline *b, double k,
     enum alarm_direction dir)
 {
-	double diff = b->v - b->mean, ad = fabs(diff);
-	double k = clearing ? config_sigma_clear(cfg) : cfg->sigma, sd = b->sd;
+	double diff = b->v - b->mean, ad = fabs(diff), sd = b->sd;
 
 	if (!b->judged || b->n < (int)cfg->mindays)
 		return J_INSUFFICIENT;
 	/* a count of mean M varies by about sqrt(M) even when the window was calm */
 	if (cfg->poissonfloor && b->mean > 0 && sd < sqrt(b->mean))
 		sd = sqrt(b->mean);
-	if (!(ad > k * sd && ad > cfg->minabsdiff && ad > cfg->minreldiff * b->mean))
+	if (!(ad > band(cfg, b, k, sd) && ad > cfg->minabsdiff && ad > cfg->minreldiff * b->mean))
+		return J_NORMAL;
+	if (cfg->poissonfloor && cfg->prediction && !poisson_unlikely(b, k, diff > 0))
 		return J_NORMAL;
 	if (diff > 0)
 		return dir == DIR_LOW ? J_NORMAL : J_HIGH;
 	return dir == DIR_HIGH ? J_NORMAL : J_LOW;
+}
+
+enum judgement
+detect_verdict(const struct mtastat_config *cfg, const struct baseline *b, int clearing,
+    enum alarm_direction dir)
+{
+	return detect_verdict_at(cfg, b, clearing ? config_sigma_clear(cfg) : cfg->sigma, dir);
 }
 
 enum judgement
@@ -199,25 +253,119 @@ clear_due(const struct mtastat_config *cfg, struct state *st, int normal, int64_
 }
 
 static int
+is_raised(const struct state *st)
+{
+	return st != NULL && (st->raised == STATE_RAISED || st->raised == STATE_CLEARING);
+}
+
+/*
+ * Is the evidence for "normal" sufficient to clear?  A whole day always; a
+ * today so far once DETECT_CLEAR_SHARE of a usual day is expected.
+ */
+static int
+clear_evidence(const struct mtastat_config *cfg, const struct baseline *b)
+{
+	return !cfg->prediction || b->mean >= DETECT_CLEAR_SHARE * b->full;
+}
+
+/*
+ * Does a verdict j beyond sigma raise now?  At once beyond sigmastrong (or
+ * without persist); else once it has been beyond for persist seconds
+ * (pending meanwhile; a new day's judgement starts afresh).
+ */
+static int
+raise_due(const struct mtastat_config *cfg, struct state *st, const struct baseline *b,
+    enum judgement j, enum alarm_direction dir, int64_t now)
+{
+	if (cfg->persist == 0 ||
+	    (cfg->sigmastrong > 0 && detect_verdict_at(cfg, b, cfg->sigmastrong, dir) == j))
+		return 1;
+	if (st->raised != STATE_PENDING || st->day != b->day) {
+		state_set(st, STATE_PENDING, b->day, now);
+		return 0;
+	}
+	return now - st->since >= (int64_t)cfg->persist;
+}
+
+/*
+ * One indicator, one alarm: its last day and its today so far are two views
+ * of the same traffic, and on a working day under "daytypes weekday-weekend"
+ * an _W indicator judges exactly what its plain twin judges.  A raise is
+ * told already when the other view is raised or the twin judges the same.
+ */
+struct told {
+	const struct state *other;     /* the same indicator's other view */
+	const struct baseline *twin_b; /* the plain twin's judgement of an _W indicator, or NULL */
+};
+
+static int
+told(const struct told *t, const struct baseline *b)
+{
+	if (is_raised(t->other))
+		return 1;
+	return t->twin_b != NULL && t->twin_b->judged && t->twin_b->day == b->day &&
+	    t->twin_b->v == b->v && t->twin_b->mean == b->mean && t->twin_b->sd == b->sd;
+}
+
+/* Is the current hour alone beyond sigmastrong (an outage's first hour)? */
+static int
+hour_strong(const struct mtastat_config *cfg, const struct indicator_stat *is,
+    enum alarm_direction dir)
+{
+	enum judgement j;
+
+	if (cfg->sigmastrong <= 0 || !cfg->prediction)
+		return 0;
+	j = detect_verdict_at(cfg, &is->hour, cfg->sigmastrong, dir);
+	return j == J_HIGH || j == J_LOW;
+}
+
+static int
 indicator_alarm(struct detect_result *r, const struct mtastat_config *cfg, struct states *ss,
     int ind, const struct baseline *b, int today)
 {
 	const char *name = indicator_defs[ind].name;
 	enum alarm_direction dir = stats_direction(cfg, ind);
 	enum judgement j = detect_verdict(cfg, b, 0, dir);
-	char key[64];
+	char key[64], other[64];
+	struct told t = { NULL, NULL };
 	struct state *st;
 	struct alarm *a;
-	int raise;
+	int raise, is_told;
 	char when[32] = "";
 
 	snprintf(key, sizeof(key), "%s:%s", today ? "today" : "day", name);
-	if ((st = state_get(ss, key)) == NULL)
+	snprintf(other, sizeof(other), "%s:%s", today ? "day" : "today", name);
+	if ((st = state_get(ss, key)) == NULL || (t.other = state_get(ss, other)) == NULL)
 		return -1;
-	raise = st->raised == STATE_NORMAL;
-	if (raise && j != J_HIGH && j != J_LOW)
+	if (!cfg->prediction)
+		t.other = NULL; /* the rules of 2621a82: each view its own alarm */
+	if (indicator_defs[ind].weekdays && cfg->daytypes == DAYTYPES_WEEKEND && cfg->prediction) {
+		int twin = ind - IND_RECVD_W + IND_RECVD;
+		t.twin_b = today ? &r->stats[twin].sofar : &r->stats[twin].last;
+	}
+	raise = st->raised == STATE_NORMAL || st->raised == STATE_PENDING;
+	is_told = told(&t, b);
+	if (raise && today && hour_strong(cfg, &r->stats[ind], dir)) {
+		b = &r->stats[ind].hour; /* a strong hour raises at once, with its numbers */
+		j = detect_verdict_at(cfg, b, cfg->sigmastrong, dir);
+	} else if (raise && j != J_HIGH && j != J_LOW) {
+		if (st->raised == STATE_PENDING)
+			state_set(st, STATE_NORMAL, st->day, r->now);
 		return 0;
-	if (!raise && !clear_due(cfg, st, detect_verdict(cfg, b, 1, dir) == J_NORMAL, r->now))
+	}
+	/* a last day told by its so-far alarm stays told when that clears */
+	if (raise && !today && st->raised == STATE_NORMAL && st->day == b->day)
+		return 0;
+	if (raise && is_told) {
+		if (!today)
+			state_set(st, STATE_NORMAL, b->day, r->now);
+		return 0;
+	}
+	if (raise && !raise_due(cfg, st, b, j, dir, r->now))
+		return 0;
+	if (!raise && !clear_due(cfg, st, detect_verdict(cfg, b, 1, dir) == J_NORMAL &&
+	    clear_evidence(cfg, b), r->now))
 		return 0;
 	if ((a = alarm_add(r, raise ? AK_ANOMALY : AK_NORMAL, name)) == NULL)
 		return -1;
@@ -228,6 +376,10 @@ indicator_alarm(struct detect_result *r, const struct mtastat_config *cfg, struc
 	if (today)
 		snprintf(when, sizeof(when), " (today until %02d:%02d)",
 		    (int)(r->now % 86400 / 3600), (int)(r->now % 3600 / 60));
+	if (today && b == &r->stats[ind].hour)
+		snprintf(when, sizeof(when), " (hour %02d:00 until %02d:%02d)",
+		    (int)(r->now % 86400 / 3600), (int)(r->now % 86400 / 3600),
+		    (int)(r->now % 3600 / 60));
 	snprintf(a->text, sizeof(a->text), "%s %s V:%lld M:%.2f S:%.2f%s", name,
 	    raise ? "deviation beyond limit" : "back to normal", (long long)a->value, a->mean,
 	    a->sd, when);

@@ -63,6 +63,9 @@ struct detect_result {
  * with S' = max(S, sqrt(M)) under poissonfloor; both ways.
  */
 enum judgement detect_judge(const struct mtastat_config *, const struct baseline *, int clearing);
+/* The rule at k (sigma, sigmaclear or sigmastrong) in direction dir. */
+enum judgement detect_verdict_at(const struct mtastat_config *, const struct baseline *, double k,
+    enum alarm_direction dir);
 /* The same, but only in direction dir: a deviation the other way is normal. */
 enum judgement detect_verdict(const struct mtastat_config *, const struct baseline *, int clearing,
     enum alarm_direction dir);

@@ -48,6 +48,164 @@ stats_direction(const struct mtastat_config *cfg, int indicator)
 	return indicator_defs[indicator].direction;
 }
 
+/*
+ * Series and continued fractions (Numerical Recipes, ch. 6.2 and 6.4):
+ * converged when a term changes the sum by less than this share of it, and
+ * never more than STATS_ITER_MAX terms (the arguments the detector passes
+ * converge in a few dozen).
+ */
+#define STATS_EPS 1e-14
+#define STATS_ITER_MAX 1000
+/* Below this a continued fraction's denominator is taken as zero (Lentz). */
+#define STATS_TINY 1e-300
+
+double
+stats_normal_upper(double z)
+{
+	return 0.5 * erfc(z / M_SQRT2);
+}
+
+/* The continued fraction of the regularized incomplete beta I_x(a, b). */
+static double
+beta_cf(double a, double b, double x)
+{
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h, del, aa;
+	int m;
+
+	d = fabs(d) < STATS_TINY ? 1 / STATS_TINY : 1 / d;
+	h = d;
+	for (m = 1; m <= STATS_ITER_MAX; m++) {
+		aa = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < STATS_TINY ? 1 / STATS_TINY : 1 / d;
+		c = fabs(c) < STATS_TINY ? STATS_TINY : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < STATS_TINY ? 1 / STATS_TINY : 1 / d;
+		c = fabs(c) < STATS_TINY ? STATS_TINY : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < STATS_EPS)
+			break;
+	}
+	return h;
+}
+
+/* The regularized incomplete beta function I_x(a, b). */
+static double
+beta_inc(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double
+stats_t_upper(double t, int df)
+{
+	double tail;
+
+	if (df < 1)
+		return t > 0 ? 0 : 1;
+	tail = 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t));
+	return t >= 0 ? tail : 1 - tail;
+}
+
+/* Bisection steps: the bracket [0, hi] shrinks below 1e-12 of hi. */
+#define STATS_BISECT 64
+
+double
+stats_t_quantile(double p, int df)
+{
+	double lo = 0, hi = 1, mid;
+	int i;
+
+	if (df < 1 || p <= 0 || p >= 0.5)
+		return p >= 0.5 ? 0 : INFINITY;
+	while (stats_t_upper(hi, df) > p && hi < 1e15)
+		hi *= 2;
+	for (i = 0; i < STATS_BISECT; i++) {
+		mid = (lo + hi) / 2;
+		if (stats_t_upper(mid, df) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+/* The regularized lower incomplete gamma P(a, x), a > 0, x >= 0. */
+static double
+gamma_p(double a, double x)
+{
+	double sum, del, ap, b, c, d, h, an;
+	int n;
+
+	if (x <= 0)
+		return 0;
+	if (x < a + 1) {
+		/* series */
+		ap = a;
+		sum = del = 1 / a;
+		for (n = 0; n < STATS_ITER_MAX && fabs(del) >= fabs(sum) * STATS_EPS; n++) {
+			ap += 1;
+			del *= x / ap;
+			sum += del;
+		}
+		return sum * exp(-x + a * log(x) - lgamma(a));
+	}
+	/* continued fraction for Q(a, x) (modified Lentz) */
+	b = x + 1 - a;
+	c = 1 / STATS_TINY;
+	d = 1 / b;
+	h = d;
+	for (n = 1; n <= STATS_ITER_MAX; n++) {
+		an = -n * (n - a);
+		b += 2;
+		d = an * d + b;
+		d = fabs(d) < STATS_TINY ? 1 / STATS_TINY : 1 / d;
+		c = b + an / c;
+		c = fabs(c) < STATS_TINY ? STATS_TINY : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < STATS_EPS)
+			break;
+	}
+	return 1 - exp(-x + a * log(x) - lgamma(a)) * h;
+}
+
+double
+stats_poisson_upper(double k, double lambda)
+{
+	k = ceil(k);
+	if (k <= 0)
+		return 1;
+	if (lambda <= 0)
+		return 0;
+	return gamma_p(k, lambda);
+}
+
+double
+stats_poisson_lower(double k, double lambda)
+{
+	k = floor(k);
+	if (k < 0)
+		return 0;
+	if (lambda <= 0)
+		return 1;
+	return 1 - gamma_p(k + 1, lambda);
+}
+
 void
 stats_mean_sd(const double *x, int n, double *mean, double *sd)
 {
@@ -65,6 +223,67 @@ stats_mean_sd(const double *x, int n, double *mean, double *sd)
 	for (i = 0; i < n; i++)
 		ss += (x[i] - *mean) * (x[i] - *mean);
 	*sd = sqrt(ss / (n - 1));
+}
+
+/*
+ * At most this share of a window is left out as outliers: a spam day, an
+ * outage or the first days of a growth must not widen S for weeks, but a
+ * window that is mostly "outliers" is the new normal.
+ */
+#define STATS_OUTLIERS_SHARE 0.2
+
+/* 1.4826 MAD estimates sigma of a normal sample. */
+#define STATS_MAD_SIGMA 1.4826
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of x[0..n), n > 0; sorts x. */
+static double
+median(double *x, int n)
+{
+	qsort(x, (size_t)n, sizeof(*x), cmp_double);
+	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+int
+stats_robust(const double *in, int n, double k, int keep, double *mean, double *sd)
+{
+	double x[CONFIG_DAYS_MAX], dev[CONFIG_DAYS_MAX], med, scale;
+	int i, m, out = 0, room;
+
+	if (n > CONFIG_DAYS_MAX)
+		n = CONFIG_DAYS_MAX;
+	room = (int)(STATS_OUTLIERS_SHARE * n);
+	if (n - room < keep)
+		room = n > keep ? n - keep : 0;
+	if (room == 0 || n < 3) {
+		stats_mean_sd(in, n, mean, sd);
+		return n;
+	}
+	memcpy(x, in, (size_t)n * sizeof(*x));
+	med = median(x, n);
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(in[i] - med);
+	/* the scale by the median absolute deviation (two outliers cannot hide
+	 * each other as they do in S), at least the Poisson sqrt(median) */
+	scale = STATS_MAD_SIGMA * median(dev, n);
+	if (scale < sqrt(med))
+		scale = sqrt(med);
+	for (i = m = 0; i < n; i++) {
+		if (out < room && scale > 0 && fabs(in[i] - med) > k * scale) {
+			out++;
+			continue;
+		}
+		x[m++] = in[i];
+	}
+	stats_mean_sd(x, m, mean, sd);
+	return m;
 }
 
 int
@@ -183,6 +402,16 @@ window(const struct day_series *ds, const struct mtastat_config *cfg, int weekda
 	return window_days(cfg, weekdays, judged, lowest, win);
 }
 
+/* M and S of a window x[0..b->n), without its outliers under "prediction yes". */
+static void
+window_mean_sd(const struct mtastat_config *cfg, const double *x, struct baseline *b)
+{
+	if (cfg->prediction)
+		b->n = stats_robust(x, b->n, cfg->sigma, (int)cfg->mindays, &b->mean, &b->sd);
+	else
+		stats_mean_sd(x, b->n, &b->mean, &b->sd);
+}
+
 void
 stats_account_baseline(const struct mtastat_config *cfg, int32_t today, int32_t first,
     const int32_t *day, const int64_t *count, size_t n, struct baseline *b)
@@ -201,7 +430,8 @@ stats_account_baseline(const struct mtastat_config *cfg, int32_t today, int32_t 
 			if (day[j] == win[i])
 				x[i] += (double)count[j];
 	}
-	stats_mean_sd(x, b->n, &b->mean, &b->sd);
+	window_mean_sd(cfg, x, b);
+	b->full = b->mean;
 	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
 }
 
@@ -210,13 +440,36 @@ judge(struct baseline *b, const struct day_series *ds, const struct mtastat_conf
     const int32_t *win, enum counter c, int hours, double frac)
 {
 	double x[CONFIG_DAYS_MAX];
+	double full = 0;
 	int i;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		x[i] = cumulative(ds, win[i], c, hours, frac);
-	stats_mean_sd(x, b->n, &b->mean, &b->sd);
+		full += cumulative(ds, win[i], c, 24, 0);
+	}
+	b->full = b->n > 0 ? full / b->n : 0;
+	window_mean_sd(cfg, x, b);
 	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
 	(void)cfg;
+}
+
+/* The current hour so far against the same share of that hour in the window. */
+static void
+hour_judge(struct baseline *b, const struct day_series *ds, const struct mtastat_config *cfg,
+    const struct indicator_stat *is, const int32_t *win, enum counter c, int hour, double frac)
+{
+	double x[CONFIG_DAYS_MAX];
+	int i;
+
+	b->day = is->sofar.day;
+	b->judged = 1;
+	b->n = is->sofar.n;
+	b->v = cumulative(ds, b->day, c, 24, 0) - cumulative(ds, b->day, c, hour, 0);
+	for (i = 0; i < b->n; i++)
+		x[i] = cumulative(ds, win[i], c, hour, frac) - cumulative(ds, win[i], c, hour, 0);
+	window_mean_sd(cfg, x, b);
+	b->full = b->mean;
+	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
 }
 
 static void
@@ -244,6 +497,7 @@ compute_one(const struct day_series *ds, const struct mtastat_config *cfg, int32
 		out->sofar.v = (double)out->today; /* everything so far, against the share expected */
 		out->sofar.n = window(ds, cfg, def->weekdays, today, win);
 		judge(&out->sofar, ds, cfg, win, def->counter, hour, frac);
+		hour_judge(&out->hour, ds, cfg, out, win, def->counter, hour, frac);
 	}
 }
 

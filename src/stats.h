@@ -39,6 +39,7 @@ struct baseline {
 	double mean, sd; /* over the window */
 	double z;        /* (v - mean) / sd, 0 when sd is 0 */
 	int n;           /* days in the window */
+	double full;     /* the window's mean whole day (= mean for a whole day) */
 	int32_t day;     /* the day whose value is v, -1 when none */
 	int judged;      /* 0: not applicable (a weekday indicator on a weekend) */
 };
@@ -48,6 +49,7 @@ struct indicator_stat {
 	int64_t today;           /* count so far on the day of the newest event */
 	struct baseline last;    /* the last complete day (weekday for _W) */
 	struct baseline sofar;   /* today so far vs expected so far */
+	struct baseline hour;    /* the current hour so far vs the same in the window */
 };
 
 /* Hourly counts of a range of days, zero where the store has no row. */
@@ -66,6 +68,24 @@ int stats_is_workday(const struct mtastat_config *, int32_t day);
 
 int stats_load(struct store *, int32_t first, int32_t last, struct day_series *);
 void stats_series_free(struct day_series *);
+
+/* P(Z > z) of a standard normal variable. */
+double stats_normal_upper(double z);
+/* P(T > t) of Student's t with df degrees of freedom. */
+double stats_t_upper(double t, int df);
+/* The t with P(T > t) = p for Student's t with df degrees of freedom (0 < p < 0.5). */
+double stats_t_quantile(double p, int df);
+/* Poisson tails of a count with mean lambda: P(X >= k) and P(X <= k). */
+double stats_poisson_upper(double k, double lambda);
+double stats_poisson_lower(double k, double lambda);
+
+/*
+ * Mean and S of x[0..n) without its outliers: while more than keep days are
+ * left, the day farthest from the others is dropped when it lies beyond
+ * their prediction band at k (t quantile), at most a fifth of them.  Returns
+ * how many days are left.
+ */
+int stats_robust(const double *x, int n, double k, int keep, double *mean, double *sd);
 
 /* Mean and sample standard deviation of x[0..n); sd 0 when n < 2. */
 void stats_mean_sd(const double *x, int n, double *mean, double *sd);

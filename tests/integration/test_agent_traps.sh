@@ -18,6 +18,9 @@ cat > "$MT_TMP/mtastat.conf" <<CONF
 database    $MT_TMP/history.db
 logfile     $LOG
 localdomain example.test
+# the alarms below are those of the k S' rule judged at once (docs/alarms.md)
+prediction  no
+persist     0
 CONF
 
 mt_start_snmptrapd

@@ -19,6 +19,9 @@ conf() {
 database    $MT_TMP/history.db
 logfile     $LOG
 localdomain example.test
+# the alarms below are those of the k S' rule judged at once (docs/alarms.md)
+prediction  no
+persist     0
 mailserver  smtp://127.0.0.1:$MT_SMTP_PORT
 mailfrom    mtastat@example.test
 mailto      noc@example.test

@@ -20,6 +20,11 @@ setup(void)
 	dir = tu_tmpdir();
 	snprintf(dbpath, sizeof(dbpath), "%s/s.db", dir);
 	config_init(&cfg);
+	/* the tests before the prediction interval were written for k S' judged
+	 * at once: they pin that rule (prediction no, persist 0); the tests of
+	 * the prediction rules set them back */
+	cfg.prediction = 0;
+	cfg.persist = 0;
 }
 
 static void
@@ -674,6 +679,131 @@ START_TEST(wall_clock_now)
 }
 END_TEST
 
+/* The distributions of the prediction rule, against mpmath at 30 digits. */
+START_TEST(t_quantile_and_poisson_tails)
+{
+	ck_assert_double_eq_tol(stats_normal_upper(3), 0.0013498980316301, 1e-15);
+	ck_assert_double_eq_tol(stats_t_upper(2.1447866879178, 14), 0.025, 1e-12);
+	ck_assert_double_eq_tol(stats_t_quantile(0.025, 14), 2.1447866879178, 1e-9);
+	/* sigma 3 and 3.5 with 15 days: t(14) at the normal's one-sided tail */
+	ck_assert_double_eq_tol(stats_t_quantile(stats_normal_upper(3), 14), 3.635800963, 1e-8);
+	ck_assert_double_eq_tol(stats_t_quantile(stats_normal_upper(3.5), 14), 4.536820607, 1e-8);
+	/* P(X >= 8 | 2), P(X <= 0 | 8) = exp(-8), P(X >= 0) = 1 */
+	ck_assert_double_eq_tol(stats_poisson_upper(8, 2), 0.0010967189678587, 1e-15);
+	ck_assert_double_eq_tol(stats_poisson_lower(0, 8), 0.00033546262790251, 1e-15);
+	ck_assert_double_eq_tol(stats_poisson_upper(160, 100), 2.0506975416904e-8, 1e-19);
+	ck_assert_double_eq(stats_poisson_upper(0, 5), 1);
+}
+END_TEST
+
+/* Outliers leave the window: median 100, MAD 0, scale sqrt(100) = 10. */
+START_TEST(robust_window)
+{
+	double x[15], m, sd;
+	int i;
+
+	for (i = 0; i < 13; i++)
+		x[i] = 100;
+	x[13] = 300;
+	x[14] = 0;
+	ck_assert_int_eq(stats_robust(x, 15, 3.5, 7, &m, &sd), 13);
+	ck_assert_double_eq_tol(m, 100, 1e-12);
+	ck_assert_double_eq_tol(sd, 0, 1e-12);
+	/* at most a fifth of the window, and never below keep days */
+	ck_assert_int_eq(stats_robust(x, 15, 3.5, 14, &m, &sd), 14);
+	x[13] = 130; /* 3 sigma of the Poisson scale: kept */
+	ck_assert_int_eq(stats_robust(x, 15, 3.5, 7, &m, &sd), 14);
+}
+END_TEST
+
+/*
+ * 100 a day for weeks: the band at sigma 3.5 is t(14) 4.5368 x sqrt(100) x
+ * sqrt(16/15) = 46.86, at sigmastrong 4.5 t(14) 6.9470 x 10 x 1.0328 = 71.75.
+ * 160 is beyond the first only: pending, raised an hour later; 200 at once.
+ */
+START_TEST(prediction_persist_and_strong)
+{
+	struct detect_result r;
+	struct baseline b = { .v = 146, .mean = 100, .sd = 0, .n = 15, .judged = 1 };
+	struct store s;
+
+	cfg.prediction = 1;
+	cfg.persist = 3600;
+	ck_assert_int_eq(detect_verdict_at(&cfg, &b, 3.5, DIR_BOTH), J_NORMAL);
+	b.v = 147;
+	ck_assert_int_eq(detect_verdict_at(&cfg, &b, 3.5, DIR_BOTH), J_HIGH);
+	b.v = 171;
+	ck_assert_int_eq(detect_verdict_at(&cfg, &b, 4.5, DIR_BOTH), J_NORMAL);
+	b.v = 172;
+	ck_assert_int_eq(detect_verdict_at(&cfg, &b, 4.5, DIR_BOTH), J_HIGH);
+	/* a low count must be unlikely as a Poisson count too: 0 of 8 is not (e^-8 > 2.3e-4) */
+	b.v = 0;
+	b.mean = 8;
+	cfg.minabsdiff = 0;
+	ck_assert_int_eq(detect_verdict_at(&cfg, &b, 3.5, DIR_BOTH), J_NORMAL);
+	cfg.minabsdiff = 10;
+
+	cfg.intraday = 0;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	flat_history(&s, day("2026-10-01"), day("2026-11-16"));
+	put(&s, day("2026-11-17"), 12, C_RECEIVED, 160);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 1, 0), &r), 0);
+	ck_assert_int_eq(r.status[IND_RECVD], J_HIGH);
+	ck_assert_uint_eq(r.nalarms, 0); /* pending */
+	detect_result_free(&r);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 1, 59), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 2, 0), &r), 0);
+	/* one alarm: SMTP_RECVD_MSGS_W judges the same day against the same days */
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_str_eq(r.alarms[0].text, "SMTP_RECVD_MSGS deviation beyond limit V:160 M:100.00 S:0.00");
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
+/*
+ * A today-so-far alarm is not cleared by the small counts after midnight:
+ * only once a quarter of a usual day is expected: the window's mean day is
+ * (14 x 240 + 500) / 15 = 257.33 (its burst day counts whole), a quarter
+ * 64.33, expected at 06:26 (60 + 10 x 1561 / 3600 = 64.34).
+ */
+START_TEST(clear_needs_evidence)
+{
+	struct detect_result r;
+	struct store s;
+	int32_t d;
+	int h;
+
+	cfg.prediction = 1;
+	cfg.persist = 0;
+	cfg.holddown = 0;
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = day("2026-10-20"); d < day("2026-11-18"); d++)
+		for (h = 0; h < 24; h++)
+			put(&s, d, h, C_RELAYED, 10);
+	for (h = 0; h <= 10; h++)
+		put(&s, day("2026-11-18"), h, C_RELAYED, h == 10 ? 400 : 10);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-18", 10, 59), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 1);
+	detect_result_free(&r);
+	for (h = 0; h < 6; h++)
+		put(&s, day("2026-11-19"), h, C_RELAYED, 10);
+	/* 06:25: 64.17 expected, normal, but not yet a quarter of the day */
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-19", 6, 25), &r), 0);
+	ck_assert_double_eq_tol(r.stats[IND_RELAY].sofar.full, 3860.0 / 15, 1e-9);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	ck_assert_int_eq(detect_run(&s, &cfg, at("2026-11-19", 6, 26), &r), 0);
+	ck_assert_uint_eq(r.nalarms, 1);
+	ck_assert_str_eq(r.alarms[0].text,
+	    "SMTP_RELAY_MSGS back to normal V:60 M:64.34 S:0.00 (today until 06:26)");
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -699,6 +829,10 @@ main(void)
 	tcase_add_test(tc, account_usual_volume);
 	tcase_add_test(tc, relaycount_messages);
 	tcase_add_test(tc, hold_down);
+	tcase_add_test(tc, t_quantile_and_poisson_tails);
+	tcase_add_test(tc, robust_window);
+	tcase_add_test(tc, prediction_persist_and_strong);
+	tcase_add_test(tc, clear_needs_evidence);
 	tcase_add_test(tc, wall_clock_now);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
