@@ -487,6 +487,12 @@ out:
 	watch_stop(&ctx);
 	config_free(&ctx.cfg);
 	notify_queue_free(&ctx.traps);
+	/*
+	 * With -D netsnmp, net-snmp traces its own callback locks: once the
+	 * logging callbacks go, each trace logs through the callback it traces,
+	 * without end (a stack overflow at exit).  Its debugging ends here.
+	 */
+	snmp_set_do_debugging(0);
 	/* Our log callback must not run while net-snmp tears its callbacks down. */
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
 	    netsnmp_log_bridge, NULL, 1);

@@ -71,3 +71,11 @@ mt_expect "mtastatd exit status on SIGTERM" 0 "$rc"
 [ ! -e "$MT_TMP/mtastatd.pid" ] || mt_fail "pid file left behind"
 mt_wait_for "subtree unregistered" sh -c "snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $VERSION_OID | grep -q 'No Such Object'"
 mt_log "ok: subtree gone after SIGTERM"
+
+# net-snmp's own debugging on (-D netsnmp): still a clean exit on SIGTERM
+# (it used to overflow the stack tracing its callback locks at shutdown).
+mt_start_mtastatd "$MT_TMP/mtastat.conf" -D netsnmp
+mt_wait_registered
+kill -TERM "$MT_MTASTATD_PID"
+wait "$MT_MTASTATD_PID"; rc=$?
+mt_expect "mtastatd -D netsnmp exit status on SIGTERM" 0 "$rc"
