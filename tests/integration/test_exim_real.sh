@@ -174,10 +174,24 @@ plain_server:
 CONF
 }
 
-# run_exim DAY SELECTOR: one run across the midnight after DAY; its main
-# log is $dir/log/mainlog and the client's truth $dir/truth.json.
+# follow_start: snmpd, and mtastatd following $dir/log/mainlog while Exim
+# writes it (history $dir/agent.db).
+follow_start() {
+	cat > "$dir/mtastatd.conf" << CONF
+database      $dir/agent.db
+logfile       $dir/log/mainlog exim
+localdomain   local.example
+CONF
+	mt_start_snmpd
+	mt_start_mtastatd "$dir/mtastatd.conf"
+	mt_wait_registered
+}
+
+# run_exim DAY SELECTOR [follow]: one run across the midnight after DAY; its
+# main log is $dir/log/mainlog and the client's truth $dir/truth.json; with
+# "follow", mtastatd reads the log as Exim writes it.
 run_exim() {
-	day=$1 sel=$2
+	day=$1 sel=$2 follow=${3:-}
 	dir="$MT_TMP/run-$day"
 	mkdir -p "$dir/spool" "$dir/log" "$dir/mail"
 	printf 'root:x:0:0:root:/root:/bin/sh\nDebian-exim:x:%s:%s:Exim:%s:/bin/false\n' \
@@ -209,11 +223,14 @@ WRAP
 	mt_wait_for "Exim's pid file" mt_pid_alive "$dir/exim.pid"
 	MT_PIDS="$MT_PIDS $(cat "$dir/exim.pid")"
 	mt_wait_for "Exim listening" grep -q "daemon started" "$dir/log/mainlog"
+	[ -z "$follow" ] || follow_start
 	$PY "$top_srcdir/tests/integration/exim_real_client.py" "$exim_port" "$dir/exim" "$offset" \
 		"$day" "$dir/sinks" "$dir/mail" "$dir/truth.json" ||
 		mt_fail "the client run on $day failed; Exim's main log ends with:
 $(tail -n 40 "$dir/log/mainlog")"
-	kill "$(cat "$dir/exim.pid")"
+	pid=$(cat "$dir/exim.pid")
+	kill "$pid"
+	mt_wait_for "Exim to stop" sh -c "! kill -0 $pid"
 	for name in accept defer refuse; do
 		kill "$(cat "$dir/sinks/$name.pid")"
 	done
@@ -246,14 +263,15 @@ for day in sorted(set(truth["accounts"]) | set(report["accounts"])):
                 diffs.append("%s account %s %s: truth %d, mtastat %d" % (day, a, k, tv, rv))
 for d in diffs:
     print(d)
-print("%d difference(s); truth %s" % (len(diffs), json.dumps(truth["days"], sort_keys=True)))
+print("%d difference(s); truth %s; accounts %s" % (len(diffs), json.dumps(truth["days"], sort_keys=True),
+                                                  json.dumps(truth["accounts"], sort_keys=True)))
 sys.exit(1 if diffs else 0)
 PYEOF
 }
 
 set -- $DAYS
 run_exim "$1" ""
-run_exim "$2" "+all"
+run_exim "$2" "+all" follow
 for day in $DAYS; do
 	dir="$MT_TMP/run-$day"
 	log="$dir/log/mainlog"
@@ -271,5 +289,26 @@ $out"
 	grep -q "^$next 00:00:.* \*\* d1a@defer.example.*retry timeout exceeded" "$log" || mt_fail "$day: no expiry after midnight"
 	grep -q "^$day .* plain_server authenticator failed for " "$log" || mt_fail "$day: no failed AUTH"
 done
+
+# mtastatd followed the second run's log live, across midnight: its totals
+# through snmpd and its history day by day are the truth too
+dir="$MT_TMP/run-${DAYS#* }"
+S=.1.3.6.1.4.1.8072.9999.9999.25.1.1
+v() { snmpget -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" "$S.$1.0"; }
+n=$(wc -l < "$dir/log/mainlog")
+mt_wait_for "mtastatd to read and commit $n lines" sh -c \
+	"[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $S.4.0)\" = $n ]"
+mt_expect "mtastatLinesUnparsed" 0 "$(v 5)"
+col=6
+for key in received delivered relayed deferred bounced rejected; do
+	want=$($PY -c 'import json, sys; print(sum(d.get(sys.argv[2], 0) for d in json.load(open(sys.argv[1]))["days"].values()))' \
+		"$dir/truth.json" "$key")
+	mt_expect "mtastatd's $key total (scalar $col)" "$want" "$(v $col)"
+	col=$((col + 1))
+done
+"$M" report --json --db "$dir/agent.db" > "$dir/agent-report.json" || mt_fail "report of mtastatd's history failed"
+out=$(compare "$dir/truth.json" "$dir/agent-report.json") || mt_fail "mtastatd's history differs from the truth:
+$out"
+mt_log "ok: mtastatd following the +all run: $out"
 # the second run has +all's fields
 grep -Eq '^[0-9-]+ [0-9:]+\.[0-9]{3} \[[0-9]+\] cwd=' "$MT_TMP/run-${DAYS#* }/log/mainlog" || mt_fail "no +all fields in the second run"
