@@ -207,12 +207,44 @@ strip_solaris_id(struct log_header *h)
 		h->msg = sv_skip(m, (size_t)close + 2);
 }
 
+/*
+ * RFC 5424 STRUCTURED-DATA at p: elements "[id name="value" ...]" back to
+ * back.  Inside a quoted PARAM-VALUE a ']' does not close the element (the
+ * RFC wants it escaped as "\\]", writers forget) and a backslash escapes the
+ * next byte.  Returns the first byte after the last element; an element cut
+ * by the end of the line takes the rest of it.  Never reads past end.
+ */
+static const char *
+skip_sd(const char *p, const char *end)
+{
+	int quoted;
+
+	while (p < end && *p == '[') {
+		quoted = 0;
+		for (p++; p < end; p++) {
+			if (quoted) {
+				if (*p == '\\' && end - p > 1)
+					p++;
+				else if (*p == '"')
+					quoted = 0;
+			} else if (*p == '"') {
+				quoted = 1;
+			} else if (*p == ']') {
+				break;
+			}
+		}
+		if (p < end)
+			p++; /* the ']' */
+	}
+	return p;
+}
+
 /* RFC 5424 after "1 ": TIMESTAMP HOST APP PROCID MSGID SD [MSG] */
 static int
 parse_5424(const char *p, const char *end, struct log_header *h)
 {
 	const char *f[5], *fe[5];
-	int i, n, depth;
+	int i, n;
 
 	if ((n = parse_iso_time(p, end, &h->when)) < 0)
 		return -1;
@@ -227,21 +259,11 @@ parse_5424(const char *p, const char *end, struct log_header *h)
 	if (p >= end)
 		return -1;
 	p++;
-	/* structured data: "-" or one or more [..] with escapes */
-	if (*p == '-') {
+	/* structured data: "-" or one or more [..] (p may be the end here) */
+	if (p < end && *p == '-')
 		p++;
-	} else {
-		depth = 0;
-		while (p < end && (*p == '[' || depth)) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '[')
-				depth++;
-			else if (*p == ']')
-				depth--;
-			p++;
-		}
-	}
+	else
+		p = skip_sd(p, end);
 	if (p < end && *p == ' ')
 		p++;
 	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -320,7 +342,8 @@ syslog_parse(struct syslog_clock *c, const char *line, size_t len, struct log_he
 				return -1;
 			remember(c, p, 19, &h->when);
 		}
-		n = (int)(word_end(p, end) - p);
+		/* RFC 3339 allows a space for the 'T': the stamp then ends at the next one */
+		n = (int)(word_end(p + 11, end) - p);
 	} else {
 		if (end - p < 16)
 			return -1;

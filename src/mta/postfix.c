@@ -94,8 +94,17 @@ address(struct strview m, const char *key, int *found)
 		return SV_NULL;
 	p = m.p + at + strlen(key);
 	end = m.p + m.n;
-	/* Postfix quotes odd local parts, so '>' followed by ',' or the end closes it. */
-	for (gt = p; gt < end; gt++) {
+	gt = p;
+	/* a quoted local part ("a>b, c"@x) ends at its closing quote; '\\' escapes */
+	if (gt < end && *gt == '"') {
+		for (gt++; gt < end && *gt != '"'; gt++)
+			if (*gt == '\\' && end - gt > 1)
+				gt++;
+		if (gt >= end)
+			return SV_NULL;
+	}
+	/* Postfix's internal form is unquoted, so '>' followed by ',', ' ' or the end closes it. */
+	for (; gt < end; gt++) {
 		gt = memchr(gt, '>', (size_t)(end - gt));
 		if (gt == NULL)
 			return SV_NULL;
@@ -121,10 +130,23 @@ number(struct strview m, const char *key)
 	return n;
 }
 
+/* The rest of m after an address that address() returned (and its '>'). */
+static struct strview
+after(struct strview m, struct strview addr)
+{
+	return sv_skip(m, (size_t)(addr.p + addr.n + 1 - m.p));
+}
+
 static enum delivery_status
 status_of(struct strview m)
 {
 	struct strview s = field(m, "status=", " ,(");
+	size_t n;
+
+	/* a status is a word of [a-z-]: whatever byte follows ends it (a NUL too) */
+	for (n = 0; n < s.n && ((s.p[n] >= 'a' && s.p[n] <= 'z') || s.p[n] == '-'); n++)
+		;
+	s.n = n;
 
 	if (sv_eq(s, "sent"))
 		return DS_SENT;
@@ -180,9 +202,21 @@ parse_delivery(const struct log_header *h, struct strview rest, struct mta_event
 {
 	int found;
 
+	struct strview orig;
+
 	ev->rcpt = address(rest, "to=<", &found);
 	if (!found)
 		return;
+	/*
+	 * Addresses are chosen by strangers: the fields Postfix writes are
+	 * looked for after them, never inside ("to=<\"x, status=sent\"@y>").
+	 */
+	rest = after(rest, ev->rcpt);
+	if (sv_starts(rest, ", orig_to=<")) {
+		orig = address(rest, "orig_to=<", &found);
+		if (found)
+			rest = after(rest, orig);
+	}
 	ev->type = EV_DELIVERY;
 	ev->relay = field(rest, "relay=", ", ");
 	ev->status = status_of(rest);
@@ -224,11 +258,16 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 		if (sv_starts(rest, "from=<")) {
 			ev->sender = address(rest, "from=<", &found);
 			ev->has_sender = found;
-			if (sv_find(rest, "status=expired") >= 0) {
-				ev->type = EV_EXPIRED;
-			} else if (sv_find(rest, "size=") >= 0) {
-				ev->type = EV_QUEUED;
-				ev->size = number(rest, "size=");
+			if (found) {
+				struct strview tail = after(rest, ev->sender);
+				/* postsuper -e returns to sender as "force-expired" */
+				if (sv_starts(tail, ", status=expired") ||
+				    sv_starts(tail, ", status=force-expired")) {
+					ev->type = EV_EXPIRED;
+				} else if (sv_find(tail, "size=") >= 0) {
+					ev->type = EV_QUEUED;
+					ev->size = number(tail, "size=");
+				}
 			}
 		} else if (sv_eq(rest, "removed")) {
 			ev->type = EV_REMOVED;
