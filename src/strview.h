@@ -33,6 +33,21 @@ sv_starts(struct strview s, const char *lit)
 	return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
+/* The decimal number in exactly n digits at p; -1 when one is not a digit. */
+static inline int
+sv_digits(const char *p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 /* Position of lit in s, or -1.  (memmem: config.h defines _GNU_SOURCE.) */
 static inline long
 sv_find(struct strview s, const char *lit)

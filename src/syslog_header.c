@@ -24,20 +24,6 @@ syslog_clock_init_mtime(struct syslog_clock *c, time_t mtime)
 }
 
 static int
-digits(const char *p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 month_of(const char *p)
 {
 	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -69,8 +55,8 @@ parse_hms(const char *p, const char *end, int *h, int *mi, int *s)
 {
 	const char *q = p + 8;
 
-	if (end - p < 8 || p[2] != ':' || p[5] != ':' || digits(p, 2, h) ||
-	    digits(p + 3, 2, mi) || digits(p + 6, 2, s) || !valid_hms(*h, *mi, *s))
+	if (end - p < 8 || p[2] != ':' || p[5] != ':' || sv_digits(p, 2, h) ||
+	    sv_digits(p + 3, 2, mi) || sv_digits(p + 6, 2, s) || !valid_hms(*h, *mi, *s))
 		return -1;
 	if (q < end && (*q == '.' || *q == ',')) {
 		q++;
@@ -120,7 +106,7 @@ parse_iso_time(const char *p, const char *end, struct log_time *lt)
 	int y, mo, d, h, mi, s, n;
 
 	if (end - p < 19 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') ||
-	    digits(p, 4, &y) || digits(p + 5, 2, &mo) || digits(p + 8, 2, &d) ||
+	    sv_digits(p, 4, &y) || sv_digits(p + 5, 2, &mo) || sv_digits(p + 8, 2, &d) ||
 	    mo < 1 || mo > 12 || d < 1 || d > 31)
 		return -1;
 	if ((n = parse_hms(p + 11, end, &h, &mi, &s)) < 0)
@@ -273,7 +259,7 @@ parse_5424(const char *p, const char *end, struct log_header *h)
 	h->pid = -1;
 	if (fe[2] - f[2] > 0 && f[2][0] >= '0' && f[2][0] <= '9') {
 		int pid = 0;
-		if (digits(f[2], (int)(fe[2] - f[2] > 9 ? 9 : fe[2] - f[2]), &pid) == 0)
+		if (sv_digits(f[2], (int)(fe[2] - f[2] > 9 ? 9 : fe[2] - f[2]), &pid) == 0)
 			h->pid = pid;
 	}
 	h->msg = sv_make(p, (size_t)(end - p));

@@ -309,20 +309,6 @@ icewarp_open_session(struct icewarp_state *s, struct strview peer, long thread)
 /* ---- the envelope: peer, thread, time --------------------------------- */
 
 static int
-icewarp_digits(const char *p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 icewarp_hex(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -340,8 +326,8 @@ icewarp_hms(const char *p, const char *end)
 {
 	int hh, mm, ss;
 
-	if (end - p < 8 || p[2] != ':' || p[5] != ':' || icewarp_digits(p, 2, &hh) ||
-	    icewarp_digits(p + 3, 2, &mm) || icewarp_digits(p + 6, 2, &ss) || hh > 23 ||
+	if (end - p < 8 || p[2] != ':' || p[5] != ':' || sv_digits(p, 2, &hh) ||
+	    sv_digits(p + 3, 2, &mm) || sv_digits(p + 6, 2, &ss) || hh > 23 ||
 	    mm > 59 || ss > 60)
 		return -1;
 	return hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss);
@@ -370,7 +356,7 @@ icewarp_rfc822(const char *p, const char *end, int32_t *day, int *sec)
 	for (m = months; *m != '\0'; m += 3)
 		if (memcmp(q, m, 3) == 0)
 			break;
-	if (*m == '\0' || q[3] != ' ' || icewarp_digits(q + 4, 4, &y) || q[8] != ' ')
+	if (*m == '\0' || q[3] != ' ' || sv_digits(q + 4, 4, &y) || q[8] != ' ')
 		return -1;
 	mon = (int)(m - months) / 3 + 1;
 	if (d < 1 || d > 31 || y < 1970 || (*sec = icewarp_hms(q + 9, end)) < 0)
@@ -378,7 +364,7 @@ icewarp_rfc822(const char *p, const char *end, int32_t *day, int *sec)
 	*day = civil_days(y, mon, d);
 	q += 17;
 	if (end - q >= 6 && q[0] == ' ' && (q[1] == '+' || q[1] == '-') &&
-	    icewarp_digits(q + 2, 4, &n) == 0)
+	    sv_digits(q + 2, 4, &n) == 0)
 		q += 6;
 	return (int)(q - p);
 }
@@ -543,7 +529,7 @@ icewarp_reply(struct strview s, int *final)
 {
 	int code;
 
-	if (s.n < 3 || icewarp_digits(s.p, 3, &code) != 0 || code < 200 || code > 599)
+	if (s.n < 3 || sv_digits(s.p, 3, &code) != 0 || code < 200 || code > 599)
 		return -1;
 	if (s.n > 3 && s.p[3] != ' ' && s.p[3] != '-')
 		return -1;
@@ -1461,8 +1447,8 @@ icewarp_file_key(const char *name, struct mta_file_key *key)
 			split = split * 10 + (unsigned)(name[j] - '0');
 		}
 	}
-	if (icewarp_digits(name + i - 8, 4, &y) || icewarp_digits(name + i - 4, 2, &m) ||
-	    icewarp_digits(name + i - 2, 2, &d) || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 ||
+	if (sv_digits(name + i - 8, 4, &y) || sv_digits(name + i - 4, 2, &m) ||
+	    sv_digits(name + i - 2, 2, &d) || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 ||
 	    i - 8 >= sizeof(key->series))
 		return -1;
 	key->day = civil_days(y, m, d);
