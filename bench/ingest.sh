@@ -1,10 +1,18 @@
 #!/bin/sh
-# bench/ingest.sh [--small N] [--big N] [--seed N] [--no-exim]: time
-# `mtastat import` against pflogsumm and prometheus-postfix-exporter on the
-# same seeded Postfix logs, and against eximstats on seeded Exim main logs of
-# the same sizes, in one run, and print seconds, lines/s, peak RSS and the
+# bench/ingest.sh [--small N] [--big N] [--seed N] [--no-exim] [--build DIR]:
+# time `mtastat import` against pflogsumm and prometheus-postfix-exporter on
+# the same seeded Postfix logs, and against eximstats on seeded Exim main logs
+# of the same sizes, in one run, and print seconds, lines/s, peak RSS and the
 # ratios.  Also checks mtastat's report against genlog's true counts.  Run by
 # hand, not in CI.  Everything it writes goes to bench/out/ (git-ignored).
+# DIR is the build tree whose mtastat is measured (default build/).
+#
+# An Exim line says more than a Postfix line (a reception, a delivery or a
+# completion, where Postfix spreads one message over ten lines of which half
+# are connection noise), so genlog's Exim log of N lines carries about twice
+# the mail of its Postfix log of N lines.  To compare the two parsers on the
+# same work, each Exim log also gets a Postfix log with as many received
+# messages ("postfix, same mail"), and mtastat is timed on it.
 #
 # eximstats is in Debian's exim4-base, which cannot be installed beside
 # postfix (exim4-config conflicts with it, and postfix is measured here): the
@@ -12,19 +20,20 @@
 # installed; eximstats is a Perl script and needs nothing else.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-small=1000000 big=10000000 seed=42 exim=1
+small=1000000 big=10000000 seed=42 exim=1 build="$top/build"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--small) small=$2; shift 2 ;;
 	--big) big=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--no-exim) exim=0; shift ;;
-	*) echo "usage: $0 [--small N] [--big N] [--seed N] [--no-exim]" >&2; exit 2 ;;
+	--build) build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
+	*) echo "usage: $0 [--small N] [--big N] [--seed N] [--no-exim] [--build DIR]" >&2; exit 2 ;;
 	esac
 done
 out="$top/bench/out"
 mkdir -p "$out"
-mtastat="$top/build/mtastat"
+mtastat="$build/mtastat"
 
 if [ ! -x /usr/bin/time ]; then
 	echo "installing GNU time (Debian package 'time')" >&2
@@ -145,6 +154,30 @@ time_exporter() {
 	row "prometheus-postfix-exporter" "$(basename "$file")" "$lines" "$secs" "$(rate "$lines" "$secs")" "$rss"
 }
 
+# received: the messages received in a genlog truth file
+received() {
+	python3 -c 'import json, sys; print(sum(d["received"] for d in json.load(open(sys.argv[1]))["days"].values()))' "$1"
+}
+
+# same_mail EXIMLOG N: a Postfix log with as many received messages as
+# EXIMLOG (its length scaled from the Postfix log of N lines), and mtastat
+# timed on it
+same_mail() {
+	rx_exim=$(received "$1.expect.json")
+	rx_pf=$(received "$out/maillog-$2.expect.json")
+	n_pf=$(awk -v n="$2" -v a="$rx_exim" -v b="$rx_pf" 'BEGIN { printf "%d", n * a / b }')
+	g="$out/maillog-same-$2"
+	if [ ! -s "$g" ] || [ ! -s "$g.expect.json" ] || [ "$g" -ot "$out/genlog" ]; then
+		"$out/genlog" --seed "$seed" --lines "$n_pf" --expect "$g.expect.json" > "$g" 2> /dev/null || exit 1
+	fi
+	lines=$(wc -l < "$g")
+	rm -f "$out/bench.db" "$out/bench.db-wal" "$out/bench.db-shm"
+	time_cmd "mtastat import (postfix, same mail)" "$g" "$lines" "$mtastat" import --quiet --year 2026 \
+		--config "$top/bench/mtastat.conf" --db "$out/bench.db" "$g" || exit 1
+	echo "  received messages: Exim log $rx_exim, Postfix log $(received "$g.expect.json")" | tee -a "$results"
+	rm -f "$g" # the 10M one is several GB
+}
+
 echo "genlog seed $seed; files in $out; $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" | tee -a "$results"
 row tool file lines seconds lines/s "RSS MiB"
 for n in $small $big; do
@@ -188,14 +221,17 @@ if [ $exim = 1 ]; then
 		python3 "$top/bench/compare.py" "$f.expect.json" "$f.report.json" | tail -n 1 |
 			sed 's/^/  mtastat vs the true counts: /' | tee -a "$results"
 		time_cmd "eximstats" "$f" "$lines" perl "$eximstats" "$f"
+		same_mail "$f" "$n"
 	done
 fi
 echo | tee -a "$results"
-awk -F'\t' '$1 == "mtastat import (exim)" { x[$2] = $5; xorder[++xn] = $2 }
+awk -F'\t' '$1 == "mtastat import (exim)" { x[$2] = $5; xs[$2] = $4; xorder[++xn] = $2 }
 	$1 == "eximstats" { es[$2] = $5 }
+	$1 == "mtastat import (postfix, same mail)" { sub(/^maillog-same-/, "mainlog-", $2); ps[$2] = $4 }
 	END { for (i = 1; i <= xn; i++) { f = xorder[i]
-		printf "%s: lines/s mtastat/eximstats %s\n", f,
-		    (es[f] > 0 ? sprintf("%.1fx", x[f] / es[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
+		printf "%s: lines/s mtastat/eximstats %s; seconds for the same mail, Postfix/Exim %s\n", f,
+		    (es[f] > 0 ? sprintf("%.1fx", x[f] / es[f]) : "n/a"),
+		    (xs[f] > 0 && ps[f] > 0 ? sprintf("%.2fx", ps[f] / xs[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
 awk -F'\t' '$1 == "mtastat import" { m[$2] = $5; order[++n] = $2 }
 	$1 == "pflogsumm" { p[$2] = $5 }
 	$1 == "prometheus-postfix-exporter" { e[$2] = $5 }
