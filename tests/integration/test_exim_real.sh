@@ -20,7 +20,7 @@
 mt_init
 
 # The libfaketime shared object (Debian package libfaketime, scripts/deps.sh).
-FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+FAKETIME_LIB=$(dpkg-query -L libfaketime 2> /dev/null | grep '/libfaketime\.so\.1$' | head -n 1)
 # Debian's Exim is built with EXIM_USER "Debian-exim"; when the test runs as
 # root the user gets this uid (unused on Debian: below 65534, above the
 # dynamic range), as any other user the test's own uid.
@@ -36,7 +36,7 @@ skip() { mt_log "SKIP: $*"; exit 77; }
 
 # EXIM_REAL_KEEP=DIR keeps a copy of the run (Exim's logs, the sinks, the truth)
 [ -z "${EXIM_REAL_KEEP:-}" ] || trap 'rc=$?; cp -r "$MT_TMP" "$EXIM_REAL_KEEP"; (exit $rc); mt_cleanup' EXIT
-[ -r "$FAKETIME_LIB" ] || skip "libfaketime is not installed (scripts/deps.sh installs it)"
+[ -n "$FAKETIME_LIB" ] && [ -r "$FAKETIME_LIB" ] || skip "libfaketime is not installed (scripts/deps.sh installs it)"
 $PY -c 'import aiosmtpd' 2> /dev/null || skip "python3-aiosmtpd is not installed"
 cache=${EXIM_DEB_CACHE:-$top_builddir/exim-debs}
 root="$cache/root"
@@ -56,7 +56,9 @@ if [ ! -f "$root/.unpacked" ]; then
 fi
 EXIM_BIN="$root/usr/sbin/exim4"
 NSS_WRAPPER_LIB=$(find "$root" -name 'libnss_wrapper.so*' | head -n 1)
-[ -x "$EXIM_BIN" ] && [ -n "$NSS_WRAPPER_LIB" ] || mt_fail "no exim4 or libnss_wrapper in $root"
+IDN_LIB=$(find "$root" -name 'libidn.so.12' | head -n 1)
+[ -x "$EXIM_BIN" ] && [ -n "$NSS_WRAPPER_LIB" ] && [ -n "$IDN_LIB" ] ||
+	mt_fail "no exim4, libnss_wrapper or libidn in $root"
 
 if [ "$(id -u)" -eq 0 ]; then
 	xuid=$EXIM_FAKE_UID xgid=$EXIM_FAKE_UID
@@ -211,7 +213,7 @@ run_exim() {
 	# cleaned environment: the wrapper puts back the loader's and libfaketime's.
 	cat > "$dir/exim-wrap" << WRAP
 #!/bin/sh
-export TZ=UTC LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu" \\
+export TZ=UTC LD_LIBRARY_PATH="${IDN_LIB%/*}" \\
 	LD_PRELOAD="$NSS_WRAPPER_LIB $FAKETIME_LIB" FAKETIME="+$offset" \\
 	NSS_WRAPPER_PASSWD="$dir/passwd" NSS_WRAPPER_GROUP="$dir/group"
 exec "$EXIM_BIN" "\$@"
