@@ -11,7 +11,8 @@ D="$MT_TMP/ro"
 DB="$D/h.db"
 mkdir "$D"
 awk -f "$top_srcdir/tests/fixtures/relay-burst.awk" > "$MT_TMP/mail.log"
-printf 'localdomain example.test\n' > "$MT_TMP/mtastat.conf"
+# the read-only path, not the alarm rules: judged as test_check.sh judges
+printf 'localdomain example.test\ndaytypes all\nholddown 0\nprediction no\npersist 0\n' > "$MT_TMP/mtastat.conf"
 "$M" import --quiet --year 2026 --config "$MT_TMP/mtastat.conf" --db "$DB" "$MT_TMP/mail.log" > /dev/null \
 	|| mt_fail "import failed"
 # what the writer sees, before the modes change
