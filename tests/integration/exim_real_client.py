@@ -2,7 +2,7 @@
 """The client side of test_exim_real.sh: drives a real Exim across midnight and
 records the truth of what happened from the client's and the sinks' side only.
 
-usage: exim_real_client.py EXIM_PORT EXIM_CMD OFFSET DAY SINKDIR MAILDIR TRUTH
+usage: exim_real_client.py EXIM_PORT EXIM_CMD OFFSET DAY SINKDIR MAILDIR TRUTH CUTOFF
 
 EXIM_CMD runs Exim with the test's configuration (for queue runs and the
 queue count); OFFSET is the libfaketime offset in seconds Exim runs under, so
@@ -10,7 +10,10 @@ Exim's clock is time.time() + OFFSET; DAY is the faked day before midnight
 (YYYY-MM-DD).  SINKDIR holds the logs of the three SMTP sinks
 (accept.log, defer.log, refuse.log: one "accepted"/"refused" line per
 transaction, see smtp_sink.py) and the accepting sink's messages in accept/;
-MAILDIR holds the local mailboxes Exim appends to.
+MAILDIR holds the local mailboxes Exim appends to.  CUTOFF is the seconds
+after which Exim's retry rule for the deferring sink's domain (F,CUTOFF s,1s)
+returns a waiting message: phase B forces a queue run after phase A's
+messages are older than this and phase B's are not yet.
 
 Phase A runs before midnight and phase B after it, on the faked clock; each
 phase sends its messages, forces queue runs, waits until Exim has settled,
@@ -27,13 +30,9 @@ import subprocess
 import sys
 import time
 
-# The deferring sink's messages expire after this many seconds on the queue
-# (the test's retry rule: F,CUTOFF s,1s); phase B forces a queue run after
-# phase A's messages are older than this and phase B's are not yet.
-CUTOFF = 12
-# Seconds kept between a message's age and CUTOFF at a queue run, either
+# Seconds kept between a message's age and the cutoff at a queue run, either
 # side: Exim's clock and ours differ by the time a process takes to start.
-MARGIN = 2
+MARGIN = 3
 # Phase A starts this long before midnight: enough for its sends, deliveries
 # and first queue run on a loaded two-core machine.
 LEAD = 20
@@ -48,8 +47,8 @@ def log(msg):
 
 
 class Run:
-    def __init__(self, port, exim, offset, day, sinkdir, maildir):
-        self.port, self.exim, self.offset = port, exim.split(), offset
+    def __init__(self, port, exim, offset, day, sinkdir, maildir, cutoff):
+        self.port, self.exim, self.offset, self.cutoff = port, exim.split(), offset, cutoff
         self.day = datetime.date.fromisoformat(day)
         self.sinkdir, self.maildir = sinkdir, maildir
         self.sent = []           # (phase, account, sender, rcpts accepted)
@@ -280,13 +279,13 @@ class Run:
         self.wait_settled(4)
         # phase A's waiting messages are now older than the retry rule allows:
         # this run defers every waiting message once more and returns A's
-        self.sleep_until_fake(t_a + CUTOFF + MARGIN)
-        if self.fake_now() > t_b0 + CUTOFF - MARGIN:
+        self.sleep_until_fake(t_a + self.cutoff + MARGIN)
+        if self.fake_now() > t_b0 + self.cutoff - MARGIN:
             raise SystemExit("phase B's messages would expire too: the machine is too slow")
         self.queue_run()
         self.wait_settled(2)
         # then phase B's
-        self.sleep_until_fake(t_b + CUTOFF + MARGIN)
+        self.sleep_until_fake(t_b + self.cutoff + MARGIN)
         self.queue_run()
         self.wait_settled(0)
         self.snapshot(day_b)
@@ -297,8 +296,8 @@ class Run:
 
 
 def main():
-    port, exim, offset, day, sinkdir, maildir, truth = sys.argv[1:8]
-    run = Run(int(port), exim, float(offset), day, sinkdir, maildir)
+    port, exim, offset, day, sinkdir, maildir, truth, cutoff = sys.argv[1:9]
+    run = Run(int(port), exim, float(offset), day, sinkdir, maildir, float(cutoff))
     result = run.run()
     with open(truth, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
