@@ -33,12 +33,15 @@ import time
 # Seconds kept between a message's age and the cutoff at a queue run, either
 # side: Exim's clock and ours differ by the time a process takes to start.
 MARGIN = 3
-# Phase A starts this long before midnight: enough for its sends, deliveries
-# and first queue run on a loaded two-core machine.
+# Phase A starts this long before midnight (test_exim_real.sh's LEAD):
+# enough for its sends, deliveries and first queue run on a loaded two-core
+# machine.
 LEAD = 20
 # Any single wait for Exim or a sink gives up after this many seconds.
 WAIT = 30
 
+# The SASL accounts of the test's Exim configuration (its plain_server
+# authenticator) and their passwords.
 ACCOUNTS = {"alice": "alice-pw", "bob": "bob-pw"}
 
 
@@ -56,13 +59,14 @@ class Run:
         self.accounts = {}
         self.sender_account = {}  # envelope sender -> account (relay senders)
         self.snap = {"accept": 0, "defer": 0, "refuse": 0, "mbox": 0}
+        self.deferred_seen = set()  # messages the deferring sink refused once
 
     # ---- clocks -------------------------------------------------------
     def fake_now(self):
         return time.time() + self.offset
 
     def fake_day(self):
-        return datetime.datetime.utcfromtimestamp(self.fake_now()).date()
+        return datetime.datetime.fromtimestamp(self.fake_now(), datetime.timezone.utc).date()
 
     def midnight(self):
         d = self.day + datetime.timedelta(days=1)
@@ -254,10 +258,10 @@ class Run:
 
     # ---- the run ------------------------------------------------------
     def run(self):
-        self.deferred_seen = set()
         day_a, day_b = self.day, self.day + datetime.timedelta(days=1)
         mid = self.midnight()
-        if self.fake_day() != day_a or mid - self.fake_now() < LEAD - 5:
+        # Exim and this client start a few seconds after the shell set the clock
+        if self.fake_day() != day_a or mid - self.fake_now() < LEAD - MARGIN - 2:
             raise SystemExit("Exim's clock is not %d s before midnight of %s" % (LEAD, day_a))
         log("phase A on %s, %.1f s before midnight" % (day_a, mid - self.fake_now()))
         notices = 0
