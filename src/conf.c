@@ -163,8 +163,8 @@ apply_logfile(struct mtastat_config *c, const char *value, char *err, size_t err
 	struct logsource *nl;
 
 	if (*rest != '\0' && (p = parser_by_name(rest)) == NULL) {
-		snprintf(err, errlen, "logfile %s: %s log format '%s' (known: %s)", path,
-		    parser_is_planned(rest) ? "not supported yet:" : "unknown", rest, parser_names());
+		snprintf(err, errlen, "logfile %s: unknown log format '%s' (known: %s)", path, rest,
+		    parser_names());
 		return -1;
 	}
 	if (path[0] != '/') {

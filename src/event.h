@@ -142,8 +142,6 @@ extern const struct mta_parser *const mta_parsers[];
 
 /* The parser registered under name, or NULL. */
 const struct mta_parser *parser_by_name(const char *name);
-/* 1 when name is an MTA that is planned but not readable yet (none now). */
-int parser_is_planned(const char *name);
 /* "postfix, exim, icewarp": the names parser_by_name knows, for messages. */
 const char *parser_names(void);
 

@@ -294,14 +294,6 @@ follow_dir(const struct follow *f, char *dir, size_t len)
 
 /* Identify one sibling: its head, sizes, and what the store knows of it.  1 ok, 0 skip, -1 error. */
 static int
-follow_gz_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 3 && strcmp(name + n - 3, ".gz") == 0;
-}
-
-static int
 follow_identify(struct store *store, const char *dir, const char *name, const char *base,
     struct sibling *s)
 {
@@ -326,7 +318,7 @@ follow_identify(struct store *store, const char *dir, const char *name, const ch
 	s->dev = (uint64_t)st.st_dev;
 	s->ino = (uint64_t)st.st_ino;
 	s->gz = is_gzip(fd);
-	if (!s->gz && follow_gz_name(name)) {
+	if (!s->gz && sv_ends(sv_make(name, strlen(name)), ".gz")) {
 		/* gzip writes NAME.gz under its final name: empty or not yet gzip
 		 * is a file being made, to be looked at again later, never text */
 		log_debug("follow", "%s: named .gz but not gzip (yet): skipped", file);

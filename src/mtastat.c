@@ -196,8 +196,8 @@ import_mta(const char *name)
 	const struct mta_parser *p = parser_by_name(name);
 
 	if (p == NULL)
-		fprintf(stderr, "mtastat import: --mta %s: %s (known: %s)\n", name,
-		    parser_is_planned(name) ? "not supported yet" : "unknown MTA", parser_names());
+		fprintf(stderr, "mtastat import: --mta %s: unknown MTA (known: %s)\n", name,
+		    parser_names());
 	return p;
 }
 

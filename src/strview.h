@@ -33,6 +33,13 @@ sv_starts(struct strview s, const char *lit)
 	return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
+static inline int
+sv_ends(struct strview s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n >= n && memcmp(s.p + s.n - n, lit, n) == 0;
+}
+
 /* The decimal number in exactly n digits at p; -1 when one is not a digit. */
 static inline int
 sv_digits(const char *p, int n, int *out)

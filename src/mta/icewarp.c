@@ -1427,7 +1427,7 @@ icewarp_file_key(const char *name, struct mta_file_key *key)
 	int y, m, d;
 	unsigned split = 0;
 
-	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
+	if (sv_ends(sv_make(name, n), ".gz"))
 		n -= 3;
 	if (n < 1 + 8 + 4 || name[0] < 'a' || name[0] > 'z' || memcmp(name + n - 4, ".log", 4) != 0)
 		return -1;

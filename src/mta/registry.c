@@ -1,15 +1,13 @@
 /* The MTA parsers by name: the only place that lists them. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "event.h"
 
 const struct mta_parser *const mta_parsers[] = { &parser_postfix, &parser_exim, &parser_icewarp,
 	NULL };
-
-/* Formats the design names that have no parser yet: "not supported yet", not "unknown". */
-static const char *const planned[] = { NULL };
 
 const struct mta_parser *
 parser_by_name(const char *name)
@@ -22,19 +20,20 @@ parser_by_name(const char *name)
 	return NULL;
 }
 
-int
-parser_is_planned(const char *name)
-{
-	size_t i;
+/* Longest list of names: every parser's name is short (a config word). */
+#define PARSER_NAMES_MAX 128
 
-	for (i = 0; planned[i] != NULL; i++)
-		if (strcmp(name, planned[i]) == 0)
-			return 1;
-	return 0;
-}
-
+/* Made from the table, so that a new parser is listed where it is registered. */
 const char *
 parser_names(void)
 {
-	return "postfix, exim, icewarp";
+	static char names[PARSER_NAMES_MAX];
+	size_t i, n = 0;
+
+	if (names[0] != '\0')
+		return names;
+	for (i = 0; mta_parsers[i] != NULL && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+		    mta_parsers[i]->name);
+	return names;
 }
