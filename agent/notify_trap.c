@@ -59,10 +59,44 @@ deliver(struct notify_queue *q, netsnmp_variable_list *vars, int rc, const char 
 	return 0;
 }
 
+/* The columns a notification carries from one row, in the MIB's OBJECTS order. */
+struct row_objects {
+	const struct mib_table *table;
+	const unsigned *cols;
+	size_t ncols;
+};
+
+#define ROW_OBJECTS(t, c) { &(t), (c), sizeof(c) / sizeof((c)[0]) }
+
+static const unsigned anomaly_cols[] = { COL_ALARM_SUBJECT, COL_ALARM_VALUE, COL_ALARM_MEAN,
+	COL_ALARM_STDDEV, COL_ALARM_ZSCORE, COL_ALARM_TEXT };
+static const unsigned relay_cols[] = { COL_ACC_NAME, COL_ACC_RELAYED_TODAY, COL_ACC_LIMIT };
+static const unsigned unusual_cols[] = { COL_ACC_NAME, COL_ACC_RELAYED_TODAY, COL_ACC_MSGS_TODAY,
+	COL_ACC_USUAL_MEAN, COL_ACC_USUAL_STDDEV };
+static const unsigned alarm_text_col[] = { COL_ALARM_TEXT };
+static const unsigned stalled_cols[] = { COL_LOG_PATH, COL_LOG_IDLE, COL_LOG_STATUS };
+
+static int
+row_varbinds(const struct row_objects *o, const void *row, uint32_t index,
+    netsnmp_variable_list **vars)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < o->ncols; i++)
+		rc |= mib_table_varbind(o->table, row, index, o->cols[i], vars);
+	return rc;
+}
+
 int
 notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account_row *acct,
     const struct log_row *lr, uint32_t log_index)
 {
+	static const struct row_objects anomaly = ROW_OBJECTS(mib_alarm_table, anomaly_cols);
+	static const struct row_objects relay = ROW_OBJECTS(mib_account_table, relay_cols);
+	static const struct row_objects unusual = ROW_OBJECTS(mib_account_table, unusual_cols);
+	static const struct row_objects alarm_text = ROW_OBJECTS(mib_alarm_table, alarm_text_col);
+	static const struct row_objects stalled = ROW_OBJECTS(mib_log_table, stalled_cols);
 	netsnmp_variable_list *vars = NULL;
 	uint32_t idx = (uint32_t)a->id;
 	int rc = trap_oid(&vars, a->kind);
@@ -70,46 +104,27 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 	switch (a->kind) {
 	case AK_ANOMALY:
 	case AK_NORMAL:
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_SUBJECT, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_VALUE, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_MEAN, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_STDDEV, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_ZSCORE, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		rc |= row_varbinds(&anomaly, a, idx, &vars);
 		rc |= indicator_varbinds(a->subject, &vars);
 		break;
 	case AK_RELAY_EXCEEDED:
 	case AK_RELAY_CLEARED:
-		if (acct == NULL) {
-			rc = -1;
-			break;
-		}
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_NAME, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_RELAYED_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_LIMIT, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
-		break;
 	case AK_ACCOUNT_UNUSUAL:
 	case AK_ACCOUNT_USUAL:
 		if (acct == NULL) {
 			rc = -1;
 			break;
 		}
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_NAME, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_RELAYED_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_MSGS_TODAY, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_USUAL_MEAN, &vars);
-		rc |= mib_table_varbind(&mib_account_table, acct, acct->index, COL_ACC_USUAL_STDDEV, &vars);
-		rc |= mib_table_varbind(&mib_alarm_table, a, idx, COL_ALARM_TEXT, &vars);
+		rc |= row_varbinds(a->kind == AK_RELAY_EXCEEDED || a->kind == AK_RELAY_CLEARED ?
+		    &relay : &unusual, acct, acct->index, &vars);
+		rc |= row_varbinds(&alarm_text, a, idx, &vars);
 		break;
 	case AK_LOG_STALLED:
 		if (lr == NULL) {
 			rc = -1;
 			break;
 		}
-		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_PATH, &vars);
-		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_IDLE, &vars);
-		rc |= mib_table_varbind(&mib_log_table, lr, log_index, COL_LOG_STATUS, &vars);
+		rc |= row_varbinds(&stalled, lr, log_index, &vars);
 		break;
 	case AK_HISTORY_FAILED:
 	case AK_HISTORY_RESUMED:

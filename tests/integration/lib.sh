@@ -113,12 +113,13 @@ mt_stop_snmpd() {
 	wait "$MT_SNMPD_PID" 2>/dev/null
 }
 
-# mt_start_snmptrapd: receives v2c traps for community public on MT_TRAP_PORT,
-# one line per trap in $MT_TMP/traps.log.
+# mt_start_snmptrapd [ACCESS_CONF]: receives v2c traps on MT_TRAP_PORT, one
+# line per trap in $MT_TMP/traps.log; who may send them is ACCESS_CONF's
+# lines (snmptrapd.conf), else anyone.
 mt_start_snmptrapd() {
 	MT_TRAP_PORT=$(mt_free_port udp)
 	{
-		echo "disableAuthorization yes"
+		if [ $# -ge 1 ]; then cat "$1"; else echo "disableAuthorization yes"; fi
 		printf '%s\n' 'format2 TRAP %#v\n'
 		echo "outputOption n"
 	} > "$MT_TMP/snmptrapd.conf"

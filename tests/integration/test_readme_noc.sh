@@ -26,18 +26,7 @@ grep -q '^trap2sink' "$MT_TMP/readme-snmpd.conf" || mt_fail "no trap2sink in the
 grep -q '^authCommunity' "$MT_TMP/readme-snmptrapd.conf" || mt_fail "no authCommunity in the README's snmptrapd.conf block"
 
 # snmptrapd: the README's lines, plus where to write
-MT_TRAP_PORT=$(mt_free_port udp)
-{
-	cat "$MT_TMP/readme-snmptrapd.conf"
-	printf '%s\n' 'format2 TRAP %#v\n'
-	echo "outputOption n"
-} > "$MT_TMP/snmptrapd.conf"
-: > "$MT_TMP/traps.log"
-"$SNMPTRAPD" -f -C -c "$MT_TMP/snmptrapd.conf" -On -Lf "$MT_TMP/traps.log" \
-	-p "$MT_TMP/snmptrapd.pid" "udp:127.0.0.1:$MT_TRAP_PORT" &
-MT_PIDS="$MT_PIDS $!"
-mt_wait_for "snmptrapd pid file" mt_pid_alive "$MT_TMP/snmptrapd.pid"
-mt_wait_for "snmptrapd start line" grep -q "NET-SNMP version" "$MT_TMP/traps.log"
+mt_start_snmptrapd "$MT_TMP/readme-snmptrapd.conf"
 
 # snmpd: the README's lines (socket, sink host and socket owner changed), plus
 # the address and community of a private instance
