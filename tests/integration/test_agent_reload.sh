@@ -53,3 +53,17 @@ echo "queuetable few" >> "$MT_TMP/mtastat.conf"
 kill -HUP "$MT_MTASTATD_PID"
 mt_wait_for "the error in the log" grep -q "mtastat.conf: line 4" "$MT_TMP/mtastatd.log"
 kill -0 "$MT_MTASTATD_PID" || mt_fail "mtastatd died on a bad configuration at SIGHUP"
+
+# Under -u, a configuration the user may not read at SIGHUP (root's own, 0600):
+# the daemon keeps its configuration and the log says why (it used to exit).
+if [ -n "$user_args" ]; then
+	chmod 600 "$MT_TMP/mtastat.conf"
+	kill -HUP "$MT_MTASTATD_PID"
+	mt_wait_for "the refused file in the log" grep -q "mtastat.conf: Permission denied" "$MT_TMP/mtastatd.log"
+	grep -q "cannot be read: the running configuration stays" "$MT_TMP/mtastatd.log" ||
+		mt_fail "no 'running configuration stays' line"
+	printf 'Nov  3 01:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no\n' >> "$MT_TMP/var/b.log"
+	mt_wait_for "the new line read under the kept configuration" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $R.1.1.4.0)\" = 44 ]"
+	kill -0 "$MT_MTASTATD_PID" || mt_fail "mtastatd died on an unreadable configuration under -u"
+	mt_log "ok: -u nobody, unreadable configuration at SIGHUP: still running and following"
+fi
