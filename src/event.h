@@ -31,6 +31,31 @@ enum mta_event_type {
 	EV_SESSION_INCOMPLETE, /* a session ended without a message: what = how */
 	EV_BLOCKED,       /* a session refused by intrusion prevention: what = reason code */
 	EV_ANTISPAM,      /* an antispam verdict on a message: what = action */
+	/*
+	 * Mail-flow health (issue 14).  Any event may also carry a reply (below);
+	 * these two exist for lines whose only news is the reply or the TLS.
+	 */
+	EV_REPLY,         /* an SMTP reply and nothing else to count: reply */
+	EV_TLS,           /* one SMTP session's TLS outcome: dir, tls */
+};
+
+/* Who spoke: "in" is mail coming to us (we are the server), "out" is our delivery. */
+enum mta_dir {
+	MTA_DIR_NONE = 0,
+	MTA_DIR_IN,       /* a reply we gave to a client; a session a client opened */
+	MTA_DIR_OUT,      /* a reply a remote server gave us; a session we opened */
+};
+
+/*
+ * An SMTP reply the line reports (code 0: none).  Counted per day by
+ * direction, basic code and enhanced code, with one example text kept per
+ * code and day (sanitised and bounded downstream: the parser only points).
+ */
+struct mta_reply {
+	uint16_t code;           /* 200..599 */
+	uint8_t dir;             /* enum mta_dir */
+	struct strview enh;      /* enhanced status "5.1.1", empty when the reply had none */
+	struct strview text;     /* the reply's text after the codes, may be empty */
 };
 
 enum delivery_status {
@@ -70,6 +95,22 @@ struct mta_event {
 	/* EV_DELIVERY of a recipient whose relay was counted when resolved: delivered only */
 	unsigned forwarded : 1;
 	struct strview what;     /* EV_SESSION_INCOMPLETE, EV_BLOCKED, EV_ANTISPAM */
+	/*
+	 * Issue 14.  EV_SESSION_INCOMPLETE's what is the cause of a broken
+	 * session ("lost_after_rcpt", "timeout_after_data", "too_many_errors",
+	 * "rate_limit", "pregreet", "dnsbl", "hangup", "no_mail", IceWarp's kinds);
+	 * EV_BLOCKED's what is an intrusion-prevention reason.
+	 */
+	struct mta_reply reply;  /* any event type; reply.code 0 when the line has none */
+	uint8_t dir;             /* EV_TLS: enum mta_dir */
+	unsigned tls : 1;        /* EV_TLS: 1 the session used TLS, 0 it stayed plaintext */
+	/*
+	 * EV_DELIVERY: the line says how long the message took from receipt to
+	 * this delivery (Postfix delay=, Exim QT=).  When it does not, the
+	 * correlator may derive it from the receipt time it keeps per message.
+	 */
+	unsigned has_delay : 1;
+	uint32_t delay_ms;
 };
 
 /*
