@@ -23,7 +23,7 @@ enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
 	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN,
-	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_COUNT
+	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -135,9 +135,8 @@ static const char *const sql[ST_COUNT] = {
 	    " notifications = notifications + excluded.notifications,"
 	    " bytes_received = bytes_received + excluded.bytes_received,"
 	    " bytes_delivered = bytes_delivered + excluded.bytes_delivered",
-	[ST_ACCOUNT_ID] = "INSERT INTO accounts(name, first_day) VALUES(?, ?)"
-	    " ON CONFLICT(name) DO UPDATE SET first_day = min(first_day, excluded.first_day)"
-	    " RETURNING id",
+	[ST_ACCOUNT_ID] = "INSERT INTO accounts(name, first_day) VALUES(?, ?)",
+	[ST_ACCOUNT_FIRST] = "UPDATE accounts SET first_day = ? WHERE id = ?",
 	[ST_ACCOUNT_DAY] = "INSERT INTO account_daily(account_id, day, relayed, relayed_messages)"
 	    " VALUES(?,?,?,?) ON CONFLICT(account_id, day) DO UPDATE SET"
 	    " relayed = relayed + excluded.relayed,"
@@ -179,6 +178,8 @@ static const char *const sql[ST_COUNT] = {
 	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino,"
 	    " size FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
+
+static void accounts_drop(struct store *);
 
 static int
 fail(struct store *s, const char *what)
@@ -469,6 +470,7 @@ store_close(struct store *s)
 {
 	size_t i;
 
+	accounts_drop(s);
 	for (i = 0; i < sizeof(s->st) / sizeof(s->st[0]); i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL)
@@ -550,24 +552,165 @@ put_hours(struct store *s, const struct aggregate *a)
 	return 0;
 }
 
-/* The account's stable id, created on first sight. */
+/*
+ * Account ids by name, loaded from the accounts table on the first commit
+ * and kept for the store's life: a batch looks its accounts up in memory
+ * and INSERTs only the new ones (an upsert with RETURNING per account and
+ * batch cost 12-16 us a row).  A transaction that changed the map and
+ * rolled back invalidates it: it is loaded again by the next commit.
+ */
+struct acct_slot {
+	char *name;            /* malloc'd, len bytes (a NUL may be inside), NULL: empty */
+	uint32_t len;
+	int32_t first_day;
+	sqlite3_int64 id;
+};
+
+struct store_accounts {
+	struct acct_slot *slot;
+	size_t cap, n;         /* cap a power of two, at most half full */
+	int loaded;
+	int changed;           /* by the open transaction */
+};
+
+/* Slots at first: 100,000 accounts' worth of growth doublings saved is not worth it. */
+#define STORE_ACCOUNTS_CAP0 1024
+
+static uint64_t
+acct_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct acct_slot *
+acct_slot(struct store_accounts *m, const char *name, size_t len)
+{
+	size_t i = (size_t)acct_hash(name, len) & (m->cap - 1);
+
+	while (m->slot[i].name != NULL &&
+	    (m->slot[i].len != len || memcmp(m->slot[i].name, name, len) != 0))
+		i = (i + 1) & (m->cap - 1);
+	return &m->slot[i];
+}
+
+static void
+accounts_drop(struct store *s)
+{
+	struct store_accounts *m = s->accounts;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->cap; i++)
+		free(m->slot[i].name);
+	free(m->slot);
+	free(m);
+	s->accounts = NULL;
+}
+
+static int
+accounts_grow(struct store_accounts *m)
+{
+	struct store_accounts big = { NULL, m->cap ? m->cap * 2 : STORE_ACCOUNTS_CAP0, m->n, 0, 0 };
+	size_t i;
+
+	big.slot = calloc(big.cap, sizeof(*big.slot));
+	if (big.slot == NULL)
+		return -1;
+	for (i = 0; i < m->cap; i++)
+		if (m->slot[i].name != NULL)
+			*acct_slot(&big, m->slot[i].name, m->slot[i].len) = m->slot[i];
+	free(m->slot);
+	m->slot = big.slot;
+	m->cap = big.cap;
+	return 0;
+}
+
+static int
+accounts_put(struct store_accounts *m, const char *name, size_t len, sqlite3_int64 id,
+    int32_t first_day)
+{
+	struct acct_slot *x;
+
+	if ((m->n + 1) * 2 > m->cap && accounts_grow(m) != 0)
+		return -1;
+	x = acct_slot(m, name, len);
+	if ((x->name = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(x->name, name, len);
+	x->len = (uint32_t)len;
+	x->id = id;
+	x->first_day = first_day;
+	m->n++;
+	return 0;
+}
+
+/* Every account of the history, once per store. */
+static int
+accounts_load(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s->accounts != NULL && s->accounts->loaded)
+		return 0;
+	accounts_drop(s);
+	if ((s->accounts = calloc(1, sizeof(*s->accounts))) == NULL || accounts_grow(s->accounts) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, first_day FROM accounts", -1, &st,
+		NULL) != SQLITE_OK)
+		return commit_error(s, "load accounts");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (accounts_put(s->accounts, (const char *)sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0),
+		    sqlite3_column_int(st, 2)) != 0)
+			break;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		commit_error(s, "load accounts");
+		accounts_drop(s);
+		return -1;
+	}
+	s->accounts->loaded = 1;
+	return 0;
+}
+
+/* The account's stable id, created on first sight; first_day only moves back. */
 static int
 account_id(struct store *s, const char *name, int len, int32_t day, sqlite3_int64 *id)
 {
-	sqlite3_stmt *st = s->st[ST_ACCOUNT_ID];
+	struct store_accounts *m = s->accounts;
+	struct acct_slot *x = acct_slot(m, name, (size_t)len);
+	sqlite3_stmt *st;
 
+	if (x->name != NULL && x->first_day <= day) {
+		*id = x->id;
+		return 0;
+	}
+	m->changed = 1;
+	if (x->name != NULL) { /* a backfill of older logs */
+		st = s->st[ST_ACCOUNT_FIRST];
+		sqlite3_bind_int(st, 1, day);
+		sqlite3_bind_int64(st, 2, x->id);
+		if (step(s, st) != 0)
+			return -1;
+		x->first_day = day;
+		*id = x->id;
+		return 0;
+	}
+	st = s->st[ST_ACCOUNT_ID];
 	sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, day);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		commit_error(s, "account id");
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	if (step(s, st) != 0)
 		return -1;
-	}
-	*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return accounts_put(m, name, (size_t)len, *id, day);
 }
 
 static int
@@ -652,6 +795,8 @@ put_keyed(struct store *s, const struct aggregate *a)
 			order[n++] = &a->keyed[i];
 	qsort(order, n, sizeof(*order), keyed_order);
 	s->last_account_len = (size_t)-1; /* ids may change with a rolled-back batch */
+	if (accounts_load(s) != 0)
+		goto out;
 	for (i = 0; i < n; i++) {
 		const struct agg_entry *e = order[i];
 		if (e->kind == AGG_ACCOUNT || e->kind == AGG_ACCOUNT_DOMAIN) {
@@ -817,6 +962,8 @@ commit_rolled_back(struct store *s, struct file_pos *const *pos, size_t npos)
 
 	rollback(s);
 	s->last_account_len = (size_t)-1;
+	if (s->accounts != NULL && s->accounts->changed)
+		accounts_drop(s); /* its new ids may not exist: read again next time */
 	for (i = 0; i < npos; i++)
 		if (pos[i] != NULL && pos[i]->id_uncommitted) {
 			pos[i]->id = 0;
@@ -847,6 +994,8 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
 	for (i = 0; i < npos; i++)
 		if (pos[i] != NULL)
 			pos[i]->id_uncommitted = 0;
+	if (s->accounts != NULL)
+		s->accounts->changed = 0;
 	aggregate_reset(a);
 	if (q != NULL)
 		queue_committed(q);

@@ -40,6 +40,8 @@ struct file_pos {
 	size_t state_len;
 };
 
+struct store_accounts;
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -48,6 +50,7 @@ struct store {
 	char last_account[AGG_NAME_MAX];
 	size_t last_account_len;
 	sqlite3_int64 last_account_id;
+	struct store_accounts *accounts; /* ids by name, for commits (store.c) */
 	/* why the last store_commit failed, for its caller to report once */
 	int err;                     /* sqlite result code, 0: it did not */
 	int sys_errno;               /* the OS error under it (ENOSPC) */

@@ -518,6 +518,66 @@ START_TEST(rolled_back_file_row_is_written_again)
 }
 END_TEST
 
+/*
+ * Account ids come from the store's map: a batch that made new accounts and
+ * rolled back must not leave their ids in it (the retry inserts them again,
+ * and account_daily refers to rows that exist); a later batch of an older
+ * day moves the account's first day back.
+ */
+START_TEST(rolled_back_accounts_are_made_again)
+{
+	static struct file_pos pos;
+	struct file_pos *posp = &pos;
+	struct mtastat_config cfg;
+	struct syslog_clock clk;
+	struct store s;
+	struct ingest ig;
+	sqlite3 *other;
+	char db[4200];
+	static const char older[] =
+	    "Oct 30 10:00:00 mx postfix/smtpd[9]: 0B0B0B0B01: client=c[192.0.2.9],"
+	    " sasl_method=PLAIN, sasl_username=carol\n"
+	    "Oct 30 10:00:00 mx postfix/qmgr[2]: 0B0B0B0B01: from=<carol@example.test>, size=100,"
+	    " nrcpt=1 (queue active)\n"
+	    "Oct 30 10:00:01 mx postfix/smtp[3]: 0B0B0B0B01: to=<a@far.example>,"
+	    " relay=mx.far.example[203.0.113.5]:25, delay=1, delays=0/0/0/1, dsn=2.0.0,"
+	    " status=sent (250 ok)\n"
+	    "Oct 30 10:00:01 mx postfix/qmgr[2]: 0B0B0B0B01: removed\n";
+	const char *p, *nl;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/a.db", dir);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
+	feed_fixture(&ig, &pos, "maillog");
+	ck_assert_int_eq(sqlite3_open(db, &other), SQLITE_OK);
+	other_exec(other, "CREATE TRIGGER refuse BEFORE INSERT ON account_daily"
+	    " WHEN NEW.day > 0 BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), -1);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM accounts", NULL), 0);
+	/* an account made by hand meanwhile takes the id the rolled-back batch had given */
+	other_exec(other, "INSERT INTO accounts(name, first_day) VALUES('mallory', 0)");
+	other_exec(other, "DROP TRIGGER refuse");
+	sqlite3_close(other);
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM accounts", NULL), 4);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM account_daily d"
+	    " JOIN accounts a ON a.id = d.account_id WHERE a.name != 'mallory'", NULL), 4);
+	ck_assert_int_eq(tu_query(&s, "SELECT first_day FROM accounts WHERE name = 'carol'", NULL),
+	    20759); /* 2026-11-02 */
+	syslog_clock_init(&clk, 2026);
+	for (p = older; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		ck_assert_int_eq(ingest_line(&ig, &clk, p, (size_t)(nl - p)), 0);
+	ck_assert_int_eq(ingest_commit(&ig, &posp, 1), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT first_day FROM accounts WHERE name = 'carol'", NULL),
+	    20756); /* 2026-10-30 */
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM accounts", NULL), 4);
+	ingest_free(&ig);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
 /* Distinct programs in the full-database test: their rows need pages the limit refuses. */
 #define FULL_PROGRAMS 200
 
@@ -589,6 +649,7 @@ main(void)
 	tcase_add_test(tc, config_file_reports_every_error_with_line);
 	tcase_add_test(tc, locked_commit_is_retried_and_counts_once);
 	tcase_add_test(tc, rolled_back_file_row_is_written_again);
+	tcase_add_test(tc, rolled_back_accounts_are_made_again);
 	tcase_add_test(tc, full_database_commit_is_retried_and_counts_once);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
