@@ -24,7 +24,8 @@ const char *const config_tokens[] = {
 	"holiday", "holddown", "poissonfloor", "prediction", "sigmastrong", "persist",
 	"accountbaseline", "logstalled", "trapqueue", "mailserver",
 	"mailstarttls", "mailverify", "mailuser", "mailpasswordfile", "mailfrom", "mailto",
-	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname", NULL,
+	"mailsubject", "mailtimeout", "maildigest", "mailmaxage", "mailreport", "rotatedname",
+	"queue", "queuecommand", "queueinterval", "queuetimeout", "queuelimit", "queueage", NULL,
 };
 
 void
@@ -55,6 +56,7 @@ config_init(struct mtastat_config *c)
 	c->maildigest = CONFIG_DEFAULT_MAILDIGEST;
 	c->mailmaxage = CONFIG_DEFAULT_MAILMAXAGE;
 	c->mailreport_min = -1;
+	queue_config_init(&c->queue);
 }
 
 static void
@@ -91,6 +93,7 @@ config_free(struct mtastat_config *c)
 	free(c->mailfrom);
 	free(c->mailsubject);
 	free_list(c->mailto, c->nmailto);
+	queue_config_free(&c->queue);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -511,6 +514,7 @@ config_apply(struct mtastat_config *c, const char *token, const char *value,
 {
 	char low[CONFIG_LINE_MAX];
 	size_t i;
+	int rc;
 
 	if (value == NULL || *value == '\0') {
 		snprintf(err, errlen, "%s: a value is required", token);
@@ -570,6 +574,9 @@ config_apply(struct mtastat_config *c, const char *token, const char *value,
 		}
 		return push(&c->contentfilters, &c->ncontentfilters, low, 0);
 	}
+	rc = queue_config_apply(&c->queue, token, value, err, errlen);
+	if (rc != 1)
+		return rc;
 	if (strcasecmp(token, "queuetable") == 0) {
 		if (parse_uint(value, 16, 100000000, &c->queuetable) != 0) {
 			snprintf(err, errlen, "queuetable %s: expected a number from 16 to 100000000", value);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "event.h"
+#include "queue.h"
 
 #define CONFIG_DEFAULT_DATABASE LOCALSTATEDIR "/lib/mtastat/mtastat.db"
 /* In-flight queue ids remembered; ~100 bytes each.  Evictions are counted. */
@@ -115,6 +116,7 @@ struct mtastat_config {
 	unsigned maildigest;     /* seconds alarm lines are gathered into one message */
 	unsigned mailmaxage;     /* seconds before an undeliverable message is dropped */
 	int mailreport_min;      /* minute of the day for the daily report, -1 none */
+	struct queue_config queue; /* the queue sampler (queue.c) */
 	struct relay_override {
 		char *who;       /* "account" or "@domain", lower case */
 		unsigned limit;

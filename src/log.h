@@ -11,7 +11,7 @@ enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG 
  * token must be added here, or asking for its debug output is refused.
  */
 #define LOG_SUBSYSTEMS "all,config,correlate,detect,follow,import,ingest,mail,main,model," \
-	"netsnmp,parse,report,snmp,stats,store,trap,watch"
+	"netsnmp,parse,queue,report,snmp,stats,store,trap,watch"
 
 /* to_syslog=0 writes to stderr; tokens is "-D" style: "parse,store" or "all". */
 void log_init(const char *progname, int to_syslog, int verbose);
