@@ -48,7 +48,15 @@ mib_table_register(struct mib_table *t)
 		return -1;
 	}
 	reg->my_reg_void = t;
-	netsnmp_table_helper_add_indexes(info, ASN_UNSIGNED, 0);
+	if (t->priority > 0)
+		reg->priority = t->priority;
+	if (t->nindex <= 1) {
+		netsnmp_table_helper_add_indexes(info, t->nindex == 1 ? ASN_INTEGER : ASN_UNSIGNED, 0);
+	} else if (t->nindex == 2) {
+		netsnmp_table_helper_add_indexes(info, ASN_INTEGER, ASN_INTEGER, 0);
+	} else {
+		netsnmp_table_helper_add_indexes(info, ASN_INTEGER, ASN_INTEGER, ASN_INTEGER, 0);
+	}
 	info->min_column = t->min_col;
 	info->max_column = t->max_col;
 	if (netsnmp_tdata_register(reg, t->tdata, info) != MIB_REGISTERED_OK) {
@@ -81,6 +89,43 @@ mib_table_add(struct mib_table *t, uint32_t index, void *data)
 		return -1;
 	}
 	return 0;
+}
+
+int
+mib_table_add_n(struct mib_table *t, const uint32_t *idx, void *data)
+{
+	netsnmp_tdata_row *row;
+	unsigned i;
+	long v;
+
+	if (t->nindex == 0 || t->nindex > MIB_TABLE_INDEX_MAX)
+		return -1;
+	row = netsnmp_tdata_create_row();
+	if (row == NULL)
+		return -1;
+	row->data = data;
+	for (i = 0; i < t->nindex; i++) {
+		v = (long)idx[i];
+		netsnmp_tdata_row_add_index(row, ASN_INTEGER, &v, sizeof(v));
+	}
+	if (netsnmp_tdata_add_row(t->tdata, row) != SNMPERR_SUCCESS) {
+		netsnmp_tdata_delete_row(row);
+		return -1;
+	}
+	return 0;
+}
+
+netsnmp_tdata_row *
+mib_table_row_n(struct mib_table *t, const uint32_t *idx)
+{
+	oid o[MIB_TABLE_INDEX_MAX];
+	unsigned i;
+
+	if (t->nindex == 0 || t->nindex > MIB_TABLE_INDEX_MAX)
+		return NULL;
+	for (i = 0; i < t->nindex; i++)
+		o[i] = idx[i];
+	return netsnmp_tdata_row_get_byoid(t->tdata, o, t->nindex);
 }
 
 void

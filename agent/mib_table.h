@@ -20,7 +20,18 @@ struct mib_table {
 	/* 0 and mv filled, or -1: no such column for this row */
 	int (*value)(const void *row, unsigned col, struct mib_value *mv);
 	netsnmp_tdata *tdata;
+	/*
+	 * Standard MIBs' tables (MTA-MIB, NETWORK-SERVICES-MIB): nindex INTEGER
+	 * indexes (0: the single Unsigned32 index of ours), registered at
+	 * priority (0: net-snmp's default, 127); lower wins over snmpd's own
+	 * modules at the same OIDs (Debian's snmpd serves a sendmail mtaTable).
+	 */
+	unsigned nindex;
+	int priority;
 };
+
+/* The most indexes a table has (mtaGroupErrorEntry: applIndex, group, code). */
+#define MIB_TABLE_INDEX_MAX 3
 
 int mib_table_register(struct mib_table *);
 void mib_table_unregister(struct mib_table *);
@@ -28,6 +39,10 @@ void mib_table_unregister(struct mib_table *);
 netsnmp_tdata_row *mib_table_row(struct mib_table *, uint32_t index);
 /* Add a row owning data (freed with free() when the row goes). */
 int mib_table_add(struct mib_table *, uint32_t index, void *data);
+/* The same for a table of nindex INTEGER indexes (idx[0 .. nindex - 1], each 1 .. 2^31 - 1). */
+int mib_table_add_n(struct mib_table *, const uint32_t *idx, void *data);
+/* Its row with these indexes, or NULL. */
+netsnmp_tdata_row *mib_table_row_n(struct mib_table *, const uint32_t *idx);
 void mib_table_remove(struct mib_table *, netsnmp_tdata_row *);
 /* Remove every row. */
 void mib_table_clear(struct mib_table *);

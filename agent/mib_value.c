@@ -64,6 +64,8 @@ mib_value_to_varbind(const struct mib_value *mv, netsnmp_variable_list *vb)
 		c64.high = (u_long)(mv->v.u64 >> 32);
 		c64.low = (u_long)(mv->v.u64 & 0xffffffffu);
 		return snmp_set_var_typed_value(vb, mv->type, &c64, sizeof(c64));
+	case ASN_OBJECT_ID:
+		return snmp_set_var_typed_value(vb, mv->type, mv->v.s, mv->len);
 	case ASN_GAUGE:
 	case ASN_COUNTER:
 		ul = (u_long)mv->v.i;

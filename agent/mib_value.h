@@ -15,7 +15,8 @@
 #define MIB_VALUE_MAX 255
 
 struct mib_value {
-	u_char type;   /* ASN_INTEGER, ASN_GAUGE (= ASN_UNSIGNED), ASN_COUNTER64, ASN_OCTET_STR */
+	u_char type;   /* ASN_INTEGER, ASN_GAUGE (= ASN_UNSIGNED), ASN_COUNTER64, ASN_OCTET_STR,
+	                * ASN_OBJECT_ID (the oids in v.s, len in octets) */
 	size_t len;    /* octets used in v.s */
 	union {
 		long i;

@@ -437,7 +437,7 @@ mtastatd_main(int argc, char **argv)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 	    MTASTATD_PING_INTERVAL);
 	config_snmp_register(&ctx);
-	if (mib_scalars_register(&ctx) != 0 || model_register() != 0 ||
+	if (mib_scalars_register(&ctx) != 0 || model_register() != 0 || mib_std_register() != 0 ||
 	    notify_queue_init(&ctx.traps, CONFIG_DEFAULT_TRAPQUEUE) != 0)
 		goto out;
 	reading_config = 1;
@@ -472,7 +472,7 @@ mtastatd_main(int argc, char **argv)
 		goto out;
 	if (ctx.user != NULL && drop_privileges(ctx.user) != 0)
 		goto out;
-	if (watch_start(&ctx) != 0)
+	if (watch_start(&ctx) != 0 || mib_std_start(&ctx) != 0)
 		goto out;
 	log_info("main", "mtastatd %s started", MTASTAT_VERSION);
 	while (!ctx.stop) {
@@ -484,6 +484,7 @@ mtastatd_main(int argc, char **argv)
 	log_info("main", "stopping");
 	rc = 0;
 out:
+	mib_std_stop(&ctx);
 	watch_stop(&ctx);
 	config_free(&ctx.cfg);
 	notify_queue_free(&ctx.traps);

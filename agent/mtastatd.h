@@ -10,6 +10,7 @@
 #include "follow.h"
 #include "ingest.h"
 #include "mib_model.h"
+#include "mib_std.h"
 #include "notify_mail.h"
 #include "notify_queue.h"
 #include "store.h"
@@ -76,6 +77,7 @@ struct mtastat {
 	struct alarm *reannounce;  /* raises still standing at start, sent a few a second */
 	size_t nreannounce, reannounced;
 	time_t reannounce_at;      /* the second of the last batch */
+	struct mib_std_state std;  /* MTA-MIB and applTable (mib_std.c) */
 };
 
 int mtastatd_main(int argc, char **argv);

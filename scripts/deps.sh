@@ -7,7 +7,10 @@ libsnmp-dev snmpd snmp snmptrapd smitools
 libsqlite3-dev sqlite3 libcurl4-openssl-dev zlib1g-dev check
 python3 python3-aiosmtpd curl openssl clang libclang-rt-dev
 pflogsumm prometheus-postfix-exporter postfix swaks
-libfaketime"
+libfaketime python3-pysnmp4-mibs"
+# python3-pysnmp4-mibs: MTA-MIB and NETWORK-SERVICES-MIB compiled from the
+# RFCs' text, the only packaged form of them; test_mib_std.sh checks its OIDs
+# against it (docs/standard-mibs.md).
 # Not here: exim4-base (eximstats for bench/ingest.sh) and exim4-daemon-light
 # conflict with postfix, which the tests and benchmarks use; bench/ingest.sh
 # unpacks exim4-base with apt-get download instead of installing it, and

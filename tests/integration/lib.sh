@@ -79,6 +79,7 @@ PYEOF
 }
 
 # mt_start_snmpd [TRAP_PORT]: snmpd as AgentX master on MT_SNMP_PORT.
+# MT_SNMPD_EXCLUDE=,mod1,mod2 leaves more of snmpd's modules out (-I).
 mt_start_snmpd() {
 	MT_SNMP_PORT=$(mt_free_port udp)
 	MT_AGENTX="$MT_TMP/agentx.sock"
@@ -98,7 +99,7 @@ mt_start_snmpd() {
 
 mt_snmpd_run() {
 	rm -f "$MT_TMP/snmpd.pid"
-	"$SNMPD" -f -C -c "$MT_TMP/snmpd.conf" -I -smux -Lf "$MT_TMP/snmpd.log" \
+	"$SNMPD" -f -C -c "$MT_TMP/snmpd.conf" -I -smux${MT_SNMPD_EXCLUDE:-} -Lf "$MT_TMP/snmpd.log" \
 		-p "$MT_TMP/snmpd.pid" &
 	MT_SNMPD_PID=$!
 	MT_PIDS="$MT_PIDS $MT_SNMPD_PID"
