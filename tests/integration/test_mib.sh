@@ -19,7 +19,12 @@ for pair in mtastatIndicatorDirection:.1.3.6.1.4.1.8072.9999.9999.25.1.2.1.11 \
     mtastatAccountUsualMean:.1.3.6.1.4.1.8072.9999.9999.25.1.3.1.8 \
     mtastatAccountUsualStdDev:.1.3.6.1.4.1.8072.9999.9999.25.1.3.1.9 \
     mtastatAccountUnusual:.1.3.6.1.4.1.8072.9999.9999.25.0.8 \
-    mtastatAccountUsual:.1.3.6.1.4.1.8072.9999.9999.25.0.9; do
+    mtastatAccountUsual:.1.3.6.1.4.1.8072.9999.9999.25.0.9 \
+    mtastatQueueSamplerStatus:.1.3.6.1.4.1.8072.9999.9999.25.1.10.1 \
+    mtastatQueueDeferred:.1.3.6.1.4.1.8072.9999.9999.25.1.10.10 \
+    mtastatQueueSampleFailures:.1.3.6.1.4.1.8072.9999.9999.25.1.10.22 \
+    mtastatQueueAlarm:.1.3.6.1.4.1.8072.9999.9999.25.0.10 \
+    mtastatQueueAlarmCleared:.1.3.6.1.4.1.8072.9999.9999.25.0.11; do
 	oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On "MTASTAT-MIB::${pair%%:*}" 2>&1)
 	mt_expect "numeric OID of ${pair%%:*}" "${pair#*:}" "$oid"
 done
