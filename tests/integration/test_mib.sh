@@ -28,3 +28,14 @@ for pair in mtastatIndicatorDirection:.1.3.6.1.4.1.8072.9999.9999.25.1.2.1.11 \
 	oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On "MTASTAT-MIB::${pair%%:*}" 2>&1)
 	mt_expect "numeric OID of ${pair%%:*}" "${pair#*:}" "$oid"
 done
+# Mail-flow health (issue 14): the reply and broken-session tables, delay and TLS scalars.
+for pair in mtastatReplyToday:.1.3.6.1.4.1.8072.9999.9999.25.1.6.1.5 \
+    mtastatReplyExample:.1.3.6.1.4.1.8072.9999.9999.25.1.6.1.7 \
+    mtastatBrokenCause:.1.3.6.1.4.1.8072.9999.9999.25.1.7.1.2 \
+    mtastatDelayP95Today:.1.3.6.1.4.1.8072.9999.9999.25.1.8.3 \
+    mtastatPlainSharePercentToday:.1.3.6.1.4.1.8072.9999.9999.25.1.9.5; do
+	oid=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On "MTASTAT-MIB::${pair%%:*}" 2>&1)
+	mt_expect "numeric OID of ${pair%%:*}" "${pair#*:}" "$oid"
+done
+idx=$(snmptranslate -M "$MT_MIBDIRS" -m MTASTAT-MIB -On MTASTAT-MIB::mtastatReplyToday.out.550.5001001 2>&1)
+mt_expect "mtastatReplyToday for out 550 5.1.1" ".1.3.6.1.4.1.8072.9999.9999.25.1.6.1.5.2.550.5001001" "$idx"
