@@ -240,6 +240,7 @@ struct story {
 	uint64_t size[NQ];
 	usec_t arr[NQ], qm[NQ];
 	uint8_t nrcpt[NQ], deferred[NQ], received;
+	uint8_t ps_broken;  /* postscreen counted this session as broken (once per session) */
 	int32_t relay_day[NQ];
 	uint64_t acct;          /* account key, 0: none */
 	uint32_t sasl_user, smtpd_pid, filter_pid, uid, cport;
@@ -267,6 +268,18 @@ static const char *const counter_names[NCOUNTERS] = { "received", "delivered", "
 	"bytes_received", "bytes_delivered" };
 #define MAXDAYS 400
 static int64_t counts[MAXDAYS][NCOUNTERS];
+/*
+ * Postfix's per-day diagnostics (issue 14, docs/counting.md): broken
+ * sessions by cause and milter verdicts, as mtastat names them.
+ */
+enum { PX_LOST_DATA, PX_LOST_EHLO, PX_TIMEOUT_CONNECT, PX_LOST_AUTH, PX_NO_MAIL, PX_NO_RCPT,
+	PX_NO_DATA, PX_PREGREET, PX_DNSBL, PX_MILTER_REJECT, NPX };
+static const char *const px_names[NPX] = { "sessions_incomplete_lost_after_data",
+	"sessions_incomplete_lost_after_ehlo", "sessions_incomplete_timeout_after_connect",
+	"sessions_incomplete_lost_after_auth", "sessions_incomplete_no_mail",
+	"sessions_incomplete_no_rcpt", "sessions_incomplete_no_data",
+	"sessions_incomplete_pregreet", "sessions_incomplete_dnsbl", "antispam_milter_reject" };
+static int64_t pxcounts[MAXDAYS][NPX];
 
 /* accounts per day: open addressing on (account key << 9 | day) */
 struct acct_ent {
@@ -1324,6 +1337,7 @@ build(struct story *s, usec_t t, int single)
 	s->sender[0] = '\0';
 	s->acct = 0;
 	s->received = 0;
+	s->ps_broken = 0;
 	s->sender_local = 0;
 	for (i = 0; i < NQ; i++) {
 		s->nrcpt[i] = 0;
@@ -1632,6 +1646,9 @@ emit(struct story *s, const struct step *st)
 		p = p_psaddr(p, s);
 		break;
 	case OP_PS_DNSBL:
+		if (!s->ps_broken)
+			pxcounts[day][PX_DNSBL]++;
+		s->ps_broken = 1;
 		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
 		p = L(p, "DNSBL rank ");
 		p = p_u(p, 3 + rnd(6));
@@ -1639,6 +1656,8 @@ emit(struct story *s, const struct step *st)
 		p = p_psaddr(p, s);
 		break;
 	case OP_PS_PREGREET:
+		pxcounts[day][PX_PREGREET]++; /* before DNSBL; HANGUP comes after: one cause */
+		s->ps_broken = 1;
 		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
 		p = L(p, "PREGREET 11 after 0.");
 		p = p_u(p, 10 + rnd(89));
@@ -1763,6 +1782,7 @@ emit(struct story *s, const struct step *st)
 			p = p_u(p, s->nrcpt[Q_MAIN] + (s->kind == K_SUBMISSION ? 7u : 4u));
 			break;
 		case 1: /* rejected recipients */
+			pxcounts[day][PX_NO_RCPT]++;
 			p = L(p, " ehlo=1 mail=1 rcpt=0/");
 			p = p_u(p, v);
 			p = L(p, " quit=1 commands=3/");
@@ -1778,14 +1798,18 @@ emit(struct story *s, const struct step *st)
 			p = L(p, " ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4");
 			break;
 		case 4: /* nothing */
+			pxcounts[day][PX_NO_MAIL]++;
 			p = L(p, " ehlo=1 quit=1 commands=2");
 			break;
 		default: /* milter said no */
+			pxcounts[day][PX_NO_DATA]++;
 			p = L(p, " ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5");
 			break;
 		}
 		break;
 	case OP_LOST:
+		pxcounts[day][st->x == 0 ? PX_LOST_DATA : st->x == 1 ? PX_LOST_EHLO :
+		    st->x == 2 ? PX_TIMEOUT_CONNECT : PX_LOST_AUTH]++;
 		p = header(p, st->t, s->inst == I_SMTPD ? P_SMTPD : P_SUB, s->smtpd_pid);
 		p = st->x == 0 ? L(p, "lost connection after DATA (0 bytes) from ") :
 		    st->x == 1 ? L(p, "lost connection after EHLO from ") :
@@ -1852,6 +1876,7 @@ emit(struct story *s, const struct step *st)
 		c[REJECTED]++;
 		break;
 	case OP_MILTER_REJECT:
+		pxcounts[day][PX_MILTER_REJECT]++;
 		p = header(p, st->t, P_CLEANUP, pool_pid(&pp_cleanup));
 		p = p_qid(p, s, Q_MAIN);
 		p = L(p, "milter-reject: END-OF-MESSAGE from ");
@@ -3805,6 +3830,9 @@ write_expect(const char *path, int ndays)
 		for (k = 0; k < NWX; k++) /* IceWarp's diagnostics: only where there are some */
 			if (wcounts[d][k] != 0)
 				fprintf(f, ", \"%s\": %lld", wx_names[k], (long long)wcounts[d][k]);
+		for (k = 0; k < NPX; k++) /* Postfix's */
+			if (pxcounts[d][k] != 0)
+				fprintf(f, ", \"%s\": %lld", px_names[k], (long long)pxcounts[d][k]);
 		fprintf(f, "}");
 	}
 	fprintf(f, "},\n\"accounts\": {");

@@ -15,6 +15,11 @@ const char *const counter_names[C_COUNT] = {
 	"bytes_delivered",
 };
 
+const char *const health_names[H_COUNT] = {
+	"broken", "tls_in", "plain_in", "tls_out", "plain_out", "sessions_out", "delays",
+	"delay_sum_ms",
+};
+
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used;
@@ -59,6 +64,7 @@ aggregate_reset(struct aggregate *a)
 	if (a->keyed != NULL)
 		memset(a->keyed, 0, a->keyed_cap * sizeof(*a->keyed));
 	a->nkeyed = 0;
+	a->nhealth = 0;
 	a->lines = a->unparsed = 0;
 	a->newest_t = 0;
 }
@@ -69,13 +75,14 @@ aggregate_free(struct aggregate *a)
 	aggregate_reset(a);
 	free(a->hours);
 	free(a->keyed);
+	free(a->health);
 	memset(a, 0, sizeof(*a));
 }
 
 int
 aggregate_empty(const struct aggregate *a)
 {
-	return a->nhours == 0 && a->nkeyed == 0 && a->lines == 0;
+	return a->nhours == 0 && a->nkeyed == 0 && a->lines == 0 && a->nhealth == 0;
 }
 
 int
@@ -150,6 +157,13 @@ int
 aggregate_keyed(struct aggregate *a, enum agg_kind kind, int32_t day, struct strview name,
     int64_t v0, int64_t v1)
 {
+	return aggregate_keyed_note(a, kind, day, name, v0, v1, SV_NULL);
+}
+
+int
+aggregate_keyed_note(struct aggregate *a, enum agg_kind kind, int32_t day, struct strview name,
+    int64_t v0, int64_t v1, struct strview note)
+{
 	char low[AGG_NAME_MAX];
 	struct agg_entry *e;
 	uint64_t h;
@@ -187,8 +201,82 @@ aggregate_keyed(struct aggregate *a, enum agg_kind kind, int32_t day, struct str
 	e->used = 1;
 	e->v[0] = v0;
 	e->v[1] = v1;
+	e->note = NULL;
+	e->note_len = 0;
 	a->nkeyed++;
+	if (note.n > 0) {
+		size_t k = note.n > AGG_NOTE_MAX ? AGG_NOTE_MAX : note.n;
+		if ((e->note = arena_alloc(a, k)) == NULL)
+			return -1;
+		memcpy(e->note, note.p, k);
+		e->note_len = (uint16_t)k;
+	}
 	return 0;
+}
+
+static struct agg_health *
+health_hour(struct aggregate *a, int32_t day, int hour)
+{
+	struct agg_health *h;
+	size_t i;
+
+	/* lines come in time order: the newest hour is looked at first */
+	for (i = a->nhealth; i-- > 0;)
+		if (a->health[i].day == day && a->health[i].hour == hour)
+			return &a->health[i];
+	if (a->nhealth == a->health_cap) {
+		size_t cap = a->health_cap ? a->health_cap * 2 : 8;
+		h = realloc(a->health, cap * sizeof(*h));
+		if (h == NULL)
+			return NULL;
+		a->health = h;
+		a->health_cap = cap;
+	}
+	h = &a->health[a->nhealth++];
+	memset(h, 0, sizeof(*h));
+	h->day = day;
+	h->hour = hour;
+	return h;
+}
+
+int
+aggregate_health(struct aggregate *a, int32_t day, int hour, enum health_counter k, int64_t n)
+{
+	struct agg_health *h = health_hour(a, day, hour);
+
+	if (h == NULL)
+		return -1;
+	h->c[k] += n;
+	return 0;
+}
+
+int
+aggregate_delay(struct aggregate *a, int32_t day, int hour, uint32_t ms)
+{
+	struct agg_health *h = health_hour(a, day, hour);
+
+	if (h == NULL)
+		return -1;
+	h->n[delayhist_bucket(ms)]++;
+	h->c[H_DELAYS]++;
+	h->c[H_DELAY_SUM] += ms;
+	if (ms > h->delay_max)
+		h->delay_max = ms;
+	return 0;
+}
+
+size_t
+agg_reply_key(char *buf, int dir_in, unsigned code, struct strview enh)
+{
+	size_t n = 0, i;
+
+	buf[n++] = dir_in ? 'i' : 'o';
+	buf[n++] = (char)('0' + code / 100 % 10);
+	buf[n++] = (char)('0' + code / 10 % 10);
+	buf[n++] = (char)('0' + code % 10);
+	for (i = 0; i < enh.n && n < AGG_REPLY_KEY_MAX; i++)
+		buf[n++] = enh.p[i];
+	return n;
 }
 
 void

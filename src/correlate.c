@@ -16,6 +16,8 @@ correlate_init(struct correlator *c, const struct mtastat_config *cfg, struct ag
 {
 	c->agg = agg;
 	c->cfg = cfg;
+	memset(c->recent, 0, sizeof(c->recent));
+	c->recent_next = 0;
 	return msgtable_init(&c->q, cfg->queuetable);
 }
 
@@ -70,6 +72,7 @@ on_queued(struct correlator *c, const struct log_time *t, const struct mta_event
 	log_debug("correlate", "%s: received", m->qid);
 	m->recv_day = t->day;
 	m->recv_hour = (int8_t)t->hour;
+	m->recv_t = t->t;
 	if (count(c, t, C_RECEIVED, 1) || count(c, t, C_BYTES_RECEIVED, (int64_t)ev->size))
 		return -1;
 	return aggregate_keyed(c->agg, AGG_SENDER, t->day,
@@ -140,6 +143,25 @@ account_domain(struct correlator *c, const struct log_time *t, struct strview ac
 	return aggregate_keyed(c->agg, AGG_ACCOUNT_DOMAIN, t->day, sv_make(key, an + 1 + dom.n), 1, 0);
 }
 
+/*
+ * A delivered recipient's delay: the line's own (Postfix delay=, Exim QT=),
+ * else the time since the receipt this correlator saw (MTA-neutral: Exim
+ * logs QT= only when asked to).  Unknown receipt: no delay is counted.
+ */
+static int
+on_delay(struct correlator *c, const struct log_time *t, const struct mta_event *ev,
+    const struct msg *m)
+{
+	int64_t ms;
+
+	if (ev->has_delay)
+		return aggregate_delay(c->agg, t->day, t->hour, ev->delay_ms);
+	if (m == NULL || m->recv_t <= 0 || t->t < m->recv_t)
+		return 0;
+	ms = (t->t - m->recv_t) * 1000;
+	return aggregate_delay(c->agg, t->day, t->hour, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+}
+
 static int
 on_delivery(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
@@ -175,7 +197,8 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 	if (ev->forwarded)
 		relayed = 0; /* its relay was counted when it was resolved */
 	if (delivered && (count(c, t, C_DELIVERED, 1) ||
-	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0)))
+	    count(c, t, C_BYTES_DELIVERED, m != NULL ? (int64_t)m->size : 0) ||
+	    on_delay(c, t, ev, m) != 0))
 		return -1;
 	dom = domain_of(ev->rcpt);
 	/* a recipient whose name was not kept counts without one */
@@ -260,10 +283,125 @@ day_counter(struct correlator *c, const struct log_time *t, const char *prefix,
 	return aggregate_keyed(c->agg, AGG_DAY_COUNTER, t->day, sv_make(name, n + what.n), 1, 0);
 }
 
+/*
+ * A valid enhanced status code of the reply's class: "5.1.1" for a 5xx
+ * (class.subject.detail, 1-3 digits each, RFC 3463); anything else counts
+ * as none, so a log cannot make up keys of any shape.
+ */
+static struct strview
+enhanced_of(const struct mta_reply *r)
+{
+	struct strview e = r->enh;
+	size_t i, part = 0, digits = 0;
+
+	if (e.n < 5 || e.n > 9 || e.p[0] != (char)('0' + r->code / 100) || e.p[1] != '.')
+		return SV_NULL;
+	for (i = 2; i < e.n; i++) {
+		if (e.p[i] == '.' && digits > 0 && part == 0) {
+			part = 1;
+			digits = 0;
+		} else if (e.p[i] >= '0' && e.p[i] <= '9' && digits < 3) {
+			digits++;
+		} else {
+			return SV_NULL;
+		}
+	}
+	return part == 1 && digits > 0 ? e : SV_NULL;
+}
+
+/* An SMTP reply: counted by (day, direction, code, enhanced code), one example text kept. */
+static int
+on_reply(struct correlator *c, const struct log_time *t, const struct mta_reply *r)
+{
+	char key[AGG_REPLY_KEY_MAX];
+	size_t n;
+
+	if (r->code < 200 || r->code > 599 || (r->dir != MTA_DIR_IN && r->dir != MTA_DIR_OUT))
+		return 0;
+	n = agg_reply_key(key, r->dir == MTA_DIR_IN, r->code, enhanced_of(r));
+	return aggregate_keyed_note(c->agg, AGG_REPLY, t->day, sv_make(key, n), 1, 0, r->text);
+}
+
+static uint32_t
+relay_hash(struct strview relay)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < relay.n; i++)
+		h = (h ^ (unsigned char)relay.p[i]) * 16777619u;
+	return h | 1;
+}
+
+/*
+ * A session's TLS outcome.  A session whose outcome is said elsewhere
+ * (tls_unsaid) is one session per message and relay: the lines of the
+ * recipients of one transaction all name the connection that opened it.
+ */
+static int
+on_tls(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	struct msg *m;
+	uint32_t h;
+
+	if (ev->dir != MTA_DIR_IN && ev->dir != MTA_DIR_OUT)
+		return 0;
+	if (ev->tls_unsaid) {
+		if (ev->dir != MTA_DIR_OUT)
+			return 0;
+		h = relay_hash(ev->relay);
+		if ((m = msgtable_find(&c->q, ev->qid)) != NULL) {
+			if (m->out_conn == h)
+				return 0;
+			m->out_conn = h;
+		}
+		return aggregate_health(c->agg, t->day, t->hour, H_SESSIONS_OUT, 1);
+	}
+	return aggregate_health(c->agg, t->day, t->hour, ev->dir == MTA_DIR_IN
+	    ? (ev->tls ? H_TLS_IN : H_PLAIN_IN) : (ev->tls ? H_TLS_OUT : H_PLAIN_OUT), 1);
+}
+
+/*
+ * A broken session, by cause.  A session named by its client's address and
+ * port is counted once: postscreen may log several failed tests for one.
+ */
+static int
+on_broken(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	uint32_t h;
+	size_t i;
+
+	if (ev->session.n > 0) {
+		h = relay_hash(ev->session);
+		for (i = 0; i < CORR_RECENT_SESSIONS; i++)
+			if (c->recent[i] == h)
+				return 0;
+		c->recent[c->recent_next] = h;
+		c->recent_next = (c->recent_next + 1) % CORR_RECENT_SESSIONS;
+	}
+	if (aggregate_health(c->agg, t->day, t->hour, H_BROKEN, 1) != 0)
+		return -1;
+	return day_counter(c, t, "sessions_incomplete_", ev->what);
+}
+
+/* What any event may carry besides its own news: a reply, a TLS outcome. */
+static int
+health_of(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
+{
+	if (ev->reply.code != 0 && on_reply(c, t, &ev->reply) != 0)
+		return -1;
+	if ((ev->has_tls || ev->type == EV_TLS) && on_tls(c, t, ev) != 0)
+		return -1;
+	return 0;
+}
+
 int
 correlate(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
 	struct msg *m;
+
+	if ((ev->reply.code != 0 || ev->has_tls || ev->type == EV_TLS) && health_of(c, t, ev) != 0)
+		return -1;
 
 	switch (ev->type) {
 	case EV_CLIENT:
@@ -289,18 +427,21 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 	case EV_NOTIFICATION:
 		return on_notification(c, t, ev);
 	case EV_REJECT:
+		/* a content filter's verdict too (Postfix milter-reject): what = its name */
+		if (ev->what.n > 0 && day_counter(c, t, "antispam_", ev->what) != 0)
+			return -1;
 		return count(c, t, C_REJECTED, 1);
 	case EV_AUTH_FAILED:
 		return count(c, t, C_AUTH_FAILED, 1);
 	case EV_SESSION_INCOMPLETE:
-		return day_counter(c, t, "sessions_incomplete_", ev->what);
+		return on_broken(c, t, ev);
 	case EV_BLOCKED:
 		return day_counter(c, t, "ipblock_", ev->what);
 	case EV_ANTISPAM:
 		return day_counter(c, t, "antispam_", ev->what);
 	case EV_REPLY:
 	case EV_TLS:
-		/* counted by the health aggregation (issue 14), not yet wired */
+		/* counted above, as any event's reply and TLS outcome */
 	case EV_UNPARSED:
 	case EV_IGNORED:
 		break;

@@ -11,8 +11,17 @@
 #include "event.h"
 #include "msgtable.h"
 
+/*
+ * Sessions named by the client's address and port (postscreen) that were
+ * counted as broken lately: a second cause for one of them is not counted.
+ * Postscreen decides in seconds; 256 covers the sessions of those seconds.
+ */
+#define CORR_RECENT_SESSIONS 256
+
 struct correlator {
 	struct msgtable q;
+	uint32_t recent[CORR_RECENT_SESSIONS];
+	unsigned recent_next;
 	struct aggregate *agg;
 	const struct mtastat_config *cfg;
 };

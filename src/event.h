@@ -111,6 +111,20 @@ struct mta_event {
 	 */
 	unsigned has_delay : 1;
 	uint32_t delay_ms;
+	/*
+	 * Any event: the line also tells one session's TLS outcome (dir, tls),
+	 * as EV_TLS does for a line with nothing else.  tls_unsaid: the line
+	 * opened a session whose TLS outcome is logged elsewhere (Postfix's
+	 * smtp client: "TLS connection established to"); it is counted as a
+	 * session only, and its plaintext share derived (docs/counting.md).
+	 */
+	unsigned has_tls : 1;
+	unsigned tls_unsaid : 1;
+	/*
+	 * EV_SESSION_INCOMPLETE: the client's "[addr]:port" when the line names
+	 * it (postscreen): a session that fails several tests counts once.
+	 */
+	struct strview session;
 };
 
 /*

@@ -37,6 +37,8 @@ struct msg {
 	int32_t recv_day;
 	int32_t relay_day;  /* day whose relayed_messages counted this message, or -1 */
 	uint64_t size;
+	int64_t recv_t;     /* log time of its receipt (s), 0: unknown; for delivery delays */
+	uint32_t out_conn;  /* hash of the relay whose session its deliveries last opened */
 	char *account;      /* malloc'd; NULL: none (null sender, or unknown) */
 	size_t account_len; /* its bytes: a hostile name may hold a NUL */
 	uint32_t prev, next;

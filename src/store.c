@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sanitize.h"
 #include "store.h"
 
 /* A new history: owner and group only, it names accounts and holds queued mail. */
@@ -23,7 +24,8 @@ enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
 	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN,
-	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_COUNT
+	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_REPLY, ST_HEALTH, ST_DELAY,
+	ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -107,8 +109,29 @@ static const char *const schema_v5[] = {
 	NULL,
 };
 
+/*
+ * v6: mail-flow health (issue 14, docs/counting.md): SMTP replies by day,
+ * direction, code and enhanced code with one example text; sessions, TLS
+ * and delivery delays per hour, delays as a log-scaled histogram
+ * (delayhist.h); the receipt time of messages in flight, for delays.
+ */
+static const char *const schema_v6[] = {
+	"CREATE TABLE reply_daily(day INTEGER NOT NULL, dir TEXT NOT NULL, code INTEGER NOT NULL,"
+	" enh TEXT NOT NULL, n INTEGER NOT NULL, example TEXT,"
+	" PRIMARY KEY(day, dir, code, enh)) WITHOUT ROWID",
+	"CREATE TABLE health_hourly(day INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	" broken INTEGER DEFAULT 0, tls_in INTEGER DEFAULT 0, plain_in INTEGER DEFAULT 0,"
+	" tls_out INTEGER DEFAULT 0, plain_out INTEGER DEFAULT 0, sessions_out INTEGER DEFAULT 0,"
+	" delays INTEGER DEFAULT 0, delay_sum_ms INTEGER DEFAULT 0, delay_max_ms INTEGER DEFAULT 0,"
+	" PRIMARY KEY(day, hour)) WITHOUT ROWID",
+	"CREATE TABLE delay_hist(day INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	" bucket INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(day, hour, bucket)) WITHOUT ROWID",
+	"ALTER TABLE queue ADD COLUMN recv_t INTEGER",
+	NULL,
+};
+
 static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-	schema_v5 };
+	schema_v5, schema_v6 };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"
@@ -158,7 +181,7 @@ static const char *const sql[ST_COUNT] = {
 	[ST_TOTAL_ADD] = "INSERT INTO totals(key, value) VALUES(?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
 	[ST_QUEUE_PUT] = "INSERT OR REPLACE INTO queue(qid, flags, recv_day, recv_hour,"
-	    " relay_day, size, account) VALUES(?,?,?,?,?,?,?)",
+	    " relay_day, size, account, recv_t) VALUES(?,?,?,?,?,?,?,?)",
 	[ST_QUEUE_DEL] = "DELETE FROM queue WHERE qid = ?",
 	[ST_FILE_INSERT] = "INSERT INTO files(fingerprint, fp_len, path, dev, ino, offset, size,"
 	    " year, last_month, lines, updated) VALUES(?,?,?,?,?,?,?,?,?,?, strftime('%s','now'))",
@@ -175,6 +198,21 @@ static const char *const sql[ST_COUNT] = {
 	    " ON CONFLICT(day, name) DO UPDATE SET value = value + excluded.value",
 	[ST_STATE_PUT] = "INSERT OR REPLACE INTO parser_state(source, state) VALUES(?, ?)",
 	[ST_STATE_GET] = "SELECT state FROM parser_state WHERE source = ?",
+	/* the first example of a day stays: a report is stable while the day goes on */
+	[ST_REPLY] = "INSERT INTO reply_daily(day, dir, code, enh, n, example) VALUES(?,?,?,?,?,?)"
+	    " ON CONFLICT(day, dir, code, enh) DO UPDATE SET n = n + excluded.n,"
+	    " example = coalesce(example, excluded.example)",
+	[ST_HEALTH] = "INSERT INTO health_hourly(day, hour, broken, tls_in, plain_in, tls_out,"
+	    " plain_out, sessions_out, delays, delay_sum_ms, delay_max_ms)"
+	    " VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(day, hour) DO UPDATE SET"
+	    " broken = broken + excluded.broken, tls_in = tls_in + excluded.tls_in,"
+	    " plain_in = plain_in + excluded.plain_in, tls_out = tls_out + excluded.tls_out,"
+	    " plain_out = plain_out + excluded.plain_out,"
+	    " sessions_out = sessions_out + excluded.sessions_out,"
+	    " delays = delays + excluded.delays, delay_sum_ms = delay_sum_ms + excluded.delay_sum_ms,"
+	    " delay_max_ms = max(delay_max_ms, excluded.delay_max_ms)",
+	[ST_DELAY] = "INSERT INTO delay_hist(day, hour, bucket, n) VALUES(?,?,?,?)"
+	    " ON CONFLICT(day, hour, bucket) DO UPDATE SET n = n + excluded.n",
 	[ST_FILE_BY_PATH] = "SELECT id, offset, year, last_month, lines, fingerprint, dev, ino,"
 	    " size FROM files WHERE path = ? ORDER BY updated DESC, id DESC LIMIT 1",
 };
@@ -754,6 +792,61 @@ put_account(struct store *s, const struct agg_entry *e)
 	return step(s, st);
 }
 
+/* A reply count: its key is agg_reply_key()'s, the example sanitised here. */
+static int
+put_reply(struct store *s, const struct agg_entry *e)
+{
+	sqlite3_stmt *st = s->st[ST_REPLY];
+	char text[AGG_NOTE_MAX + 1];
+	size_t n;
+
+	if (e->len < 4)
+		return 0;
+	sqlite3_bind_int(st, 1, e->day);
+	sqlite3_bind_text(st, 2, e->name[0] == 'i' ? "in" : "out", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (e->name[1] - '0') * 100 + (e->name[2] - '0') * 10 + (e->name[3] - '0'));
+	sqlite3_bind_text(st, 4, e->name + 4, (int)e->len - 4, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, e->v[0]);
+	if (e->note_len > 0) {
+		n = sanitize_copy(text, sizeof(text), e->note, e->note_len);
+		sqlite3_bind_text(st, 6, text, (int)n, SQLITE_TRANSIENT);
+	}
+	return step(s, st);
+}
+
+/* Sessions, TLS and delays of the batch's hours; the histogram's non-empty buckets. */
+static int
+put_health(struct store *s, const struct aggregate *a)
+{
+	sqlite3_stmt *h = s->st[ST_HEALTH], *d = s->st[ST_DELAY];
+	size_t i;
+	int k, b;
+
+	for (i = 0; i < a->nhealth; i++) {
+		const struct agg_health *x = &a->health[i];
+		sqlite3_bind_int(h, 1, x->day);
+		sqlite3_bind_int(h, 2, x->hour);
+		for (k = 0; k < H_COUNT; k++)
+			sqlite3_bind_int64(h, 3 + k, x->c[k]);
+		sqlite3_bind_int64(h, 3 + H_COUNT, x->delay_max);
+		if (step(s, h) != 0)
+			return -1;
+		if (x->c[H_DELAYS] == 0)
+			continue;
+		for (b = 0; b < DELAY_BUCKETS; b++) {
+			if (x->n[b] == 0)
+				continue;
+			sqlite3_bind_int(d, 1, x->day);
+			sqlite3_bind_int(d, 2, x->hour);
+			sqlite3_bind_int(d, 3, b);
+			sqlite3_bind_int64(d, 4, x->n[b]);
+			if (step(s, d) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 keyed_order(const void *x, const void *y)
 {
@@ -808,6 +901,10 @@ put_keyed(struct store *s, const struct aggregate *a)
 			st = s->st[ST_UNPARSED];
 			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, e->v[0]);
+		} else if (e->kind == AGG_REPLY) {
+			if (put_reply(s, e) != 0)
+				goto out;
+			continue;
 		} else if (e->kind == AGG_DAY_COUNTER) {
 			st = s->st[ST_DAY_COUNTER];
 			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
@@ -878,6 +975,7 @@ put_queue(struct store *s, struct msgtable *q)
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
 		if (m->account != NULL)
 			sqlite3_bind_text(st, 7, m->account, (int)m->account_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, m->recv_t);
 		if (step(s, st) != 0)
 			return -1;
 	}
@@ -981,7 +1079,7 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
 	s->errmsg[0] = '\0';
 	if (commit_exec(s, "BEGIN IMMEDIATE") != 0)
 		return -1;
-	if (put_hours(s, a) != 0 || put_keyed(s, a) != 0 ||
+	if (put_hours(s, a) != 0 || put_keyed(s, a) != 0 || put_health(s, a) != 0 ||
 	    add_total(s, "lines", (int64_t)a->lines) != 0 ||
 	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
 	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
@@ -1121,7 +1219,7 @@ store_load_queue(struct store *s, struct msgtable *q)
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT qid, flags, recv_day, recv_hour, relay_day, size,"
-		" account FROM queue", -1, &st, NULL) != SQLITE_OK)
+		" account, recv_t FROM queue", -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "load queue");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *qid = (const char *)sqlite3_column_text(st, 0);
@@ -1135,6 +1233,7 @@ store_load_queue(struct store *s, struct msgtable *q)
 		m->recv_hour = (int8_t)sqlite3_column_int(st, 3);
 		m->relay_day = sqlite3_column_int(st, 4);
 		m->size = (uint64_t)sqlite3_column_int64(st, 5);
+		m->recv_t = sqlite3_column_int64(st, 7);
 		if (acct != NULL)
 			msgtable_set_account(m, sv_make(acct, acct_len));
 	}

@@ -15,7 +15,7 @@
 
 /* Bytes of a file's head that identify it across renames and compression. */
 #define STORE_FP_MAX 1024
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* sqlite's error messages are short; a longer one is cut, never overrun. */
 #define STORE_ERR_MAX 256
 
@@ -45,7 +45,7 @@ struct store_accounts;
 struct store {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *st[24];
+	sqlite3_stmt *st[32];
 	/* the last account looked up while writing a batch */
 	char last_account[AGG_NAME_MAX];
 	size_t last_account_len;

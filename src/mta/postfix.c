@@ -197,6 +197,124 @@ queued_as(struct strview m)
 	return n ? sv_make(rest.p, n) : SV_NULL;
 }
 
+/*
+ * An SMTP reply at the start of s: "550 5.1.1 text", "550-5.7.1 text" (the
+ * first line of a multi-line reply), "451 text".  Fills r (text up to the
+ * end of s) and returns 1, or 0 when s does not start with a reply code.
+ */
+static int
+reply_at(struct strview s, enum mta_dir dir, struct mta_reply *r)
+{
+	size_t i;
+
+	if (s.n < 4 || s.p[0] < '2' || s.p[0] > '5' || s.p[1] < '0' || s.p[1] > '9' ||
+	    s.p[2] < '0' || s.p[2] > '9' || (s.p[3] != ' ' && s.p[3] != '-'))
+		return 0;
+	r->code = (uint16_t)((s.p[0] - '0') * 100 + (s.p[1] - '0') * 10 + (s.p[2] - '0'));
+	r->dir = (uint8_t)dir;
+	s = sv_skip(s, 4);
+	/* the enhanced code: class digit, '.', digits and dots (checked downstream) */
+	for (i = 0; i < s.n && ((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '.'); i++)
+		;
+	if (i >= 5 && s.p[0] == r->code / 100 + '0' && s.p[1] == '.' && (i == s.n || s.p[i] == ' ')) {
+		r->enh = sv_make(s.p, i);
+		s = sv_skip(s, i < s.n ? i + 1 : i);
+	}
+	r->text = s;
+	return 1;
+}
+
+/* s cut before the first occurrence of lit, if any. */
+static struct strview
+cut_at(struct strview s, const char *lit)
+{
+	long at = sv_find(s, lit);
+
+	return at < 0 ? s : sv_make(s.p, (size_t)at);
+}
+
+/* "delay=12.5," in seconds, as milliseconds; 0 when absent (has_delay tells). */
+static int
+delay_of(struct strview m, uint32_t *ms)
+{
+	struct strview v = field(m, "delay=", ", ");
+	uint64_t n = 0, frac = 0, scale = 1000;
+	size_t i;
+
+	if (v.n == 0 || v.p[0] < '0' || v.p[0] > '9')
+		return 0;
+	for (i = 0; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+		if (n < UINT32_MAX)
+			n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i < v.n && v.p[i] == '.')
+		for (i++; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && scale > 1; i++) {
+			scale /= 10;
+			frac += (uint64_t)(v.p[i] - '0') * scale;
+		}
+	n = n * 1000 + frac;
+	*ms = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	return 1;
+}
+
+/* "host[addr]..." names the loopback, where sessions need no TLS (content filters). */
+static int
+is_loopback(struct strview client)
+{
+	long at = sv_find(client, "[");
+
+	if (at < 0)
+		return 0;
+	client = sv_skip(client, (size_t)at + 1);
+	return sv_starts(client, "127.") || sv_starts(client, "::1]") ||
+	    sv_starts(client, "ipv6:::1]");
+}
+
+/*
+ * A delivery by the smtp client to a remote server opened a session unless
+ * it reused a cached one (conn_use=2 and up): its TLS is said on a line of
+ * its own, so it counts as a session whose outcome is unsaid.  A relay by
+ * name without an address in brackets, a socket or the loopback is not a
+ * session to the internet.
+ */
+static void
+outbound_session(const struct log_header *h, struct strview rest, struct mta_event *ev)
+{
+	long at = sv_find(ev->relay, "[");
+
+	if (!sv_eq(h->service, "smtp") || at < 0 || is_loopback(ev->relay) ||
+	    memchr(ev->relay.p + at, '/', ev->relay.n - (size_t)at) != NULL)
+		return;
+	if (sv_find(rest, ", conn_use=") >= 0)
+		return;
+	ev->has_tls = 1;
+	ev->tls_unsaid = 1;
+	ev->dir = MTA_DIR_OUT;
+}
+
+/* The reply in a delivery's "status=... (...)": ours to report, direction out. */
+static void
+delivery_reply(struct strview rest, struct mta_event *ev)
+{
+	long at = sv_find(rest, "status=");
+	struct strview r;
+
+	if (at < 0)
+		return;
+	r = sv_skip(rest, (size_t)at);
+	at = sv_find(r, " (");
+	if (at < 0)
+		return;
+	r = sv_skip(r, (size_t)at + 2);
+	at = sv_find(r, " said: ");
+	if (at >= 0)
+		r = sv_skip(r, (size_t)at + 7);
+	if (reply_at(r, MTA_DIR_OUT, &ev->reply)) {
+		ev->reply.text = cut_at(ev->reply.text, " (in reply to ");
+		if (ev->reply.text.n > 0 && ev->reply.text.p[ev->reply.text.n - 1] == ')')
+			ev->reply.text.n--;
+	}
+}
+
 static void
 parse_delivery(const struct log_header *h, struct strview rest, struct mta_event *ev)
 {
@@ -223,12 +341,48 @@ parse_delivery(const struct log_header *h, struct strview rest, struct mta_event
 	ev->local_delivery = is_local_service(h->service);
 	if (ev->status == DS_SENT)
 		ev->newqid = queued_as(rest);
+	ev->has_delay = (unsigned)delay_of(rest, &ev->delay_ms);
+	if (!ev->local_delivery)
+		delivery_reply(rest, ev);
+	outbound_session(h, rest, ev);
 }
 
 static int
 is_reject(struct strview rest)
 {
 	return sv_starts(rest, "reject:") || sv_starts(rest, "milter-reject:");
+}
+
+/*
+ * "reject: RCPT from host[addr]: 550 5.1.1 <r>: text; from=<s> to=<r> ..."
+ * (smtpd, cleanup, postscreen): the reply we gave, direction in.  A milter's
+ * reject logs its enhanced code only ("5.7.1 text"): Postfix answered with
+ * its default code for the class (550 or 451), counted as such.
+ */
+static void
+reject_reply(struct strview rest, struct mta_event *ev)
+{
+	int milter = sv_starts(rest, "milter-reject:");
+	long at = sv_find(rest, " from ");
+	struct strview r;
+
+	if (at < 0)
+		return;
+	r = sv_skip(rest, (size_t)at + 6);
+	at = sv_find(r, ": ");
+	if (at < 0)
+		return;
+	r = cut_at(sv_skip(r, (size_t)at + 2), "; from=<");
+	if (!reply_at(r, MTA_DIR_IN, &ev->reply) && milter && r.n >= 6 &&
+	    (r.p[0] == '4' || r.p[0] == '5') && r.p[1] == '.') {
+		ev->reply.code = r.p[0] == '5' ? 550 : 451;
+		ev->reply.dir = MTA_DIR_IN;
+		ev->reply.enh = cut_at(r, " ");
+		ev->reply.text = sv_skip(r, ev->reply.enh.n < r.n ? ev->reply.enh.n + 1 : r.n);
+	}
+	if (milter)
+		ev->what = ev->reply.code / 100 == 4 ? sv_make("milter_tempfail", 15)
+		    : sv_make("milter_reject", 13);
 }
 
 /* Lines with a queue id: "QID: ..." */
@@ -244,6 +398,7 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 			ev->sasl = field(rest, "sasl_username=", ",");
 		} else if (is_reject(rest)) {
 			ev->type = EV_REJECT;
+			reject_reply(rest, ev);
 		}
 	} else if (sv_eq(svc, "pickup")) {
 		if (sv_starts(rest, "uid=")) {
@@ -252,8 +407,13 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 			ev->has_sender = found;
 		}
 	} else if (sv_eq(svc, "cleanup")) {
-		if (is_reject(rest))
+		if (is_reject(rest)) {
 			ev->type = EV_REJECT;
+			reject_reply(rest, ev);
+		} else if (sv_starts(rest, "milter-discard:")) {
+			ev->type = EV_ANTISPAM;
+			ev->what = sv_make("milter_discard", 14);
+		}
 	} else if (sv_eq(svc, "qmgr")) {
 		if (sv_starts(rest, "from=<")) {
 			ev->sender = address(rest, "from=<", &found);
@@ -287,6 +447,13 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 	} else if (sv_starts(rest, "to=<")) {
 		/* smtp, lmtp, local, virtual, pipe, error, discard, retry, ... */
 		parse_delivery(h, rest, ev);
+	} else if (sv_starts(rest, "host ") && sv_find(rest, " said: ") >= 0) {
+		/* a server's reply that its recipients' lines do not repeat (the next MX was tried) */
+		struct strview r = sv_skip(rest, (size_t)sv_find(rest, " said: ") + 7);
+		if (reply_at(r, MTA_DIR_OUT, &ev->reply)) {
+			ev->type = EV_REPLY;
+			ev->reply.text = cut_at(ev->reply.text, " (in reply to ");
+		}
 	}
 	if (ev->type == EV_UNPARSED)
 		ev->type = EV_IGNORED; /* "QID: ..." lines we have no use for */
@@ -318,6 +485,275 @@ is_noise(struct strview m)
 	return 0;
 }
 
+/* The SMTP commands smtpd names in "lost connection after CMD"; the rest are "other". */
+static const char *const smtp_commands[] = {
+	"connect", "ehlo", "helo", "starttls", "auth", "mail", "rcpt", "data", "bdat",
+	"end-of-message", "rset", "noop", "vrfy", "etrn", "quit", "unknown", "xclient",
+	"xforward", "CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
+	"BDAT", "END-OF-MESSAGE", "RSET", "NOOP", "VRFY", "ETRN", "QUIT", "UNKNOWN",
+	"XCLIENT", "XFORWARD",
+};
+
+/* Broken-session causes: "lost_after_" / "timeout_after_" and the command, lower case. */
+static const char *const lost_after[] = {
+	"lost_after_connect", "lost_after_ehlo", "lost_after_helo", "lost_after_starttls",
+	"lost_after_auth", "lost_after_mail", "lost_after_rcpt", "lost_after_data",
+	"lost_after_bdat", "lost_after_eom", "lost_after_rset", "lost_after_noop",
+	"lost_after_vrfy", "lost_after_etrn", "lost_after_quit", "lost_after_unknown",
+	"lost_after_xclient", "lost_after_xforward",
+};
+static const char *const timeout_after[] = {
+	"timeout_after_connect", "timeout_after_ehlo", "timeout_after_helo",
+	"timeout_after_starttls", "timeout_after_auth", "timeout_after_mail",
+	"timeout_after_rcpt", "timeout_after_data", "timeout_after_bdat",
+	"timeout_after_eom", "timeout_after_rset", "timeout_after_noop",
+	"timeout_after_vrfy", "timeout_after_etrn", "timeout_after_quit",
+	"timeout_after_unknown", "timeout_after_xclient", "timeout_after_xforward",
+};
+#define N_COMMANDS (sizeof(lost_after) / sizeof(lost_after[0]))
+
+static struct strview
+cause_word(const char *const *table, const char *other, struct strview cmd)
+{
+	size_t i, n;
+
+	for (n = 0; n < cmd.n && cmd.p[n] != ' ' && cmd.p[n] != '('; n++)
+		;
+	cmd.n = n;
+	for (i = 0; i < 2 * N_COMMANDS; i++)
+		if (sv_eq(cmd, smtp_commands[i]))
+			return sv_make(table[i % N_COMMANDS], strlen(table[i % N_COMMANDS]));
+	return sv_make(other, strlen(other));
+}
+
+/* Does an smtpd "cmd=N" or "cmd=N/M" count show at least one success? -1: absent. */
+static int
+command_ok(struct strview counts, const char *key)
+{
+	long at = sv_find(counts, key);
+
+	if (at < 0)
+		return -1;
+	counts = sv_skip(counts, (size_t)at + strlen(key));
+	return counts.n > 0 && counts.p[0] >= '1' && counts.p[0] <= '9';
+}
+
+/*
+ * "disconnect from host[addr] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"
+ * (Postfix 3.0 and later).  The session's TLS: STARTTLS that succeeded, or
+ * a wrapper-mode instance (syslog name with smtps or submissions, as in
+ * Postfix's master.cf).  A session that ended with QUIT but without a
+ * message is broken here; one that ended without QUIT had its cause logged
+ * already (lost connection, timeout, too many errors, a rate limit), so it
+ * is not counted twice (docs/counting.md).
+ */
+static void
+parse_disconnect(const struct log_header *h, struct strview m, struct mta_event *ev)
+{
+	struct strview client = sv_skip(m, 16), counts;
+	long at = sv_find(client, "] ");
+
+	ev->type = EV_IGNORED;
+	if (at < 0 || sv_find(client, " commands=") < 0)
+		return;
+	counts = sv_skip(client, (size_t)at + 1);
+	client.n = (size_t)at + 1;
+	if (!is_loopback(client)) {
+		ev->has_tls = 1;
+		ev->dir = MTA_DIR_IN;
+		ev->tls = command_ok(counts, " starttls=") == 1 || sv_find(h->program, "/smtps/") >= 0 ||
+		    sv_find(h->program, "/submissions/") >= 0;
+	}
+	if (command_ok(counts, " quit=") != 1 || command_ok(counts, " data=") == 1 ||
+	    command_ok(counts, " bdat=") == 1) {
+		ev->type = ev->has_tls ? EV_TLS : EV_IGNORED;
+		return;
+	}
+	ev->type = EV_SESSION_INCOMPLETE;
+	ev->what = command_ok(counts, " mail=") != 1 ? sv_make("no_mail", 7)
+	    : command_ok(counts, " rcpt=") != 1 ? sv_make("no_rcpt", 7) : sv_make("no_data", 7);
+}
+
+/* "[addr]:port" after "from " (or at the start): postscreen's name of a session. */
+static struct strview
+ps_session(struct strview m, const char *lead)
+{
+	long at = lead != NULL ? sv_find(m, lead) : 0;
+	struct strview s;
+	size_t n;
+
+	if (at < 0)
+		return SV_NULL;
+	s = sv_skip(m, (size_t)at + (lead != NULL ? strlen(lead) : 0));
+	for (n = 0; n < s.n && s.p[n] != ' ' && s.p[n] != ','; n++)
+		;
+	if (n > 0 && s.p[n - 1] == ':')
+		n--; /* "PREGREET ... from [a]:p: EHLO" */
+	return n > 1 && s.p[0] == '[' ? sv_make(s.p, n) : SV_NULL;
+}
+
+/* postscreen's verdicts on a client before smtpd sees it; 0: not one of them. */
+static int
+parse_postscreen(struct strview m, struct mta_event *ev)
+{
+	static const struct { const char *prefix, *what, *lead; } tests[] = {
+		{ "PREGREET ", "pregreet", " from " }, { "DNSBL rank ", "dnsbl", " for " },
+		{ "HANGUP ", "hangup", " from " }, { "COMMAND PIPELINING ", "pipelining", " from " },
+		{ "NON-SMTP COMMAND ", "non_smtp_command", " from " },
+		{ "BARE NEWLINE ", "bare_newline", " from " },
+		{ "COMMAND TIME LIMIT ", "command_limit", " from " },
+		{ "COMMAND COUNT LIMIT ", "command_limit", " from " },
+		{ "COMMAND LENGTH LIMIT ", "command_limit", " from " },
+		{ "BLACKLISTED ", "denylisted", NULL }, { "DENYLISTED ", "denylisted", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!sv_starts(m, tests[i].prefix))
+			continue;
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = sv_make(tests[i].what, strlen(tests[i].what));
+		ev->session = tests[i].lead != NULL ? ps_session(m, tests[i].lead)
+		    : ps_session(sv_skip(m, strlen(tests[i].prefix)), NULL);
+		return 1;
+	}
+	if (sv_starts(m, "NOQUEUE: reject: CONNECT from ") && sv_find(m, ": too many connections") >= 0) {
+		/* its concurrency limit: "421 4.7.0 ... too many connections", then it hangs up */
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = sv_make("rate_limit", 10);
+		ev->session = ps_session(m, " from ");
+		return 1;
+	}
+	if (sv_starts(m, "NOQUEUE: reject: ")) {
+		/* a reply we gave; the contract counts smtpd's and cleanup's rejects as rejects */
+		reject_reply(sv_skip(m, 9), ev);
+		ev->type = ev->reply.code != 0 ? EV_REPLY : EV_IGNORED;
+		return 1;
+	}
+	return 0;
+}
+
+/* smtpd's lines about a session (no queue id): how it ended, its TLS. */
+static int
+parse_smtpd_session(const struct log_header *h, struct strview m, struct mta_event *ev)
+{
+	if (sv_starts(m, "NOQUEUE: lost connection after "))
+		m = sv_skip(m, 9); /* some builds log the session's id */
+	if (sv_starts(m, "lost connection after ")) {
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = cause_word(lost_after, "lost_after_other", sv_skip(m, 22));
+	} else if (sv_starts(m, "timeout after ")) {
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = cause_word(timeout_after, "timeout_after_other", sv_skip(m, 14));
+	} else if (sv_starts(m, "too many errors after ")) {
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = sv_make("too_many_errors", 15);
+	} else if (sv_starts(m, "disconnect from ")) {
+		parse_disconnect(h, m, ev);
+	} else if (sv_starts(m, "warning: ") && sv_find(m, " limit exceeded: ") >= 0 &&
+	    (sv_find(m, " rate limit ") >= 0 || sv_find(m, "concurrency limit") >= 0)) {
+		/* anvil's limits: smtpd answers 421 and hangs up */
+		ev->type = EV_SESSION_INCOMPLETE;
+		ev->what = sv_make("rate_limit", 10);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "Verified TLS connection established to host[addr]:25: TLSv1.3 ..." (smtp). */
+static int
+parse_smtp_tls(struct strview m, struct mta_event *ev)
+{
+	long at = sv_find(m, "TLS connection established to ");
+	struct strview peer;
+
+	if (at < 0 || at > 16)
+		return 0;
+	peer = sv_skip(m, (size_t)at + 30);
+	ev->type = EV_IGNORED;
+	if (!is_loopback(cut_at(peer, " "))) {
+		ev->type = EV_TLS;
+		ev->dir = MTA_DIR_OUT;
+		ev->tls = 1;
+	}
+	return 1;
+}
+
+/* amavis's "(pid-nn) Passed CLEAN {...}" and "Blocked SPAM {...}" verdicts. */
+static void
+parse_amavis(struct strview m, struct mta_event *ev)
+{
+	static const char *const cats[] = { "CLEAN", "SPAMMY", "SPAM", "INFECTED", "BANNED",
+		"BAD-HEADER", "UNCHECKED", "OVERSIZED", "MTA-BLOCKED" };
+	static const char *const passed[] = { "passed_clean", "passed_spammy", "passed_spam",
+		"passed_infected", "passed_banned", "passed_bad-header", "passed_unchecked",
+		"passed_oversized", "passed_mta-blocked" };
+	static const char *const blocked[] = { "blocked_clean", "blocked_spammy", "blocked_spam",
+		"blocked_infected", "blocked_banned", "blocked_bad-header", "blocked_unchecked",
+		"blocked_oversized", "blocked_mta-blocked" };
+	long at = sv_find(m, ") ");
+	struct strview v;
+	int pass;
+	size_t i, n;
+
+	ev->type = EV_IGNORED;
+	if (at < 0 || m.n == 0 || m.p[0] != '(')
+		return;
+	v = sv_skip(m, (size_t)at + 2);
+	if (sv_starts(v, "Passed "))
+		pass = 1;
+	else if (sv_starts(v, "Blocked "))
+		pass = 0;
+	else
+		return;
+	v = sv_skip(v, pass ? 7 : 8);
+	for (n = 0; n < v.n && v.p[n] != ' ' && v.p[n] != ','; n++)
+		;
+	v.n = n;
+	ev->type = EV_ANTISPAM;
+	ev->what = sv_make("other", 5);
+	for (i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+		if (sv_eq(v, cats[i]))
+			ev->what = sv_make(pass ? passed[i] : blocked[i],
+			    strlen(pass ? passed[i] : blocked[i]));
+}
+
+/* rspamd's task log: "... (default: T (reject): [16.20/15.00] ..." */
+static void
+parse_rspamd(struct strview m, struct mta_event *ev)
+{
+	static const char *const actions[] = { "no action", "reject", "add header",
+		"rewrite subject", "greylist", "soft reject", "discard", "quarantine" };
+	static const char *const words[] = { "rspamd_no_action", "rspamd_reject",
+		"rspamd_add_header", "rspamd_rewrite_subject", "rspamd_greylist",
+		"rspamd_soft_reject", "rspamd_discard", "rspamd_quarantine" };
+	long at = sv_find(m, "(default: ");
+	struct strview v;
+	size_t i;
+
+	ev->type = EV_IGNORED;
+	if (at < 0 || sv_find(m, "rspamd_task_write_log") < 0)
+		return;
+	v = sv_skip(m, (size_t)at + 10);
+	if (v.n < 3 || (v.p[0] != 'T' && v.p[0] != 'F') || v.p[1] != ' ' || v.p[2] != '(')
+		return;
+	v = cut_at(sv_skip(v, 3), ")");
+	ev->type = EV_ANTISPAM;
+	ev->what = sv_make("rspamd_other", 12);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (sv_eq(v, actions[i]))
+			ev->what = sv_make(words[i], strlen(words[i]));
+}
+
+/* Content filters that log their verdicts through syslog beside Postfix. */
+static int
+is_filter_program(struct strview prog)
+{
+	return sv_eq(prog, "amavis") || sv_eq(prog, "amavisd") || sv_eq(prog, "amavisd-new") ||
+	    sv_eq(prog, "rspamd");
+}
+
 static void
 postfix_parse(const struct log_header *h, struct mta_event *ev)
 {
@@ -330,10 +766,26 @@ postfix_parse(const struct log_header *h, struct mta_event *ev)
 		parse_queued_line(h, sv_skip(m, n + 2), ev);
 		return;
 	}
+	if (is_filter_program(h->program)) {
+		if (sv_eq(h->program, "rspamd"))
+			parse_rspamd(m, ev);
+		else
+			parse_amavis(m, ev);
+		return;
+	}
+	if (sv_eq(h->service, "postscreen") && parse_postscreen(m, ev))
+		return;
+	if (sv_eq(h->service, "smtpd") && parse_smtpd_session(h, m, ev))
+		return;
+	if (sv_eq(h->service, "smtp") && parse_smtp_tls(m, ev))
+		return;
 	if (sv_starts(m, "NOQUEUE: reject:") || sv_starts(m, "NOQUEUE: milter-reject:")) {
-		/* postscreen rejects too, but the contract counts smtpd and cleanup */
-		ev->type = (sv_eq(h->service, "smtpd") || sv_eq(h->service, "cleanup"))
-		    ? EV_REJECT : EV_IGNORED;
+		if (sv_eq(h->service, "smtpd") || sv_eq(h->service, "cleanup")) {
+			ev->type = EV_REJECT;
+			reject_reply(sv_skip(m, 9), ev);
+		} else {
+			ev->type = EV_IGNORED;
+		}
 		return;
 	}
 	if (sv_starts(m, "warning: ") || sv_starts(m, "error: ") || sv_starts(m, "fatal: ") ||
@@ -356,6 +808,8 @@ postfix_owns(const char *const *instances, const struct log_header *h)
 	const char *slash = memchr(h->program.p, '/', h->program.n);
 
 	first = slash == NULL ? h->program.n : (size_t)(slash - h->program.p);
+	if (slash == NULL && is_filter_program(h->program))
+		return 1;
 	for (name = instances; *name != NULL; name++) {
 		size_t len = strlen(*name);
 		if (first >= len && memcmp(h->program.p, *name, len) == 0)

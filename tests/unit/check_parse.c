@@ -142,8 +142,9 @@ START_TEST(postfix_shapes)
 	    " 5.7.1 Spam"), EV_REJECT);
 	ck_assert_int_eq(parse("Nov  2 10:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 554 5.7.1 denied"),
 	    EV_REJECT);
+	/* postscreen's rejects count as replies only (issue 14) */
 	ck_assert_int_eq(parse("Nov  2 10:00:00 mx postfix/postscreen[1]: NOQUEUE: reject: RCPT from [192.0.2.1]:25: 550 no"),
-	    EV_IGNORED);
+	    EV_REPLY);
 	ck_assert_int_eq(parse("Nov  2 10:00:00 mx postfix/smtpd[1]: warning: unknown[192.0.2.1]: SASL LOGIN authentication"
 	    " failed: UGFzc3dvcmQ6"), EV_AUTH_FAILED);
 	ck_assert_int_eq(parse("Nov  2 10:00:00 mx postfix/smtpd[1]: connect from h[192.0.2.1]"), EV_IGNORED);
