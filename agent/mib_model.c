@@ -243,25 +243,17 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 	return 0;
 }
 
-/* The row of the account logged as name[0..len), made from the history if new. */
+/* The row of the account logged as name[0..len), made if new (id: its history row). */
 static struct account_row *
-account_find(struct mtastat *ctx, const char *name, size_t len)
+account_find(struct mtastat *ctx, const char *name, size_t len, int64_t id)
 {
 	char shown[ACCOUNT_SHOWN_MAX];
-	sqlite3_stmt *st;
 	struct account_row *row;
 
 	account_shown(shown, sizeof(shown), name, len);
 	if (ctx->accounts.cap > 0 && (row = *map_slot(&ctx->accounts, shown)) != NULL)
 		return row;
-	if (sqlite3_prepare_v2(ctx->store.db, "SELECT id FROM accounts WHERE name = ?", -1, &st,
-		NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
-	row = sqlite3_step(st) == SQLITE_ROW
-	    ? account_new(ctx, (uint32_t)sqlite3_column_int64(st, 0), shown) : NULL;
-	sqlite3_finalize(st);
-	return row;
+	return account_new(ctx, (uint32_t)id, shown);
 }
 
 static void
@@ -593,38 +585,8 @@ model_stop(struct mtastat *ctx)
 	map_clear(&ctx->accounts);
 }
 
-int
-model_collect(struct mtastat *ctx, struct account_delta **out, size_t *n)
-{
-	const struct aggregate *a = &ctx->ig.agg;
-	struct account_delta *d;
-	size_t i;
-
-	*out = NULL;
-	*n = 0;
-	d = calloc(a->nkeyed ? a->nkeyed : 1, sizeof(*d));
-	if (d == NULL)
-		return -1;
-	for (i = 0; i < a->keyed_cap; i++) {
-		const struct agg_entry *e = &a->keyed[i];
-		if (!e->used || e->kind != AGG_ACCOUNT)
-			continue;
-		if ((d[*n].name = malloc((size_t)e->len + 1)) == NULL)
-			break;
-		memcpy(d[*n].name, e->name, e->len);
-		d[*n].name[e->len] = '\0';
-		d[*n].len = e->len;
-		d[*n].day = e->day;
-		d[*n].relayed = e->v[0];
-		d[*n].msgs = e->v[1];
-		(*n)++;
-	}
-	*out = d;
-	return 0;
-}
-
 void
-model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
+model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t *ids)
 {
 	int32_t today;
 	size_t i;
@@ -635,23 +597,21 @@ model_after_commit(struct mtastat *ctx, struct account_delta *d, size_t n)
 	if (today != ctx->accounts_day) {
 		accounts_reload(ctx, today); /* a new day: today's counts start again */
 	} else {
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < a->keyed_cap; i++) {
+			const struct agg_entry *e = &a->keyed[i];
 			struct account_row *row;
-			if (d[i].day != today && d[i].day != today - 1)
+			if (!e->used || e->kind != AGG_ACCOUNT || (e->day != today && e->day != today - 1))
 				continue;
-			if ((row = account_find(ctx, d[i].name, d[i].len)) == NULL)
+			if ((row = account_find(ctx, e->name, e->len, ids[i])) == NULL)
 				continue;
-			if (d[i].day == today) {
-				row->relayed_today += d[i].relayed;
-				row->msgs_today += d[i].msgs;
+			if (e->day == today) {
+				row->relayed_today += e->v[0];
+				row->msgs_today += e->v[1];
 			} else {
-				row->relayed_yesterday += d[i].relayed;
+				row->relayed_yesterday += e->v[0];
 			}
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(d[i].name);
-	free(d);
 	if (!ctx->catching_up)
 		evaluate(ctx);
 }

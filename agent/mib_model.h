@@ -13,15 +13,9 @@
 #define MODEL_ALARM_ROWS 500
 
 struct mtastat;
+struct aggregate;
 struct account_row;
 struct alarm;
-
-struct account_delta {
-	char *name;      /* as logged: may hold a NUL */
-	size_t len;
-	int32_t day;
-	int64_t relayed, msgs;
-};
 
 struct account_map {
 	struct account_row **slot;  /* open addressing by name */
@@ -31,10 +25,11 @@ struct account_map {
 int model_register(void);
 int model_start(struct mtastat *);
 void model_stop(struct mtastat *);
-/* Copy the account counts of the batch about to be committed. */
-int model_collect(struct mtastat *, struct account_delta **, size_t *);
-/* After the commit: apply them, evaluate the alarms, send notifications. */
-void model_after_commit(struct mtastat *, struct account_delta *, size_t);
+/*
+ * A batch is written: its account counts onto the rows (ids: the history's
+ * id of each AGG_ACCOUNT entry, by slot), evaluate the alarms, notify.
+ */
+void model_after_batch(struct mtastat *, const struct aggregate *, const int64_t *ids);
 /* The end of a catch-up whose last batch was already committed: judge it. */
 void model_caught_up(struct mtastat *);
 /* An alarm raised outside the evaluation: into the alarm records, the table and the mail. */

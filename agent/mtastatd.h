@@ -14,6 +14,7 @@
 #include "notify_mail.h"
 #include "notify_queue.h"
 #include "store.h"
+#include "writer.h"
 
 /* Default configuration file, read through net-snmp's config handlers. */
 #define MTASTATD_CONFIG_DEFAULT SYSCONFDIR "/mtastat.conf"
@@ -37,6 +38,28 @@ struct history_state {
 	const char *cause;        /* store_commit_cause() of the last failure */
 	char error[STORE_ERR_MAX + 64]; /* "database locked (database is locked)", kept after */
 	struct alarm alarm;       /* the failure's alarm, recorded once the history is back */
+};
+
+/*
+ * Commits off the loop: the writer thread writes one batch while the loop
+ * reads the next; its result comes back through writer_fd (register_readfd).
+ */
+enum commit_phase {
+	COMMIT_IDLE,     /* nothing handed over */
+	COMMIT_OUT,      /* the batch is in the writer's hands */
+	COMMIT_FAILED,   /* it came back failed: written again later, nothing after it */
+};
+
+struct commit_state {
+	struct writer writer;
+	int writer_on;
+	struct store_batch batch;  /* the one cut: the loop reads into ig.agg meanwhile */
+	enum commit_phase phase;
+	struct totals totals;      /* the published totals once the batch is written */
+	size_t *npos;              /* per log: its positions in the batch */
+	/* the loop's longest turns (work between two waits), for the catch-up bench */
+	long max_turn_us;
+	uint64_t turns, turns_over_20ms;
 };
 
 /* The daemon's one context.  Everything reachable from SNMP hangs off it. */
@@ -74,6 +97,7 @@ struct mtastat {
 	struct notify_mail mail;   /* e-mail alerts, when configured */
 	struct notify_queue traps; /* notifications waiting for the master agent */
 	struct history_state history;
+	struct commit_state commit;
 	struct alarm *reannounce;  /* raises still standing at start, sent a few a second */
 	size_t nreannounce, reannounced;
 	time_t reannounce_at;      /* the second of the last batch */
@@ -94,8 +118,10 @@ void config_snmp_reset(struct mtastat *);
 int watch_start(struct mtastat *);
 /* Read one bounded slice of every log; 1 when a backlog remains. */
 int watch_work(struct mtastat *);
-/* Commit what was read; at exit and when due. */
+/* Hand what was read to the writer (when it is free); at exit and when due. */
 int watch_commit(struct mtastat *);
+/* Time a turn of the loop that began at t0 (CLOCK_MONOTONIC), for the longest-turn record. */
+void watch_turn(struct mtastat *, const struct timespec *t0, const char *what);
 void watch_stop(struct mtastat *);
 
 #endif

@@ -2,7 +2,9 @@
  * The configured logs inside net-snmp's single loop: inotify on their
  * directories through register_readfd(), a one-second alarm as a fallback and
  * for commits, and reading in bounded slices so SNMP requests are answered
- * while a backlog is caught up.
+ * while a backlog is caught up.  Commits are written by the writer thread
+ * (src/writer.c); its results come back through an eventfd, also a readfd
+ * of the loop, so net-snmp and the model are touched from the loop only.
  */
 #include "config.h"
 
@@ -25,8 +27,9 @@
 /* Lines per log per loop turn: a few milliseconds, so a GET never waits long. */
 #define WATCH_SLICE_LINES 5000
 /*
- * The daemon commits at most this many lines at once: a commit holds the
- * loop (and SNMP requests) for its duration, ~10 ms here.
+ * The daemon commits at most this many lines at once: the writer thread
+ * writes one such batch while the loop reads the next, and the loop waits
+ * when it is a whole batch ahead, so this bounds the memory of two batches.
  */
 #define WATCH_COMMIT_LINES_MAX 20000
 /*
@@ -82,16 +85,16 @@ history_alarm(struct mtastat *ctx, struct alarm *a, enum alarm_kind kind)
  * and notified when the state changes, not on every attempt.
  */
 static void
-history_failed(struct mtastat *ctx)
+history_failed(struct mtastat *ctx, const struct store_batch *b)
 {
 	struct history_state *h = &ctx->history;
-	const char *cause = store_commit_cause(&ctx->store);
+	const char *cause = b->cause != NULL ? b->cause : "database error";
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	h->failures++;
 	h->attempts++;
-	snprintf(h->error, sizeof(h->error), "%s (%s)", cause, ctx->store.errmsg);
+	snprintf(h->error, sizeof(h->error), "%s (%s)", cause, b->errmsg);
 	h->delay_ms = !h->failing ? WATCH_RETRY_FIRST_MS
 	    : h->delay_ms * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS : h->delay_ms * 2;
 	h->next_try = now;
@@ -154,21 +157,97 @@ on_inotify(int fd, void *data)
 	ctx->work_pending = 1;
 }
 
+/* Write the failed batch again. */
+static void
+commit_retry(struct mtastat *ctx)
+{
+	struct commit_state *c = &ctx->commit;
+
+	if (c->phase != COMMIT_FAILED || writer_submit(&c->writer, &c->batch) != 0)
+		return;
+	c->phase = COMMIT_OUT;
+}
+
 static void
 on_tick(unsigned int reg, void *data)
 {
 	struct mtastat *ctx = data;
-
+	struct timespec t0;
 	int was_failing = ctx->history.failing;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ctx->work_pending = 1;
-	if (was_failing ? history_retry_due(ctx) : ctx->ig.lines != ctx->ig.lines_at_commit)
-		watch_commit(ctx);
+	if (was_failing ? history_retry_due(ctx) : ctx->ig.lines != ctx->ig.lines_at_batch) {
+		if (was_failing)
+			commit_retry(ctx);
+		else
+			watch_commit(ctx);
+	}
 	/* no alarm or mail writes while failing; and reading resumes only after this tick */
-	if (was_failing || ctx->history.failing)
+	if (!was_failing && !ctx->history.failing) {
+		model_tick(ctx);
+		notify_mail_tick(&ctx->mail, &ctx->store, ctx->ig.newest_t);
+	}
+	watch_turn(ctx, &t0, "tick");
+}
+
+/* The writer is done with the batch: publish it, or keep it to write again. */
+static void
+commit_result(struct mtastat *ctx, struct store_batch *b)
+{
+	struct commit_state *c = &ctx->commit;
+	size_t i, k = 0;
+
+	if (b->rc != 0) {
+		c->phase = COMMIT_FAILED;
+		history_failed(ctx, b);
 		return;
-	model_tick(ctx);
-	notify_mail_tick(&ctx->mail, &ctx->store, ctx->ig.newest_t);
+	}
+	/* the published totals move with what is committed, never before */
+	ctx->totals = c->totals;
+	for (i = 0; i < ctx->nlogs; i++) {
+		follow_committed_copies(&ctx->logs[i], b->pos + k, c->npos[i]);
+		k += c->npos[i];
+	}
+	ingest_batch_done(&ctx->ig, b);
+	c->phase = COMMIT_IDLE;
+	if (ctx->history.failing)
+		history_resumed(ctx);
+	model_after_batch(ctx, &b->agg, b->acct_id);
+	store_batch_clear(b);
+	ctx->work_pending = 1; /* reading may have waited for this */
+}
+
+static void
+on_writer(int fd, void *data)
+{
+	struct mtastat *ctx = data;
+	struct store_batch *b = writer_result(&ctx->commit.writer);
+	struct timespec t0;
+
+	if (b == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	commit_result(ctx, b);
+	watch_turn(ctx, &t0, "batch written");
+}
+
+void
+watch_turn(struct mtastat *ctx, const struct timespec *t0, const char *what)
+{
+	struct commit_state *c = &ctx->commit;
+	struct timespec now;
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+	c->turns++;
+	if (us > 20000)
+		c->turns_over_20ms++;
+	if (us > c->max_turn_us) {
+		c->max_turn_us = us;
+		log_debug("watch", "longest loop turn so far: %ld us (%s)", us, what);
+	}
 }
 
 static void
@@ -196,6 +275,15 @@ watch_start(struct mtastat *ctx)
 		return -1;
 	ctx->store_open = 1;
 	store_busy_timeout(&ctx->store, WATCH_BUSY_MS);
+	/* checkpoints are the writer's: the loop's own writes (alarms, mail) never run one */
+	if (sqlite3_exec(ctx->store.db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL) != SQLITE_OK)
+		log_warn("watch", "%s: %s", db, sqlite3_errmsg(ctx->store.db));
+	store_batch_init(&ctx->commit.batch);
+	ctx->commit.phase = COMMIT_IDLE;
+	if (writer_start(&ctx->commit.writer, db, ctx->cfg.databasegroup, WATCH_BUSY_MS) != 0)
+		return -1;
+	ctx->commit.writer_on = 1;
+	register_readfd(writer_fd(&ctx->commit.writer), on_writer, ctx);
 	if (ctx->cfg.commit_lines > WATCH_COMMIT_LINES_MAX)
 		ctx->cfg.commit_lines = WATCH_COMMIT_LINES_MAX;
 	if (notify_mail_start(&ctx->mail, &ctx->cfg, db) != 0) {
@@ -209,7 +297,8 @@ watch_start(struct mtastat *ctx)
 		return -1;
 	ctx->ingest_ready = 1;
 	ctx->logs = calloc(ctx->cfg.nlogs ? ctx->cfg.nlogs : 1, sizeof(*ctx->logs));
-	if (ctx->logs == NULL)
+	ctx->commit.npos = calloc(ctx->cfg.nlogs ? ctx->cfg.nlogs : 1, sizeof(*ctx->commit.npos));
+	if (ctx->logs == NULL || ctx->commit.npos == NULL)
 		return -1;
 	ctx->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ctx->inotify_fd < 0)
@@ -242,6 +331,8 @@ watch_start(struct mtastat *ctx)
 int
 watch_work(struct mtastat *ctx)
 {
+	struct commit_state *c = &ctx->commit;
+	struct timespec t0;
 	size_t i;
 	long n;
 	int backlog = 0, finished = 0, was_catching_up;
@@ -251,61 +342,85 @@ watch_work(struct mtastat *ctx)
 	ctx->work_pending = 0;
 	if (ctx->history.failing)
 		return 0; /* memory stays bounded: reading waits until the batch is written */
+	/* the writer is a full batch behind: wait for it (on_writer wakes us) */
+	if (c->phase != COMMIT_IDLE && ctx->ig.lines - ctx->ig.lines_at_batch >= ctx->cfg.commit_lines)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < ctx->nlogs; i++) {
 		n = follow_read_slice(&ctx->logs[i], &ctx->ig, WATCH_SLICE_LINES);
 		if (n >= WATCH_SLICE_LINES)
 			backlog = 1;
 		if (ctx->logs[i].has_done)
-			finished = backlog = 1; /* a rotated file waits for its commit */
+			finished = 1; /* a rotated file waits for its commit */
 	}
 	/* alarms are judged at the live edge, not in the middle of a backlog */
 	was_catching_up = ctx->catching_up;
-	ctx->catching_up = backlog;
-	if ((ingest_commit_due(&ctx->ig) || finished) && ctx->ig.lines != ctx->ig.lines_at_commit)
+	ctx->catching_up = backlog || finished;
+	if ((ingest_commit_due(&ctx->ig) || finished) && ctx->ig.lines != ctx->ig.lines_at_batch)
 		watch_commit(ctx);
-	else if (was_catching_up && !backlog && ctx->ig.lines == ctx->ig.lines_at_commit)
+	else if (was_catching_up && !ctx->catching_up && ctx->ig.lines == ctx->ig.lines_at_commit)
 		model_caught_up(ctx); /* the backlog ended on a commit: judge it now */
-	ctx->work_pending = backlog;
-	return backlog;
+	/* a finished file is due again once the writer is free, not in a busy loop */
+	ctx->work_pending = backlog || (finished && c->phase == COMMIT_IDLE);
+	watch_turn(ctx, &t0, "read");
+	return ctx->work_pending;
 }
 
 int
 watch_commit(struct mtastat *ctx)
 {
-	struct account_delta *deltas = NULL;
+	struct commit_state *c = &ctx->commit;
 	struct file_pos **pos;
-	struct totals totals;
-	size_t i, n = 0, ndeltas = 0;
+	size_t i, n = 0;
 	int rc;
 
-	if (!ctx->ingest_ready)
+	if (!ctx->ingest_ready || c->phase != COMMIT_IDLE || ctx->ig.lines == ctx->ig.lines_at_batch)
 		return 0;
-	if (model_collect(ctx, &deltas, &ndeltas) != 0)
-		return -1;
 	pos = calloc(ctx->nlogs * FOLLOW_POS_MAX + 1, sizeof(*pos));
 	if (pos == NULL)
 		return -1;
-	for (i = 0; i < ctx->nlogs; i++)
-		n += follow_positions(&ctx->logs[i], pos + n);
-	/* the published totals move with what is committed, never before */
-	totals = ctx->totals;
-	aggregate_sum_into(&ctx->ig.agg, &totals);
-	rc = ingest_commit(&ctx->ig, pos, n);
+	for (i = 0; i < ctx->nlogs; i++) {
+		c->npos[i] = follow_positions(&ctx->logs[i], pos + n);
+		n += c->npos[i];
+	}
+	c->totals = ctx->totals;
+	aggregate_sum_into(&ctx->ig.agg, &c->totals);
+	store_batch_clear(&c->batch);
+	rc = ingest_batch(&ctx->ig, &c->batch, pos, n);
 	free(pos);
 	if (rc != 0) {
-		history_failed(ctx);
-		for (i = 0; i < ndeltas; i++)
-			free(deltas[i].name);
-		free(deltas);
-		return rc;
+		log_err("watch", "out of memory cutting a batch: stopping");
+		ctx->stop = 1;
+		return -1;
 	}
-	ctx->totals = totals;
-	for (i = 0; i < ctx->nlogs; i++)
-		follow_committed(&ctx->logs[i]);
-	if (ctx->history.failing)
-		history_resumed(ctx);
-	model_after_commit(ctx, deltas, ndeltas);
+	if (writer_submit(&c->writer, &c->batch) != 0)
+		return -1; /* cannot be: the phase says it is free */
+	c->phase = COMMIT_OUT;
 	return 0;
+}
+
+/* At exit: what is in the writer's hands, then what is left, written before stopping. */
+static void
+commit_drain(struct mtastat *ctx)
+{
+	struct commit_state *c = &ctx->commit;
+	struct store_batch *b;
+	int round;
+
+	if (!c->writer_on)
+		return;
+	for (round = 0; round < 3; round++) {
+		if (c->phase == COMMIT_FAILED)
+			commit_retry(ctx); /* once more before giving up */
+		else if (c->phase == COMMIT_IDLE && ctx->ingest_ready)
+			watch_commit(ctx);
+		if (c->phase != COMMIT_OUT)
+			break;
+		if ((b = writer_wait(&c->writer)) != NULL)
+			commit_result(ctx, b);
+		if (c->phase == COMMIT_FAILED)
+			break;
+	}
 }
 
 void
@@ -313,10 +428,22 @@ watch_stop(struct mtastat *ctx)
 {
 	size_t i;
 
-	if (ctx->ingest_ready && watch_commit(ctx) != 0)
+	commit_drain(ctx);
+	if (ctx->ingest_ready && ctx->ig.lines != ctx->ig.lines_at_commit)
 		log_warn("watch", "%llu line(s) not written to the history: they are read again"
 		    " from the last committed position", (unsigned long long)(ctx->ig.lines -
 		    ctx->ig.lines_at_commit));
+	if (ctx->commit.writer_on) {
+		unregister_readfd(writer_fd(&ctx->commit.writer));
+		writer_stop(&ctx->commit.writer);
+		ctx->commit.writer_on = 0;
+		log_info("watch", "longest loop turn %ld ms; %llu of %llu turns over 20 ms",
+		    ctx->commit.max_turn_us / 1000, (unsigned long long)ctx->commit.turns_over_20ms,
+		    (unsigned long long)ctx->commit.turns);
+	}
+	store_batch_free(&ctx->commit.batch);
+	free(ctx->commit.npos);
+	ctx->commit.npos = NULL;
 	model_stop(ctx);
 	notify_mail_stop(&ctx->mail);
 	if (ctx->alarm_id)

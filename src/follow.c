@@ -520,6 +520,7 @@ follow_queue(struct follow *f, const char *dir, const struct sibling *s)
 		return 0;
 	}
 	q->pos = *s->rec;
+	q->pos.tag = 0; /* a new file of the chain */
 	q->gz = s->gz;
 	q->grace = !s->gz; /* a writer may still hold a plain one */
 	if (s->known) {
@@ -707,10 +708,38 @@ follow_positions(struct follow *f, struct file_pos *out[FOLLOW_POS_MAX])
 		struct follow_src *s = &f->src[i];
 		if (s->state == FOLLOW_SRC_READING)
 			follow_sync(s);
-		if ((s->state == FOLLOW_SRC_READING || s->state == FOLLOW_SRC_DONE) && s->pos.fp_len > 0)
+		if ((s->state == FOLLOW_SRC_READING || s->state == FOLLOW_SRC_DONE) && s->pos.fp_len > 0) {
+			if (s->pos.tag == 0)
+				s->pos.tag = ++f->tags;
 			out[n++] = &s->pos;
+		}
 	}
 	return n;
+}
+
+void
+follow_committed_copies(struct follow *f, const struct file_pos *pos, size_t n)
+{
+	size_t i, k;
+
+	f->has_done = 0;
+	for (i = 0; i < f->nsrc; i++) {
+		struct follow_src *s = &f->src[i];
+		const struct file_pos *c = NULL;
+		for (k = 0; k < n && c == NULL; k++)
+			if (pos[k].tag == s->pos.tag && s->pos.tag != 0)
+				c = &pos[k];
+		if (c != NULL && s->pos.id == 0)
+			s->pos.id = c->id; /* the row the batch inserted */
+		if (c != NULL && s->state == FOLLOW_SRC_DONE && c->offset == s->pos.offset &&
+		    c->size == s->pos.size)
+			s->state = FOLLOW_SRC_FREE; /* its final position is stored */
+		else if (c != NULL && s->state == FOLLOW_SRC_READING)
+			s->committed = c->offset;
+		if (s->state == FOLLOW_SRC_DONE)
+			f->has_done++;
+	}
+	follow_compact(f);
 }
 
 void

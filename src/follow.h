@@ -72,6 +72,7 @@ struct follow {
 	struct follow_src src[FOLLOW_SRC_MAX]; /* in reading (age) order */
 	size_t nsrc;
 	int has_done;         /* finished files waiting for a commit */
+	uint64_t tags;        /* the last file_pos.tag given to one of its files */
 	unsigned grace_ms;    /* FOLLOW_GRACE_MS; tests shorten it */
 	uint64_t lines;       /* lines read by this process */
 	uint64_t rotations;   /* rename+create seen */
@@ -138,5 +139,11 @@ long follow_read_slice(struct follow *, struct ingest *, unsigned max_lines);
  */
 size_t follow_positions(struct follow *, struct file_pos *out[FOLLOW_POS_MAX]);
 void follow_committed(struct follow *);
+/*
+ * The same when the positions were copied into a batch (store_batch) and
+ * written while reading went on: pos[0..n) are this log's copies as
+ * written, matched to its files by tag; what was read since stays due.
+ */
+void follow_committed_copies(struct follow *, const struct file_pos *pos, size_t n);
 
 #endif

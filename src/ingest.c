@@ -295,9 +295,9 @@ ingest_commit_due(struct ingest *ig)
 	struct timespec now;
 	long ms;
 
-	if (ig->lines - ig->lines_at_commit >= ig->cfg->commit_lines)
+	if (ig->lines - ig->lines_at_batch >= ig->cfg->commit_lines)
 		return 1;
-	if (((ig->lines - ig->lines_at_commit) & 0x3fff) != 0)
+	if (((ig->lines - ig->lines_at_batch) & 0x3fff) != 0)
 		return 0; /* look at the clock every 16k lines only */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - ig->commit_time.tv_sec) * 1000 +
@@ -331,8 +331,101 @@ ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",
 		    ig->cfg->queuetable, (unsigned long long)ev);
 	ig->evictions_committed = ev;
-	ig->lines_at_commit = ig->lines;
+	ig->lines_at_commit = ig->lines_at_batch = ig->lines;
 	ig->nprograms = 0;
 	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
 	return 0;
+}
+
+/* The queue's changes since the last cut, copied into b and marked clean. */
+static int
+batch_queue(struct msgtable *q, struct store_batch *b)
+{
+	char (*g)[MSG_QID_MAX + 1];
+	uint32_t i, cap;
+
+	for (i = 0; i < q->cap; i++) {
+		struct msg *m = &q->slab[i], *c;
+		if (m->qid[0] == '\0' || !(m->flags & MSG_DIRTY))
+			continue;
+		if (b->nput == b->put_cap) {
+			uint32_t ncap = b->put_cap ? b->put_cap * 2 : 1024;
+			struct msg *np = realloc(b->put, ncap * sizeof(*np));
+			if (np == NULL)
+				return -1;
+			b->put = np;
+			b->put_cap = ncap;
+		}
+		c = &b->put[b->nput];
+		*c = *m;
+		c->account = NULL;
+		if (m->account != NULL) {
+			if ((c->account = malloc(m->account_len ? m->account_len : 1)) == NULL)
+				return -1;
+			memcpy(c->account, m->account, m->account_len);
+		}
+		b->nput++;
+		/* written by this batch or, if it fails, by its retry before any later one */
+		m->flags = (uint16_t)((m->flags & ~MSG_DIRTY) | MSG_PERSISTED);
+	}
+	/* the removals move over whole: the batch's emptied array comes back */
+	g = b->gone;
+	cap = b->gone_cap;
+	b->gone = q->gone;
+	b->gone_cap = q->gone_cap;
+	b->ngone = q->ngone;
+	q->gone = g;
+	q->gone_cap = cap;
+	q->ngone = 0;
+	return 0;
+}
+
+int
+ingest_batch(struct ingest *ig, struct store_batch *b, struct file_pos *const *pos, size_t npos)
+{
+	struct file_pos **series;
+	struct aggregate swap;
+	uint64_t ev = ig->corr.q.evictions;
+	size_t i, n = 0;
+
+	series = malloc((ig->nseries + 1) * sizeof(*series));
+	if (series == NULL || series_positions(ig, series, &n) != 0) {
+		free(series);
+		return -1;
+	}
+	for (i = 0; i < npos; i++)
+		if (store_batch_add_pos(b, pos[i]) != 0)
+			goto fail;
+	for (i = 0; i < n; i++)
+		if (store_batch_add_pos(b, series[i]) != 0)
+			goto fail;
+	free(series);
+	series = NULL;
+	if (batch_queue(&ig->corr.q, b) != 0)
+		return -1;
+	/* the correlator keeps &ig->agg: swap the contents, not the pointer */
+	swap = ig->agg;
+	ig->agg = b->agg;
+	b->agg = swap;
+	b->evictions = ev - ig->evictions_committed;
+	ig->evictions_committed = ev;
+	b->lines_mark = ig->lines;
+	ig->lines_at_batch = ig->lines;
+	for (i = 0; i < ig->nseries; i++)
+		ig->series[i]->dirty = 0;
+	ig->nprograms = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
+	return 0;
+fail:
+	free(series);
+	return -1;
+}
+
+void
+ingest_batch_done(struct ingest *ig, const struct store_batch *b)
+{
+	ig->lines_at_commit = b->lines_mark;
+	if (b->evictions > 0)
+		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",
+		    ig->cfg->queuetable, (unsigned long long)ig->evictions_committed);
 }

@@ -60,7 +60,8 @@ struct ingest {
 	struct correlator corr;
 	uint64_t evictions_committed;
 	uint64_t lines, events, unparsed;  /* this process */
-	uint64_t lines_at_commit;
+	uint64_t lines_at_commit;          /* read and written */
+	uint64_t lines_at_batch;           /* read and handed to a writer (ingest_batch) */
 	struct timespec commit_time;
 	int64_t newest_t;                  /* newest event's log time (wall clock) */
 	unsigned nprograms;                /* distinct unparsed programs this batch */
@@ -85,6 +86,17 @@ int ingest_use_series(struct ingest *, const char *key);
 int ingest_line(struct ingest *, struct syslog_clock *, const char *line, size_t len);
 /* Commit everything so far with the read positions that produced it. */
 int ingest_commit(struct ingest *, struct file_pos *const *pos, size_t npos);
+/*
+ * Hand everything read so far to b (an emptied batch), with the read
+ * positions that produced it, for another thread to write
+ * (store_commit_batch): the aggregate is swapped, the queue's changes
+ * copied and marked clean.  Batches must be written in the order they were
+ * cut; a failed one is written again before the next.  -1 on ENOMEM (the
+ * reader's state is then unchanged only if nothing was taken: stop).
+ */
+int ingest_batch(struct ingest *, struct store_batch *b, struct file_pos *const *pos, size_t npos);
+/* b, cut by ingest_batch, is written: its lines count as committed. */
+void ingest_batch_done(struct ingest *, const struct store_batch *b);
 /* Is a commit due (commitlines / commitms)? */
 int ingest_commit_due(struct ingest *);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -777,13 +778,15 @@ put_account_domain(struct store *s, const struct agg_entry *e)
 }
 
 static int
-put_account(struct store *s, const struct agg_entry *e)
+put_account(struct store *s, const struct aggregate *a, const struct agg_entry *e)
 {
 	sqlite3_stmt *st;
 	sqlite3_int64 id;
 
 	if (account_id(s, e->name, e->len, e->day, &id) != 0)
 		return -1;
+	if (s->ids_out != NULL)
+		s->ids_out[e - a->keyed] = id;
 	st = s->st[ST_ACCOUNT_DAY];
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, e->day);
@@ -893,7 +896,7 @@ put_keyed(struct store *s, const struct aggregate *a)
 	for (i = 0; i < n; i++) {
 		const struct agg_entry *e = order[i];
 		if (e->kind == AGG_ACCOUNT || e->kind == AGG_ACCOUNT_DOMAIN) {
-			if ((e->kind == AGG_ACCOUNT ? put_account(s, e) : put_account_domain(s, e)) != 0)
+			if ((e->kind == AGG_ACCOUNT ? put_account(s, a, e) : put_account_domain(s, e)) != 0)
 				goto out;
 			continue;
 		}
@@ -951,34 +954,64 @@ max_total(struct store *s, const char *key, int64_t v)
 }
 
 static int
-put_queue(struct store *s, struct msgtable *q)
+put_msg(struct store *s, const struct msg *m)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = s->st[ST_QUEUE_PUT];
+
+	sqlite3_bind_text(st, 1, m->qid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, m->flags & ~(MSG_DIRTY | MSG_PERSISTED));
+	sqlite3_bind_int(st, 3, m->recv_day);
+	sqlite3_bind_int(st, 4, m->recv_hour);
+	sqlite3_bind_int(st, 5, m->relay_day);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
+	if (m->account != NULL)
+		sqlite3_bind_text(st, 7, m->account, (int)m->account_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, m->recv_t);
+	return step(s, st);
+}
+
+static int
+put_gone(struct store *s, char (*gone)[MSG_QID_MAX + 1], uint32_t n)
+{
+	sqlite3_stmt *st = s->st[ST_QUEUE_DEL];
 	uint32_t i;
 
-	st = s->st[ST_QUEUE_DEL];
-	for (i = 0; i < q->ngone; i++) {
-		sqlite3_bind_text(st, 1, q->gone[i], -1, SQLITE_STATIC);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, gone[i], -1, SQLITE_STATIC);
 		if (step(s, st) != 0)
 			return -1;
 	}
-	st = s->st[ST_QUEUE_PUT];
+	return 0;
+}
+
+static int
+put_queue(struct store *s, struct msgtable *q)
+{
+	uint32_t i;
+
+	if (put_gone(s, q->gone, q->ngone) != 0)
+		return -1;
 	for (i = 0; i < q->cap; i++) {
 		struct msg *m = &q->slab[i];
 		if (m->qid[0] == '\0' || !(m->flags & MSG_DIRTY))
 			continue;
-		sqlite3_bind_text(st, 1, m->qid, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, m->flags & ~(MSG_DIRTY | MSG_PERSISTED));
-		sqlite3_bind_int(st, 3, m->recv_day);
-		sqlite3_bind_int(st, 4, m->recv_hour);
-		sqlite3_bind_int(st, 5, m->relay_day);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->size);
-		if (m->account != NULL)
-			sqlite3_bind_text(st, 7, m->account, (int)m->account_len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, m->recv_t);
-		if (step(s, st) != 0)
+		if (put_msg(s, m) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* A batch's queue changes: removals first (a queue id may come back). */
+static int
+put_queue_batch(struct store *s, const struct store_batch *b)
+{
+	uint32_t i;
+
+	if (put_gone(s, b->gone, b->ngone) != 0)
+		return -1;
+	for (i = 0; i < b->nput; i++)
+		if (put_msg(s, &b->put[i]) != 0)
+			return -1;
 	return 0;
 }
 
@@ -1069,8 +1102,12 @@ commit_rolled_back(struct store *s, struct file_pos *const *pos, size_t npos)
 		}
 }
 
-int
-store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
+/*
+ * The one transaction of a commit, the queue from a table (q) or a batch
+ * (b, whose aggregate is kept).
+ */
+static int
+commit_tx(struct store *s, struct aggregate *a, struct msgtable *q, const struct store_batch *b,
     struct file_pos *const *pos, size_t npos, uint64_t evictions)
 {
 	size_t i;
@@ -1084,8 +1121,8 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
 	    add_total(s, "unparsed", (int64_t)a->unparsed) != 0 ||
 	    add_total(s, "evictions", (int64_t)evictions) != 0 ||
 	    max_total(s, "newest_t", a->newest_t) != 0 ||
-	    (q != NULL && put_queue(s, q) != 0) || put_positions(s, pos, npos) != 0 ||
-	    commit_exec(s, "COMMIT") != 0) {
+	    (q != NULL && put_queue(s, q) != 0) || (b != NULL && put_queue_batch(s, b) != 0) ||
+	    put_positions(s, pos, npos) != 0 || commit_exec(s, "COMMIT") != 0) {
 		commit_rolled_back(s, pos, npos);
 		return -1;
 	}
@@ -1094,10 +1131,128 @@ store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
 			pos[i]->id_uncommitted = 0;
 	if (s->accounts != NULL)
 		s->accounts->changed = 0;
-	aggregate_reset(a);
+	if (b == NULL)
+		aggregate_reset(a);
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct aggregate *a, struct msgtable *q,
+    struct file_pos *const *pos, size_t npos, uint64_t evictions)
+{
+	if (commit_tx(s, a, q, NULL, pos, npos, evictions) != 0)
+		return -1;
 	if (q != NULL)
 		queue_committed(q);
 	return 0;
+}
+
+void
+store_batch_init(struct store_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	aggregate_init(&b->agg);
+}
+
+void
+store_batch_clear(struct store_batch *b)
+{
+	uint32_t i;
+	size_t k;
+
+	aggregate_reset(&b->agg);
+	for (i = 0; i < b->nput; i++)
+		free(b->put[i].account);
+	for (k = 0; k < b->npos; k++) {
+		free(b->blobs[k]);
+		b->blobs[k] = NULL;
+	}
+	b->nput = b->ngone = 0;
+	b->npos = 0;
+	b->evictions = 0;
+	b->rc = 0;
+	b->cause = NULL;
+	b->errmsg[0] = '\0';
+}
+
+void
+store_batch_free(struct store_batch *b)
+{
+	store_batch_clear(b);
+	aggregate_free(&b->agg);
+	free(b->put);
+	free(b->gone);
+	free(b->pos);
+	free(b->posp);
+	free(b->blobs);
+	free(b->acct_id);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+store_batch_add_pos(struct store_batch *b, const struct file_pos *p)
+{
+	struct file_pos *c;
+	size_t k;
+
+	if (b->npos == b->pos_cap) {
+		size_t cap = b->pos_cap ? b->pos_cap * 2 : 8;
+		struct file_pos *np = realloc(b->pos, cap * sizeof(*np));
+		struct file_pos **npp;
+		unsigned char **nb;
+		if (np == NULL)
+			return -1;
+		b->pos = np;
+		if ((npp = realloc(b->posp, cap * sizeof(*npp))) == NULL)
+			return -1;
+		b->posp = npp;
+		if ((nb = realloc(b->blobs, cap * sizeof(*nb))) == NULL)
+			return -1;
+		b->blobs = nb;
+		for (k = b->pos_cap; k < cap; k++)
+			b->blobs[k] = NULL;
+		b->pos_cap = cap;
+		for (k = 0; k < b->npos; k++) /* pos moved */
+			b->posp[k] = &b->pos[k];
+	}
+	c = &b->pos[b->npos];
+	*c = *p;
+	if (p->state_key != NULL && p->state_len > 0) {
+		if ((b->blobs[b->npos] = malloc(p->state_len)) == NULL)
+			return -1;
+		memcpy(b->blobs[b->npos], p->state, p->state_len);
+		c->state = b->blobs[b->npos];
+	}
+	b->posp[b->npos] = c;
+	b->npos++;
+	return 0;
+}
+
+int
+store_commit_batch(struct store *s, struct store_batch *b)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (b->acct_id_cap < b->agg.keyed_cap) {
+		int64_t *ids = realloc(b->acct_id, b->agg.keyed_cap * sizeof(*ids));
+		if (ids == NULL) {
+			b->rc = -1;
+			b->cause = "out of memory";
+			snprintf(b->errmsg, sizeof(b->errmsg), "out of memory");
+			return -1;
+		}
+		b->acct_id = ids;
+		b->acct_id_cap = b->agg.keyed_cap;
+	}
+	s->ids_out = b->acct_id;
+	b->rc = commit_tx(s, &b->agg, NULL, b, b->posp, b->npos, b->evictions);
+	s->ids_out = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	b->ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	b->cause = b->rc != 0 ? store_commit_cause(s) : NULL;
+	snprintf(b->errmsg, sizeof(b->errmsg), "%s", b->rc != 0 ? s->errmsg : "");
+	return b->rc;
 }
 
 const char *

@@ -30,6 +30,7 @@ struct file_pos {
 	int year, last_month;  /* the BSD syslog clock */
 	int64_t lines;       /* lines read from this file, all runs */
 	int id_uncommitted;  /* id comes from an insert not yet committed */
+	uint64_t tag;        /* the owner's name for it in a store_batch (follow: its file) */
 	/*
 	 * The parser's memory of the log this file belongs to (IceWarp's
 	 * sessions), saved with the position under state_key; NULL: none.
@@ -51,6 +52,7 @@ struct store {
 	size_t last_account_len;
 	sqlite3_int64 last_account_id;
 	struct store_accounts *accounts; /* ids by name, for commits (store.c) */
+	int64_t *ids_out;            /* store_commit_batch: account ids by aggregate slot */
 	/* why the last store_commit failed, for its caller to report once */
 	int err;                     /* sqlite result code, 0: it did not */
 	int sys_errno;               /* the OS error under it (ENOSPC) */
@@ -80,6 +82,50 @@ int store_file_lookup(struct store *, struct file_pos *);
  */
 int store_commit(struct store *, struct aggregate *, struct msgtable *,
     struct file_pos *const *pos, size_t npos, uint64_t evictions);
+/*
+ * One commit's worth, taken whole from the reader (ingest_batch) so that
+ * another thread can write it while the reader goes on: the aggregate
+ * (swapped, not copied), the in-flight messages changed and removed, the
+ * read positions and parser states, all copied.  After store_commit_batch
+ * the result fields say how it went; a failed batch is unchanged and can
+ * be written again, a written one is emptied for reuse.
+ */
+struct store_batch {
+	struct aggregate agg;
+	struct msg *put;            /* changed in-flight messages; account malloc'd */
+	uint32_t nput, put_cap;
+	char (*gone)[MSG_QID_MAX + 1]; /* removed ones that have a row */
+	uint32_t ngone, gone_cap;
+	struct file_pos *pos;       /* copies; pos[i].tag says whose */
+	struct file_pos **posp;     /* &pos[i], as store_commit takes them */
+	unsigned char **blobs;      /* parser states the copies point to */
+	size_t npos, pos_cap;
+	uint64_t evictions;         /* new since the last batch */
+	uint64_t lines_mark;        /* the reader's line count at the cut */
+	/*
+	 * Once written: the id of every AGG_ACCOUNT entry, by its slot in
+	 * agg.keyed; the aggregate is kept for the reader (store_batch_clear).
+	 */
+	int64_t *acct_id;
+	size_t acct_id_cap;
+	/* the result */
+	int rc;                     /* 0 written, -1 failed */
+	const char *cause;          /* store_commit_cause() when failed */
+	char errmsg[STORE_ERR_MAX];
+	long ms;                    /* how long the transaction took */
+};
+
+void store_batch_init(struct store_batch *);
+void store_batch_clear(struct store_batch *);  /* empty, keep memory */
+void store_batch_free(struct store_batch *);
+/* A copy of p in the batch (its state blob too); -1 on ENOMEM. */
+int store_batch_add_pos(struct store_batch *, const struct file_pos *p);
+/*
+ * Write it in one transaction (store_commit's contract, but the aggregate
+ * is left as it was, with acct_id filled); fills the result fields.
+ */
+int store_commit_batch(struct store *, struct store_batch *);
+
 /* "database locked", "database full", ... for the last failed commit. */
 const char *store_commit_cause(const struct store *);
 /* How long a commit waits for another writer before it fails (store_open: 5 s). */
