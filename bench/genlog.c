@@ -2303,6 +2303,100 @@ struct xstory {
 	struct xrcpt r[XMAXR];
 };
 
+/*
+ * Mail-flow health truth (issue 14) of the Exim and IceWarp runs: replies
+ * by direction, code and enhanced code, sessions with and without TLS per
+ * direction, and broken sessions by cause (report day keys
+ * sessions_incomplete_<cause>), written as the expect file's "health"
+ * object and, for the causes, beside the day's counters.
+ */
+#define HREPLY_KEYS 64
+#define HBROKEN_KEYS 32
+enum { HT_IN, HT_IN_PLAIN, HT_OUT, HT_OUT_PLAIN, NHT };
+static const char *const ht_names[NHT] = { "in", "in_plain", "out", "out_plain" };
+static struct {
+	char key[24];
+	int64_t n[MAXDAYS];
+} hreply[HREPLY_KEYS], hbroken[HBROKEN_KEYS];
+static int nhreply, nhbroken;
+static int64_t htls[MAXDAYS][NHT];
+
+/* The counter of key in a table of n keys (added when new). */
+static int64_t *
+h_slot(void *tab, int *n, int cap, const char *key, int day)
+{
+	struct hkey { char key[24]; int64_t n[MAXDAYS]; } *t = tab;
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(t[i].key, key) == 0)
+			return &t[i].n[day];
+	if (*n == cap || strlen(key) >= sizeof(t[0].key)) {
+		fprintf(stderr, "genlog: health key table full at %s\n", key);
+		exit(1);
+	}
+	snprintf(t[*n].key, sizeof(t[0].key), "%s", key);
+	return &t[(*n)++].n[day];
+}
+
+/* A reply: "in" we gave it, "out" a remote server gave it to us; enh "" when none. */
+static void
+h_reply(int day, const char *dir, int code, const char *enh)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%s %d%s%s", dir, code, *enh ? " " : "", enh);
+	(*h_slot(hreply, &nhreply, HREPLY_KEYS, key, day))++;
+}
+
+static void
+h_broken(int day, const char *what)
+{
+	(*h_slot(hbroken, &nhbroken, HBROKEN_KEYS, what, day))++;
+}
+
+static void
+h_tls(int day, int out, int tls)
+{
+	htls[day][out ? (tls ? HT_OUT : HT_OUT_PLAIN) : (tls ? HT_IN : HT_IN_PLAIN)]++;
+}
+
+/* The broken-session causes of day d, as report day keys. */
+static void
+h_write_broken(FILE *f, int d)
+{
+	int i;
+
+	for (i = 0; i < nhbroken; i++)
+		if (hbroken[i].n[d] != 0)
+			fprintf(f, ", \"sessions_incomplete_%s\": %lld", hbroken[i].key,
+			    (long long)hbroken[i].n[d]);
+}
+
+/* ,"health": {day: {"replies": {"in 550 5.7.1": n, ...}, "tls": {...}}} */
+static void
+h_write(FILE *f, int ndays)
+{
+	int d, i, y, mo, dd, first;
+
+	fprintf(f, ",\n\"health\": {");
+	for (d = 0; d < ndays; d++) {
+		civil_from_days(first_day + d, &y, &mo, &dd);
+		fprintf(f, "%s\n  \"%04d-%02d-%02d\": {\"replies\": {", d ? "," : "", y, mo, dd);
+		for (i = 0, first = 1; i < nhreply; i++)
+			if (hreply[i].n[d] != 0) {
+				fprintf(f, "%s\"%s\": %lld", first ? "" : ", ", hreply[i].key,
+				    (long long)hreply[i].n[d]);
+				first = 0;
+			}
+		fprintf(f, "}, \"tls\": {");
+		for (i = 0; i < NHT; i++)
+			fprintf(f, "%s\"%s\": %lld", i ? ", " : "", ht_names[i], (long long)htls[d][i]);
+		fprintf(f, "}}");
+	}
+	fprintf(f, "}");
+}
+
 static int xall, xsyslog;
 static struct xstory **xstories;
 static size_t nxstories;
@@ -2729,7 +2823,7 @@ x_notice_rcpt(const struct xstory *s, struct xrcpt *tmp)
 }
 
 static char *
-x_emit_recv(char *p, struct xstory *s, int q, int64_t *c)
+x_emit_recv(char *p, struct xstory *s, int q, int64_t *c, int st_day)
 {
 	p = x_id(p, s, q);
 	p = L(p, "<= ");
@@ -2745,10 +2839,14 @@ x_emit_recv(char *p, struct xstory *s, int q, int64_t *c)
 			p = p_mem(p, s->sender, (size_t)((const char *)memchr(s->sender, '@', s->slen) - s->sender));
 			p = L(p, " P=local");
 		} else {
+			/* a fifth of unauthenticated clients stay plaintext */
+			int plain = !s->setid && s->seq % 5 == 0;
 			*p++ = ' ';
 			p = x_host(p, s);
-			p = s->setid ? L(p, " P=esmtpsa") : L(p, " P=esmtps");
-			p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no");
+			p = s->setid ? L(p, " P=esmtpsa") : plain ? L(p, " P=esmtp") : L(p, " P=esmtps");
+			if (!plain)
+				p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no");
+			h_tls((int)(st_day), 0, !plain);
 			if (s->setid) {
 				p = L(p, " A=dovecot_plain:");
 				p = p_account(p, s->acct);
@@ -2822,7 +2920,11 @@ x_emit_deliv(char *p, struct xstory *s, const struct step *st, int day)
 		}
 		*p++ = ' ';
 		p = x_mx(p, r);
-		p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes");
+		/* some remote hosts offer no TLS; "->" further recipients share the "=>" session */
+		if ((s->seq + st->r) % 6 != 0)
+			p = L(p, " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes");
+		if (!st->x)
+			h_tls(day, 1, (s->seq + st->r) % 6 != 0);
 		p = xall ? L(p, " K C=\"250 2.0.0 Ok: queued as 4Xyz12\"") : L(p, " C=\"250 2.0.0 Ok\"");
 		break;
 	}
@@ -2835,6 +2937,40 @@ x_emit_deliv(char *p, struct xstory *s, const struct step *st, int day)
 	}
 	x_count_delivery(s, q, r, day);
 	return p;
+}
+
+/* A session that ended without a message, one of Exim's causes by the story's number. */
+static char *
+x_broken(char *p, const struct xstory *s, int day)
+{
+	static const struct {
+		const char *text, *what;
+		int code;
+	} b[] = {
+		{ "SMTP call from [198.51.100.7] dropped: too many unrecognized commands",
+		  "too_many_errors", 500 },
+		{ "no MAIL in SMTP connection from (desktop) [198.51.100.7]:40000 I=[192.0.2.25]:25 "
+		  "D=12s C=EHLO,QUIT", "no_mail", 0 },
+		{ "SMTP command timeout on connection from (desktop) [198.51.100.7] D=5m",
+		  "timeout", 421 },
+		{ "unexpected disconnection while reading SMTP command from (desktop) [198.51.100.7] "
+		  "D=3s", "lost", 0 },
+		{ "SMTP protocol synchronization error (input sent without waiting for greeting): "
+		  "rejected connection from H=[198.51.100.7]:40000 I=[192.0.2.25]:25 "
+		  "input=\"EHLO x\\r\\n\"", "pregreet", 554 },
+		{ "SMTP data timeout (message abandoned) on connection from (desktop) [198.51.100.7] "
+		  "F=<a@ext.example> D=5m1s", "timeout_after_data", 421 },
+		{ "Connection from [198.51.100.7] refused: too many connections from that IP address",
+		  "rate_limit", 421 },
+		{ "SMTP call from (desktop) [198.51.100.7] dropped: too many syntax or protocol errors "
+		  "(last command was \"AUTH LOGIN\")", "too_many_errors", 0 },
+	};
+	unsigned k = s->seq % (sizeof(b) / sizeof(b[0]));
+
+	h_broken(day, b[k].what);
+	if (b[k].code != 0)
+		h_reply(day, "in", b[k].code, "");
+	return p_str(p, b[k].text);
 }
 
 static void
@@ -2870,7 +3006,7 @@ x_emit(struct xstory *s, const struct step *st)
 		p = p_mem(p, s->sender, s->slen);
 		break;
 	case X_RECV:
-		p = x_emit_recv(p, s, q, c);
+		p = x_emit_recv(p, s, q, c, day);
 		break;
 	case X_DELIV:
 		p = x_emit_deliv(p, s, st, day);
@@ -2883,7 +3019,13 @@ x_emit(struct xstory *s, const struct step *st)
 		p = x_mx(p, r);
 		p = L(p, ": SMTP error from remote mail server after RCPT TO:<");
 		p = p_mem(p, r->addr, r->alen);
-		p = L(p, ">: 451 4.7.1 Greylisted, try again later");
+		if (s->seq % 4 == 0) {
+			p = L(p, ">: 452 4.2.2 Mailbox full");
+			h_reply(day, "out", 452, "4.2.2");
+		} else {
+			p = L(p, ">: 451 4.7.1 Greylisted, try again later");
+			h_reply(day, "out", 451, "4.7.1");
+		}
 		if (xall)
 			p = L(p, " DT=0.4s");
 		c[DEFERRALS]++;
@@ -2901,6 +3043,7 @@ x_emit(struct xstory *s, const struct step *st)
 		p = L(p, ": SMTP error from remote mail server after RCPT TO:<");
 		p = p_mem(p, r->addr, r->alen);
 		p = L(p, ">: 550 5.1.1 User unknown");
+		h_reply(day, "out", 550, "5.1.1");
 		c[BOUNCED]++;
 		break;
 	case X_EXPIRE:
@@ -2935,8 +3078,17 @@ x_emit(struct xstory *s, const struct step *st)
 		p = p_mem(p, s->sender, s->slen);
 		p = st->op == X_TEMPREJ ? L(p, "> temporarily rejected RCPT <") : L(p, "> rejected RCPT <");
 		p = p_mem(p, r->addr, r->alen);
-		p = st->op == X_TEMPREJ ? L(p, ">: greylisted, please try again later")
-		    : L(p, ">: rejected because 198.51.100.9 is in a black list at zen.spamhaus.org");
+		/* Exim logs the code only when the ACL message is the log text */
+		if (s->seq % 2 == 0) {
+			p = st->op == X_TEMPREJ ? L(p, ">: 451 4.7.1 Greylisted")
+			    : L(p, ">: 550 5.7.1 Client host blocked using zen.spamhaus.org");
+			h_reply(day, "in", st->op == X_TEMPREJ ? 451 : 550,
+			    st->op == X_TEMPREJ ? "4.7.1" : "5.7.1");
+		} else {
+			p = st->op == X_TEMPREJ ? L(p, ">: greylisted, please try again later")
+			    : L(p, ">: rejected because 198.51.100.9 is in a black list at zen.spamhaus.org");
+			h_reply(day, "in", st->op == X_TEMPREJ ? 451 : 550, "");
+		}
 		c[REJECTED]++;
 		break;
 	case X_REJ_DATA:
@@ -2945,6 +3097,7 @@ x_emit(struct xstory *s, const struct step *st)
 		p = L(p, " F=<");
 		p = p_mem(p, s->sender, s->slen);
 		p = L(p, "> rejected after DATA: This message contains a virus (Eicar-Signature)");
+		h_reply(day, "in", 550, "");
 		c[REJECTED]++;
 		break;
 	case X_AUTHFAIL:
@@ -2954,6 +3107,7 @@ x_emit(struct xstory *s, const struct step *st)
 		p = L(p, ") [");
 		p = p_mem(p, s->ip, s->iplen);
 		p = L(p, "]: 535 Incorrect authentication data (set_id=admin)");
+		h_reply(day, "in", 535, "");
 		c[AUTH_FAILED]++;
 		break;
 	case X_QRUN:
@@ -2967,7 +3121,7 @@ x_emit(struct xstory *s, const struct step *st)
 			p = p_u(p, 1 + s->seq % 250);
 			break;
 		case 1:
-			p = L(p, "SMTP call from [198.51.100.7] dropped: too many unrecognized commands");
+			p = x_broken(p, s, day);
 			break;
 		case 2:
 			p = L(p, "TLS error on connection from (x) [198.51.100.8] (SSL_accept): "
@@ -3833,6 +3987,7 @@ write_expect(const char *path, int ndays)
 		for (k = 0; k < NPX; k++) /* Postfix's */
 			if (pxcounts[d][k] != 0)
 				fprintf(f, ", \"%s\": %lld", px_names[k], (long long)pxcounts[d][k]);
+		h_write_broken(f, d); /* Exim's */
 		fprintf(f, "}");
 	}
 	fprintf(f, "},\n\"accounts\": {");
@@ -3867,7 +4022,9 @@ write_expect(const char *path, int ndays)
 		}
 		fprintf(f, "}");
 	}
-	fprintf(f, "}}\n");
+	fprintf(f, "}");
+	h_write(f, ndays);
+	fprintf(f, "}\n");
 	free(rows);
 	if (fclose(f) != 0) {
 		perror(path);

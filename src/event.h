@@ -102,8 +102,8 @@ struct mta_event {
 	 * EV_BLOCKED's what is an intrusion-prevention reason.
 	 */
 	struct mta_reply reply;  /* any event type; reply.code 0 when the line has none */
-	uint8_t dir;             /* EV_TLS: enum mta_dir */
-	unsigned tls : 1;        /* EV_TLS: 1 the session used TLS, 0 it stayed plaintext */
+	uint8_t dir;             /* EV_TLS, or has_tls: enum mta_dir */
+	unsigned tls : 1;        /* EV_TLS, or has_tls: 1 the session used TLS, 0 it stayed plaintext */
 	/*
 	 * EV_DELIVERY: the line says how long the message took from receipt to
 	 * this delivery (Postfix delay=, Exim QT=).  When it does not, the

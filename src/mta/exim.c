@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "mta/reply.h"
 
 /* "exim" is the program name of main-log lines, which have no syslog tag. */
 static const char exim_program[] = "exim";
@@ -296,6 +297,8 @@ struct exim_fields {
 	struct strview auth;   /* A= */
 	struct strview host;   /* H= (its first word) */
 	struct strview transport; /* T= on deliveries */
+	struct strview tls;    /* X= the cipher: the session used TLS */
+	struct strview qt;     /* QT= time on queue (+queue_time) */
 };
 
 /* The fields a caller of exim_fields wants, as bits. */
@@ -304,6 +307,8 @@ enum {
 	EXIM_F_AUTH = 1 << 1,
 	EXIM_F_HOST = 1 << 2,
 	EXIM_F_TRANSPORT = 1 << 3,
+	EXIM_F_TLS = 1 << 4,
+	EXIM_F_QT = 1 << 5,
 };
 
 /*
@@ -318,6 +323,7 @@ exim_fields(struct strview s, size_t pos, unsigned want, struct exim_fields *f)
 {
 	struct strview w, *slot;
 	unsigned found = 0, bit;
+	size_t klen;
 
 	memset(f, 0, sizeof(*f));
 	while ((found & want) != want) {
@@ -325,17 +331,24 @@ exim_fields(struct strview s, size_t pos, unsigned want, struct exim_fields *f)
 		if (w.n == 0 || sv_eq(w, "for") || sv_eq(w, "from") || sv_starts(w, "T=\"") ||
 		    sv_starts(w, "id="))
 			return;
-		if (exim_field_key(w) != 1)
+		klen = exim_field_key(w);
+		if (klen == 2 && w.p[0] == 'Q' && w.p[1] == 'T') {
+			slot = &f->qt;
+			bit = EXIM_F_QT;
+		} else if (klen != 1) {
 			continue;
-		switch (w.p[0]) {
-		case 'S': slot = &f->size; bit = EXIM_F_SIZE; break;
-		case 'A': slot = &f->auth; bit = EXIM_F_AUTH; break;
-		case 'H': slot = &f->host; bit = EXIM_F_HOST; break;
-		case 'T': slot = &f->transport; bit = EXIM_F_TRANSPORT; break;
-		default: slot = NULL; bit = 0; break;
+		} else {
+			switch (w.p[0]) {
+			case 'S': slot = &f->size; bit = EXIM_F_SIZE; break;
+			case 'A': slot = &f->auth; bit = EXIM_F_AUTH; break;
+			case 'H': slot = &f->host; bit = EXIM_F_HOST; break;
+			case 'T': slot = &f->transport; bit = EXIM_F_TRANSPORT; break;
+			case 'X': slot = &f->tls; bit = EXIM_F_TLS; break;
+			default: slot = NULL; bit = 0; break;
+			}
 		}
 		if (slot != NULL && slot->p == NULL) {
-			*slot = sv_skip(w, 2);
+			*slot = sv_skip(w, klen + 1);
 			found |= bit;
 		}
 	}
@@ -389,6 +402,12 @@ exim_received(struct strview r, struct mta_event *ev)
 	exim_number(f.size, &ev->size);
 	ev->sender = sv_eq(w, "<>") ? sv_make(w.p, 0) : exim_address(w);
 	ev->has_sender = 1;
+	if (f.host.p != NULL) {
+		/* from a remote SMTP client (H=): its session's TLS is X=, before S= */
+		ev->has_tls = 1;
+		ev->dir = MTA_DIR_IN;
+		ev->tls = f.tls.p != NULL;
+	}
 	if (ev->sender.n == 0) {
 		/* Exim's own bounce or delay warning (R=<original id>) */
 		ev->type = EV_NOTIFICATION;
@@ -412,14 +431,109 @@ exim_is_mail_address(struct strview w)
 	    memchr(w.p, '@', w.n) != NULL;
 }
 
+/* Milliseconds a unit of Exim's durations is. */
+static uint64_t
+exim_unit_ms(char u)
+{
+	switch (u) {
+	case 'w': return 7 * 86400000ULL;
+	case 'd': return 86400000ULL;
+	case 'h': return 3600000ULL;
+	case 'm': return 60000ULL;
+	case 's': return 1000ULL;
+	default: return 0;
+	}
+}
+
+/*
+ * A duration as Exim writes it (readconf_printtime): "1w2d3h4m5s", any
+ * part left out, or "4.321s" (+millisec, under 5 s).  Milliseconds,
+ * saturated at UINT32_MAX (49 days); -1 when v is not one (a negative
+ * time after a clock step is none).
+ */
+static int
+exim_duration(struct strview v, uint32_t *ms)
+{
+	uint64_t total = 0, n, unit;
+	size_t i = 0, start;
+	int frac;
+
+	if (v.n == 0)
+		return -1;
+	while (i < v.n) {
+		for (start = i, n = 0; i < v.n && exim_is_digit(v.p[i]); i++)
+			if (n < 100000000ULL) /* bounded: more is saturated anyway */
+				n = n * 10 + (uint64_t)(v.p[i] - '0');
+		if (i == start || i >= v.n)
+			return -1;
+		frac = -1;
+		if (v.p[i] == '.') {
+			if (v.n - i < 5 || sv_digits(v.p + i + 1, 3, &frac) != 0 || v.p[i + 4] != 's')
+				return -1;
+			i += 4;
+		}
+		if ((unit = exim_unit_ms(v.p[i])) == 0)
+			return -1;
+		total += n * unit + (uint64_t)(frac > 0 ? frac : 0);
+		if (total > UINT32_MAX)
+			total = UINT32_MAX;
+		i++;
+	}
+	*ms = (uint32_t)total;
+	return 0;
+}
+
+/* The phrases before a remote server's reply on "==" and "**" lines (transports/smtp.c, lmtp.c). */
+static const char *const exim_remote_error[] = {
+	"SMTP error from remote mail server after ", "LMTP error after ",
+};
+
+/*
+ * "...: SMTP error from remote mail server after <command>: 451 4.7.1 text":
+ * the reply a remote server gave us.  An address in the command ("RCPT
+ * TO:<r>") is skipped whole; older Exims put "host h [ip]: " before the
+ * code, so the reply is the first ": " followed by a 4xx/5xx code.
+ */
+static void
+exim_remote_reply(struct strview r, struct mta_event *ev)
+{
+	struct mta_reply rep;
+	const char *gt, *lt, *colon;
+	size_t i;
+	long at = -1;
+
+	for (i = 0; at < 0 && i < sizeof(exim_remote_error) / sizeof(exim_remote_error[0]); i++)
+		if ((at = sv_find(r, exim_remote_error[i])) >= 0)
+			r = sv_skip(r, (size_t)at + strlen(exim_remote_error[i]));
+	if (at < 0)
+		return;
+	colon = memmem(r.p, r.n, ": ", 2);
+	lt = memchr(r.p, '<', r.n);
+	if (lt != NULL && (colon == NULL || lt < colon) &&
+	    (gt = memchr(lt, '>', r.n - (size_t)(lt - r.p))) != NULL)
+		r = sv_skip(r, (size_t)(gt + 1 - r.p));
+	while ((colon = memmem(r.p, r.n, ": ", 2)) != NULL) {
+		r = sv_skip(r, (size_t)(colon + 2 - r.p));
+		memset(&rep, 0, sizeof(rep));
+		if (mta_reply_parse(r, &rep) == 0 && rep.code >= 400) {
+			rep.dir = MTA_DIR_OUT;
+			ev->reply = rep;
+			return;
+		}
+	}
+}
+
 /*
  * "=> addr [<original>] [(parent)] KEY=...": the delivered address, or for
  * a local delivery ("=> userx <userx@example.org>", a pipe, a file) the
  * address in <>.  Delivered on this host when no H= names a remote host
- * (appendfile, pipe, autoreply) or the transport is an LMTP one.
+ * (appendfile, pipe, autoreply) or the transport is an LMTP one.  A
+ * delivery also reports its time on queue (QT=) when logged; a remote one
+ * that opened a session ("=>", not "->" for a further recipient of it) its
+ * TLS (X=); a deferral or a failure the remote server's reply.
  */
 static void
-exim_delivery(struct strview r, enum delivery_status st, struct mta_event *ev)
+exim_delivery(struct strview r, enum delivery_status st, int session, struct mta_event *ev)
 {
 	struct exim_fields f;
 	struct strview first, w, orig = SV_NULL;
@@ -438,12 +552,25 @@ exim_delivery(struct strview r, enum delivery_status st, struct mta_event *ev)
 		if (orig.p == NULL && w.n >= 2 && w.p[0] == '<' && w.p[w.n - 1] == '>')
 			orig = exim_address(w);
 	}
-	exim_fields(r, at, EXIM_F_HOST | EXIM_F_TRANSPORT, &f);
+	/* C="..." (escaped by Exim) is walked over to QT=, which follows it */
+	exim_fields(r, at, st == DS_SENT ? EXIM_F_HOST | EXIM_F_TRANSPORT | EXIM_F_TLS | EXIM_F_QT
+	    : EXIM_F_HOST | EXIM_F_TRANSPORT, &f);
 	ev->type = EV_DELIVERY;
 	ev->status = st;
 	ev->rcpt = exim_is_mail_address(first) || orig.p == NULL ? exim_address(first) : orig;
 	ev->relay = f.host.p != NULL ? f.host : sv_make("local", 5);
 	ev->local_delivery = f.host.p == NULL || sv_find(f.transport, "lmtp") >= 0;
+	if (st != DS_SENT) {
+		exim_remote_reply(sv_skip(r, at), ev);
+		return;
+	}
+	if (f.qt.p != NULL && exim_duration(f.qt, &ev->delay_ms) == 0)
+		ev->has_delay = 1;
+	if (session && !ev->local_delivery) {
+		ev->has_tls = 1;
+		ev->dir = MTA_DIR_OUT;
+		ev->tls = f.tls.p != NULL;
+	}
 }
 
 /* "** addr ...: reason": a bounce, or the message's expiry on a retry timeout. */
@@ -455,48 +582,300 @@ exim_failed(struct strview r, struct mta_event *ev)
 		ev->type = EV_EXPIRED;
 		return;
 	}
-	exim_delivery(r, DS_BOUNCED, ev);
+	exim_delivery(r, DS_BOUNCED, 0, ev);
+}
+
+/* What a "rejected" line is: none, a counted reject, or only a reply we gave. */
+enum exim_reject_kind { EXIM_NOT_REJECT, EXIM_REJECT, EXIM_REJECT_REPLY };
+
+/*
+ * The code Exim gave with a reject, when the line does not write it:
+ * fixed replies found by their logged reason (smtp_in.c, receive.c),
+ * else the ACL default of the command (acl_wherecodes: 550; AUTH 503, ETRN
+ * 458, ATRN 450), a "temporarily" one 451.  An ACL message's own code is
+ * logged only when the log text is the message: then it is read instead.
+ */
+static const struct {
+	const char *reason;
+	uint16_t code;
+} exim_fixed_reject[] = {
+	{ "message too big", 552 }, { "Non-CRLF-terminated header", 552 },
+	{ "syntactically invalid argument", 501 }, { "no HELO/EHLO given", 503 },
+	{ "too many messages in one connection", 421 },
+};
+
+/* The reply of a reject whose reason starts at s (may be empty): the logged code, else the default. */
+static void
+exim_reject_reply(struct strview s, uint16_t code, struct mta_event *ev)
+{
+	struct mta_reply rep;
+	size_t i;
+
+	memset(&rep, 0, sizeof(rep));
+	if (mta_reply_parse(s, &rep) != 0 || rep.code / 100 != code / 100) {
+		rep.code = code;
+		rep.enh = sv_make(s.p, 0);
+		rep.text = s;
+		for (i = 0; code >= 500 && i < sizeof(exim_fixed_reject) / sizeof(exim_fixed_reject[0]); i++)
+			if (sv_find(s, exim_fixed_reject[i].reason) >= 0) {
+				rep.code = exim_fixed_reject[i].code;
+				break;
+			}
+	}
+	rep.dir = MTA_DIR_IN;
+	ev->reply = rep;
 }
 
 /*
  * "[H=... F=<...> ...] [temporarily] rejected RCPT|MAIL|EHLO|HELO|after
  * DATA|from <...>|by local_scan()": the verb is the first word that is not
- * a field, so sender and HELO text cannot fake it.
+ * a field, so sender and HELO text cannot fake it.  "rejected connection",
+ * DATA, AUTH, ETRN, ATRN and EXPN are replies we gave, not counted rejects
+ * (docs/counting.md).  The reason follows the first ": " after the verb.
  */
-static int
-exim_is_reject(struct strview r)
+static enum exim_reject_kind
+exim_reject(struct strview r, struct mta_event *ev)
 {
-	struct strview w;
-	size_t pos = 0;
+	enum exim_reject_kind kind = EXIM_REJECT;
+	struct strview w, arg;
+	size_t pos = 0, at;
+	uint16_t code = 550;
+	int temp = 0;
+	long colon;
 
 	do {
 		w = exim_word(r, &pos);
 	} while (w.n > 0 && (exim_field_key(w) > 0 || w.p[0] == '(' || w.p[0] == '['));
-	if (sv_eq(w, "temporarily"))
+	if (sv_eq(w, "temporarily")) {
+		temp = 1;
 		w = exim_word(r, &pos);
+	}
 	if (!sv_eq(w, "rejected"))
-		return 0;
+		return EXIM_NOT_REJECT;
 	w = exim_word(r, &pos);
 	if (sv_eq(w, "RCPT") || sv_eq(w, "MAIL") || sv_eq(w, "EHLO") || sv_eq(w, "HELO") ||
 	    sv_eq(w, "from"))
+		;
+	else if (sv_eq(w, "after") && sv_starts((w = exim_word(r, &pos)), "DATA"))
+		;
+	else if (sv_eq(w, "by") && sv_starts((w = exim_word(r, &pos)), "local_scan()"))
+		;
+	else if (sv_eq(w, "connection") || sv_eq(w, "DATA") || sv_eq(w, "EXPN"))
+		kind = EXIM_REJECT_REPLY;
+	else if (sv_eq(w, "AUTH"))
+		kind = EXIM_REJECT_REPLY, code = 503;
+	else if (sv_eq(w, "ETRN"))
+		kind = EXIM_REJECT_REPLY, code = 458;
+	else if (sv_eq(w, "ATRN"))
+		kind = EXIM_REJECT_REPLY, code = 450;
+	else
+		return EXIM_NOT_REJECT; /* by non-SMTP ACL, VRFY (252), text */
+	if (temp)
+		code = 451;
+	/* an address argument is kept whole: a ':' inside it is not the reason's */
+	at = pos;
+	arg = exim_word(r, &at);
+	if (arg.n > 0 && arg.p[0] == '<') {
+		w = arg;
+		pos = at;
+	}
+	r = sv_skip(r, pos);
+	if (w.n > 0 && w.p[w.n - 1] == ':') {
+		while (r.n > 0 && r.p[0] == ' ')
+			r = sv_skip(r, 1);
+	} else {
+		colon = sv_find(r, ": ");
+		r = colon < 0 ? sv_make(r.p + r.n, 0) : sv_skip(r, (size_t)colon + 2);
+	}
+	exim_reject_reply(r, code, ev);
+	return kind;
+}
+
+/*
+ * "<name> authenticator failed for ... [ip]: 535 text" (4.98+: "...
+ * authenticator failed H=... [ip] 535 text"): the code is the first
+ * 3-digit word after a word ending the host, "...]" or "...:".
+ */
+static int
+exim_auth_failure(struct strview m, struct mta_event *ev)
+{
+	size_t pos = 0, start;
+	struct strview w = exim_word(m, &pos), rest, prev;
+	struct mta_reply rep;
+
+	rest = sv_skip(m, pos);
+	if (w.n == 0 || !(sv_starts(rest, " authenticator failed for ") ||
+	    sv_starts(rest, " authenticator failed H=")))
+		return 0;
+	pos += sizeof(" authenticator failed") - 1;
+	prev = SV_NULL;
+	for (;;) {
+		w = exim_word(m, &pos);
+		if (w.n == 0)
+			return 1;
+		if (prev.n > 0 && (prev.p[prev.n - 1] == ']' || prev.p[prev.n - 1] == ':') &&
+		    w.n == 3) {
+			start = (size_t)(w.p - m.p);
+			memset(&rep, 0, sizeof(rep));
+			if (mta_reply_parse(sv_skip(m, start), &rep) == 0) {
+				rep.dir = MTA_DIR_IN;
+				ev->reply = rep;
+				return 1;
+			}
+		}
+		prev = w;
+	}
+}
+
+/*
+ * Sessions that ended without a message (smtp_in.c, receive.c, daemon.c),
+ * by the start of the line or of its text after the fields: the cause
+ * counted, and the reply Exim gave when it is fixed (0: none or unknown).
+ * Each cause is logged once per session; "incomplete transaction" is
+ * counted only for QUIT (its other causes are followed by their own line:
+ * "unexpected disconnection", the sync or "dropped" line; RSET and STARTTLS
+ * go on with the session).
+ */
+static const struct {
+	const char *start;
+	const char *what;
+	uint16_t code;
+} exim_broken[] = {
+	{ "no MAIL in ", "no_mail", 0 },
+	{ "SMTP command timeout on ", "timeout", 421 },
+	{ "SMTP data timeout (message abandoned) on ", "timeout_after_data", 421 },
+	{ "unexpected disconnection while reading SMTP command ", "lost", 0 },
+	{ "unexpected EOF while reading SMTP command ", "lost", 0 },
+	{ "SMTP protocol synchronization error (input sent without waiting for greeting)",
+	  "pregreet", 554 },
+	{ "SMTP protocol synchronization error (next input sent too soon", "sync_error", 554 },
+};
+
+/* "SMTP call from <host> dropped: too many ..." causes. */
+static const struct {
+	const char *reason;
+	const char *what;
+	uint16_t code;
+} exim_dropped[] = {
+	{ "too many syntax or protocol errors", "too_many_errors", 0 },
+	{ "too many unrecognized commands", "too_many_errors", 500 },
+	{ "too many nonmail commands", "too_many_nonmail", 554 },
+};
+
+/* "Connection from <host> refused: ..." (daemon.c): the 421 of an overloaded daemon. */
+static const struct {
+	const char *reason;
+	const char *what;
+} exim_refused[] = {
+	{ "too many connections", "rate_limit" }, { "load average", "overload" },
+};
+
+static void
+exim_broken_event(struct mta_event *ev, const char *what, uint16_t code)
+{
+	ev->type = EV_SESSION_INCOMPLETE;
+	ev->what = sv_make(what, strlen(what));
+	if (code != 0) {
+		ev->reply.code = code;
+		ev->reply.dir = MTA_DIR_IN;
+		ev->reply.enh = sv_make(ev->what.p, 0);
+		ev->reply.text = sv_make(ev->what.p, 0);
+	}
+}
+
+/* The line's text after its leading fields ("H=... (helo) [ip]"). */
+static struct strview
+exim_after_fields(struct strview m)
+{
+	struct strview w;
+	size_t pos = 0, at;
+
+	do {
+		at = pos;
+		w = exim_word(m, &pos);
+	} while (w.n > 0 && (exim_field_key(w) > 0 || w.p[0] == '(' || w.p[0] == '['));
+	while (at < m.n && m.p[at] == ' ')
+		at++;
+	return sv_skip(m, at);
+}
+
+/* "H=... incomplete transaction (QUIT) from <s>[ for r...]": quit after MAIL or after RCPT. */
+static const char *
+exim_incomplete(struct strview t)
+{
+	size_t pos;
+
+	if (!sv_starts(t, "incomplete transaction (QUIT)"))
+		return NULL;
+	pos = sizeof("incomplete transaction (QUIT)") - 1;
+	if (!sv_eq(exim_word(t, &pos), "from"))
+		return "quit_after_mail";
+	exim_word(t, &pos); /* <sender>, kept whole */
+	return sv_eq(exim_word(t, &pos), "for") ? "quit_after_rcpt" : "quit_after_mail";
+}
+
+/* A broken session's line: 1 and the event, or 0 when m is not one. */
+static int
+exim_broken_session(struct strview m, struct mta_event *ev)
+{
+	struct strview t;
+	const char *what;
+	size_t i;
+	long at;
+
+	for (i = 0; i < sizeof(exim_broken) / sizeof(exim_broken[0]); i++)
+		if (sv_starts(m, exim_broken[i].start)) {
+			exim_broken_event(ev, exim_broken[i].what, exim_broken[i].code);
+			return 1;
+		}
+	if (sv_starts(m, "SMTP call from ") && (at = sv_find(m, " dropped: ")) >= 0) {
+		t = sv_skip(m, (size_t)at + sizeof(" dropped: ") - 1);
+		for (i = 0; i < sizeof(exim_dropped) / sizeof(exim_dropped[0]); i++)
+			if (sv_starts(t, exim_dropped[i].reason)) {
+				exim_broken_event(ev, exim_dropped[i].what, exim_dropped[i].code);
+				return 1;
+			}
+		return 0;
+	}
+	if (sv_starts(m, "Connection from ") && (at = sv_find(m, " refused: ")) >= 0) {
+		t = sv_skip(m, (size_t)at + sizeof(" refused: ") - 1);
+		for (i = 0; i < sizeof(exim_refused) / sizeof(exim_refused[0]); i++)
+			if (sv_starts(t, exim_refused[i].reason)) {
+				exim_broken_event(ev, exim_refused[i].what, 421);
+				return 1;
+			}
+		return 0;
+	}
+	if (sv_starts(m, "SMTP connection from ") &&
+	    sv_find(m, " lost while reading message data") >= 0) {
+		exim_broken_event(ev, "lost_after_data", 0);
 		return 1;
-	if (sv_eq(w, "after"))
-		return sv_starts(exim_word(r, &pos), "DATA");
-	if (sv_eq(w, "by"))
-		return sv_starts(exim_word(r, &pos), "local_scan()");
+	}
+	if ((what = exim_incomplete(exim_after_fields(m))) != NULL) {
+		exim_broken_event(ev, what, 0);
+		return 1;
+	}
 	return 0;
 }
 
-/* "<name> authenticator failed for ..." (4.98+: "... failed H=...") */
-static int
-exim_is_auth_failure(struct strview m)
+/* A line that is no message's: a reject, an AUTH failure, a broken session, or ignored. */
+static void
+exim_other_line(struct strview m, struct mta_event *ev)
 {
-	size_t pos = 0;
-	struct strview w = exim_word(m, &pos), rest;
-
-	rest = sv_skip(m, pos);
-	return w.n > 0 && (sv_starts(rest, " authenticator failed for ") ||
-	    sv_starts(rest, " authenticator failed H="));
+	switch (exim_reject(m, ev)) {
+	case EXIM_REJECT:
+		ev->type = EV_REJECT;
+		return;
+	case EXIM_REJECT_REPLY:
+		ev->type = EV_REPLY;
+		return;
+	case EXIM_NOT_REJECT:
+		break;
+	}
+	if (exim_auth_failure(m, ev))
+		ev->type = EV_AUTH_FAILED;
+	else if (!exim_broken_session(m, ev))
+		ev->type = EV_IGNORED; /* connections, queue runs, daemon, TLS, ACL text */
 }
 
 /* A line about one message: "ID <flag> ..." or "ID text". */
@@ -505,22 +884,20 @@ exim_message_line(struct strview r, struct mta_event *ev)
 {
 	if (sv_starts(r, "<= ") || sv_starts(r, "(= ")) /* "(=": accepted, fake-rejected */
 		exim_received(sv_skip(r, 3), ev);
-	else if (sv_starts(r, "=> ") || sv_starts(r, "-> ") || sv_starts(r, ">> "))
-		exim_delivery(sv_skip(r, 3), DS_SENT, ev);
+	else if (sv_starts(r, "=> ") || sv_starts(r, ">> "))
+		exim_delivery(sv_skip(r, 3), DS_SENT, 1, ev);
+	else if (sv_starts(r, "-> "))
+		exim_delivery(sv_skip(r, 3), DS_SENT, 0, ev);
 	else if (sv_starts(r, "== "))
-		exim_delivery(sv_skip(r, 3), DS_DEFERRED, ev);
+		exim_delivery(sv_skip(r, 3), DS_DEFERRED, 0, ev);
 	else if (sv_starts(r, "** "))
 		exim_failed(sv_skip(r, 3), ev);
 	else if (sv_starts(r, "*> "))
 		ev->type = EV_IGNORED; /* delivery suppressed by -N */
 	else if (sv_eq(r, "Completed") || sv_starts(r, "Completed ") || sv_starts(r, "removed by "))
 		ev->type = EV_REMOVED;
-	else if (exim_is_reject(r))
-		ev->type = EV_REJECT;
-	else if (exim_is_auth_failure(r))
-		ev->type = EV_AUTH_FAILED;
 	else
-		ev->type = EV_IGNORED; /* Frozen, ACL log_message text, DKIM, TLS, ... */
+		exim_other_line(r, ev); /* rejected after DATA, Frozen, ACL log_message text, ... */
 }
 
 static void
@@ -535,12 +912,7 @@ exim_parse(const struct log_header *h, struct mta_event *ev)
 		exim_message_line(sv_skip(m, n + 1), ev);
 		return;
 	}
-	if (exim_is_reject(m))
-		ev->type = EV_REJECT;
-	else if (exim_is_auth_failure(m))
-		ev->type = EV_AUTH_FAILED;
-	else
-		ev->type = EV_IGNORED; /* connections, queue runs, daemon, TLS, ACL text */
+	exim_other_line(m, ev);
 }
 
 const struct mta_parser parser_exim = {

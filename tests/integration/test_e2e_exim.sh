@@ -36,6 +36,13 @@ for fmt in mainlog syslog; do
 			|| mt_fail "$v: report differs from the true counts:
 $out"
 		mt_log "ok: $v: $(echo "$out" | tail -n 1)"
+		# issue 14: the parser's replies and TLS sessions equal the truth, day by day
+		"$top_builddir/health_tally" exim "$MT_TMP/mainlog-$v" > "$MT_TMP/health-$v.json" \
+			|| mt_fail "$v: health_tally failed"
+		out=$($PY "$top_srcdir/tests/integration/health_compare.py" "$MT_TMP/expect-$v.json" \
+			"$MT_TMP/health-$v.json") || mt_fail "$v: the parser's replies and TLS differ from the truth:
+$out"
+		mt_log "ok: $v: $out"
 	done
 done
 # the four logs describe the same mail
