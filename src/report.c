@@ -5,6 +5,8 @@
 
 #include "aggregate.h"
 #include "civil.h"
+#include "event.h"
+#include "health.h"
 #include "log.h"
 #include "report.h"
 #include "sanitize.h"
@@ -187,6 +189,215 @@ json_accounts(struct store *s, const struct report_opts *o, FILE *f)
 	return finish(s, st, rc);
 }
 
+/* The range's replies, most frequent first: (code, enh, n, example) of direction dir. */
+static sqlite3_stmt *
+replies_query(struct store *s, const struct report_opts *o, const char *dir)
+{
+	/* the example of the range's first day that has one: stable as days are added */
+	sqlite3_stmt *st = prepare(s, "SELECT code, enh, sum(n) c, (SELECT example FROM reply_daily r2"
+	    " WHERE r2.dir = r.dir AND r2.code = r.code AND r2.enh = r.enh AND r2.day BETWEEN ?1 AND ?2"
+	    " AND example IS NOT NULL ORDER BY day LIMIT 1) FROM reply_daily r"
+	    " WHERE day BETWEEN ?1 AND ?2 AND dir = ?4 GROUP BY code, enh ORDER BY c DESC, code, enh"
+	    " LIMIT ?3", o);
+
+	if (st != NULL) {
+		sqlite3_bind_int(st, 3, o->top);
+		sqlite3_bind_text(st, 4, dir, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
+static sqlite3_stmt *
+causes_query(struct store *s, const struct report_opts *o)
+{
+	return prepare(s, "SELECT substr(name, 21), sum(value) c FROM day_counter"
+	    " WHERE day BETWEEN ?1 AND ?2 AND substr(name, 1, 20) = 'sessions_incomplete_'"
+	    " GROUP BY name ORDER BY c DESC, name", o);
+}
+
+static int
+json_replies(struct store *s, const struct report_opts *o, const char *dir, FILE *f)
+{
+	sqlite3_stmt *st = replies_query(s, o, dir);
+	int rc, first = 1;
+
+	if (st == NULL)
+		return -1;
+	fprintf(f, "\"%s\": [", dir);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fprintf(f, "%s\n    {\"code\": %d, \"enhanced\": ", first ? "" : ",",
+		    sqlite3_column_int(st, 0));
+		report_json_string(f, (const char *)sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1));
+		fprintf(f, ", \"count\": %lld, \"example\": ", (long long)sqlite3_column_int64(st, 2));
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			fputs("null", f);
+		else
+			report_json_string(f, (const char *)sqlite3_column_text(st, 3),
+			    sqlite3_column_bytes(st, 3));
+		fputc('}', f);
+		first = 0;
+	}
+	fputs("]", f);
+	return finish(s, st, rc);
+}
+
+static int
+json_causes(struct store *s, const struct report_opts *o, FILE *f)
+{
+	sqlite3_stmt *st = causes_query(s, o);
+	int rc, first = 1;
+
+	if (st == NULL)
+		return -1;
+	fputs("\"broken_sessions\": {", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fputs(first ? "" : ", ", f);
+		report_json_string(f, (const char *)sqlite3_column_text(st, 0), sqlite3_column_bytes(st, 0));
+		fprintf(f, ": %lld", (long long)sqlite3_column_int64(st, 1));
+		first = 0;
+	}
+	fputs("}", f);
+	return finish(s, st, rc);
+}
+
+/*
+ * "health": the range's replies by direction (top N), broken sessions by
+ * cause, TLS and delivery delays (docs/counting.md).
+ */
+static int
+json_health(struct store *s, const struct report_opts *o, FILE *f)
+{
+	struct health_sum h;
+	int share;
+
+	if (health_sum(s, o->from, o->to, &h) != 0)
+		return -1;
+	fputs(",\n\"health\": {\"replies\": {", f);
+	if (json_replies(s, o, "in", f) != 0)
+		return -1;
+	fputs(",\n    ", f);
+	if (json_replies(s, o, "out", f) != 0)
+		return -1;
+	fprintf(f, "},\n  \"broken_total\": %lld, ", (long long)h.broken);
+	if (json_causes(s, o, f) != 0)
+		return -1;
+	share = health_plain_share(&h.tls);
+	fprintf(f, ",\n  \"tls\": {\"in_tls\": %lld, \"in_plain\": %lld, \"out_tls\": %lld,"
+	    " \"out_plain\": %lld, \"plain_share_pct\": ", (long long)h.tls.in_tls,
+	    (long long)h.tls.in_plain, (long long)h.tls.out_tls, (long long)h.tls.out_plain);
+	if (share < 0)
+		fputs("null}", f);
+	else
+		fprintf(f, "%d}", share);
+	fprintf(f, ",\n  \"delay_ms\": {\"count\": %lld, \"p50\": %u, \"p95\": %u, \"p99\": %u,"
+	    " \"max\": %u, \"mean\": %u}", (long long)h.delay.n, h.delay.p50, h.delay.p95,
+	    h.delay.p99, h.delay.max, h.delay.mean);
+	/* the queue's high-water mark (the queue sampler's section) goes here */
+	fputs("}", f);
+	return 0;
+}
+
+/* A delay in ms as a person reads it: "850ms", "12.3s", "4m05s", "3h12m", "2d04h". */
+static void
+human_delay(uint32_t ms, char *buf, size_t len)
+{
+	uint32_t s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, len, "%ums", ms);
+	else if (s < 60)
+		snprintf(buf, len, "%u.%us", s, ms % 1000 / 100);
+	else if (s < 3600)
+		snprintf(buf, len, "%um%02us", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%uh%02um", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%ud%02uh", s / 86400, s % 86400 / 3600);
+}
+
+static int
+text_replies(struct store *s, const struct report_opts *o, FILE *f, const char *dir,
+    const char *title)
+{
+	sqlite3_stmt *st = replies_query(s, o, dir);
+	char ex[SANITIZE_ESCAPED_MAX(AGG_NOTE_MAX)];
+	int rc, rows = 0;
+
+	if (st == NULL)
+		return -1;
+	fprintf(f, "\n%s\n%.*s\n      count  code  enhanced   example\n", title, (int)strlen(title),
+	    "--------------------------------------------------------------------------------");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sanitize_escape(ex, sizeof(ex), (const char *)sqlite3_column_text(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3));
+		fprintf(f, "  %9lld   %3d  %-9.9s  %.60s\n", (long long)sqlite3_column_int64(st, 2),
+		    sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), ex);
+		rows++;
+	}
+	if (rows == 0)
+		fprintf(f, "  none\n");
+	return finish(s, st, rc);
+}
+
+static int
+text_causes(struct store *s, const struct report_opts *o, FILE *f, int64_t total)
+{
+	sqlite3_stmt *st = causes_query(s, o);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	fprintf(f, "\nBroken sessions by cause\n------------------------\n  %9lld   all\n",
+	    (long long)total);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fprintf(f, "  %9lld   %.40s\n", (long long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 0));
+	return finish(s, st, rc);
+}
+
+static void
+text_share(FILE *f, const char *what, int64_t tls, int64_t plain)
+{
+	int64_t all = tls + plain;
+
+	if (all == 0)
+		fprintf(f, "  %-8s  no session\n", what);
+	else
+		fprintf(f, "  %-8s %9lld sessions, %lld with TLS, %lld without (%lld%%)\n", what,
+		    (long long)all, (long long)tls, (long long)plain, (long long)((plain * 100 + all / 2) / all));
+}
+
+/* Mail-flow health: replies, broken sessions, TLS, delays (docs/counting.md). */
+static int
+text_health(struct store *s, const struct report_opts *o, FILE *f)
+{
+	struct health_sum h;
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (health_sum(s, o->from, o->to, &h) != 0 ||
+	    text_replies(s, o, f, "in", "SMTP replies we gave (in), by count") != 0 ||
+	    text_replies(s, o, f, "out", "SMTP replies servers gave us (out), by count") != 0 ||
+	    text_causes(s, o, f, h.broken) != 0)
+		return -1;
+	fprintf(f, "\nTLS\n---\n");
+	text_share(f, "in", h.tls.in_tls, h.tls.in_plain);
+	text_share(f, "out", h.tls.out_tls, h.tls.out_plain);
+	fprintf(f, "\nDelivery delay\n--------------\n");
+	if (h.delay.n == 0) {
+		fprintf(f, "  no delivery with a known delay\n");
+	} else {
+		human_delay(h.delay.p50, a, sizeof(a));
+		human_delay(h.delay.p95, b, sizeof(b));
+		human_delay(h.delay.p99, c, sizeof(c));
+		human_delay(h.delay.max, d, sizeof(d));
+		human_delay(h.delay.mean, e, sizeof(e));
+		fprintf(f, "  %9lld   deliveries\n  p50 %s  p95 %s  p99 %s  max %s  mean %s\n",
+		    (long long)h.delay.n, a, b, c, d, e);
+	}
+	/* the queue's high-water mark (the queue sampler's section) goes here */
+	return 0;
+}
+
 static void
 human_bytes(long long b, char *buf, size_t len)
 {
@@ -321,19 +532,23 @@ text_top(struct store *s, const struct report_opts *o, FILE *f, const char *titl
 	return finish(s, st, rc);
 }
 
-/* Sessions and verdicts (IceWarp's diagnostics), only when the history has some. */
+/*
+ * Verdicts and blocks (antispam_<action>, ipblock_<code>), only when the
+ * history has some; broken sessions have their own section (text_health).
+ */
 static int
 text_day_counters(struct store *s, const struct report_opts *o, FILE *f)
 {
 	sqlite3_stmt *st = prepare(s, "SELECT name, sum(value) FROM day_counter"
-	    " WHERE day BETWEEN ?1 AND ?2 GROUP BY name ORDER BY name", o);
+	    " WHERE day BETWEEN ?1 AND ?2 AND substr(name, 1, 20) <> 'sessions_incomplete_'"
+	    " GROUP BY name ORDER BY name", o);
 	int rows = 0, rc;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (rows++ == 0)
-			fprintf(f, "\nSessions and verdicts\n---------------------\n");
+			fprintf(f, "\nVerdicts and blocks\n-------------------\n");
 		fprintf(f, "  %9lld   %.*s\n", (long long)sqlite3_column_int64(st, 1),
 		    sqlite3_column_bytes(st, 0) > 64 ? 64 : sqlite3_column_bytes(st, 0),
 		    (const char *)sqlite3_column_text(st, 0));
@@ -350,7 +565,7 @@ text_report(struct store *s, const struct report_opts *o, FILE *f)
 	if (found <= 0)
 		return found < 0 ? -1 : text_nothing(s, o, f);
 	if (text_totals(s, o, f, first, last) != 0 || text_per_day(s, o, f) != 0 ||
-	    text_day_counters(s, o, f) != 0)
+	    text_day_counters(s, o, f) != 0 || text_health(s, o, f) != 0)
 		return -1;
 	if (text_top(s, o, f, "Senders by message count",
 		"SELECT sender, sum(messages) n, sum(bytes) FROM sender_daily WHERE day BETWEEN ?1 AND ?2"
@@ -375,6 +590,6 @@ report_print(struct store *s, const struct report_opts *o, FILE *f)
 {
 	if (o->json)
 		return json_range(s, o, f) != 0 || json_days(s, o, f) != 0 ||
-		    json_accounts(s, o, f) != 0 ? -1 : 0;
+		    json_health(s, o, f) != 0 || json_accounts(s, o, f) != 0 ? -1 : 0;
 	return text_report(s, o, f);
 }

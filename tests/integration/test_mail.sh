@@ -105,6 +105,8 @@ mt_wait_for "the report" test -f "$MT_TMP/mail/000004.eml"
 tr -d '\r' < "$MT_TMP/mail/000004.eml" > "$MT_TMP/m4.txt"
 grep -q '^Subject: \[mtastat\] daily report 2026-11-17 on ' "$MT_TMP/m4.txt" || mt_fail "report subject"
 grep -q '^Grand Totals' "$MT_TMP/m4.txt" || mt_fail "no totals in the report"
+grep -q "^Broken sessions by cause" "$MT_TMP/m4.txt" && grep -q "^Delivery delay" "$MT_TMP/m4.txt" &&
+	grep -q "^SMTP replies we gave (in)" "$MT_TMP/m4.txt" || mt_fail "no mail-flow health in the report"
 grep -q '^  SMTP_RELAY_MSGS  *V:445 M:20.00 S:0.00' "$MT_TMP/m4.txt" || mt_fail "no indicator line: $(grep SMTP_RELAY "$MT_TMP/m4.txt")"
 # the report lists the alarm records: the name in its escaped spelling, as in the MIB
 grep -qF 'Account spam\x0dBcc: evil@example.org relayed: 445 recipients (limit 100)' "$MT_TMP/m4.txt" || mt_fail "no alarm in the report"
