@@ -291,3 +291,33 @@ aggregate_sum_into(const struct aggregate *a, struct totals *t)
 	t->lines += (int64_t)a->lines;
 	t->unparsed += (int64_t)a->unparsed;
 }
+
+int
+aggregate_set(struct aggregate *a, enum agg_kind kind, int32_t day, struct strview name,
+    int64_t v0, int64_t v1)
+{
+	char low[AGG_NAME_MAX];
+	struct agg_entry *e;
+	size_t i, n = name.n > AGG_NAME_MAX ? AGG_NAME_MAX : name.n;
+	const char *p = name.p;
+	uint64_t h;
+
+	/* made with zeros when new, the name kept as aggregate_keyed keeps it */
+	if (aggregate_keyed(a, kind, day, name, 0, 0) != 0)
+		return -1;
+	if (kind == AGG_DOMAIN) {
+		for (i = 0; i < n; i++)
+			low[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
+		p = low;
+	}
+	h = hash_name(kind, day, p, n);
+	for (i = h & (a->keyed_cap - 1);; i = (i + 1) & (a->keyed_cap - 1)) {
+		e = &a->keyed[i];
+		if (e->used && e->hash == h && e->kind == kind && e->day == day && e->len == n &&
+		    memcmp(e->name, p, n) == 0)
+			break;
+	}
+	e->v[0] = v0;
+	e->v[1] = v1;
+	return 0;
+}

@@ -34,6 +34,7 @@ extern const char *const counter_names[C_COUNT];
 
 enum agg_kind {
 	AGG_ACCOUNT,   /* v0 relayed recipients, v1 relayed messages */
+	/* top-K lists (topk.h): whole lists of a day, values set, not added */
 	AGG_DOMAIN,    /* v0 delivered recipients, v1 relayed recipients */
 	AGG_SENDER,    /* v0 received messages, v1 bytes */
 	AGG_RCPT,      /* v0 delivered, v1 relayed */
@@ -134,6 +135,9 @@ int aggregate_delay(struct aggregate *, int32_t day, int hour, uint32_t ms);
  */
 #define AGG_REPLY_KEY_MAX 16
 size_t agg_reply_key(char *buf, int dir_in, unsigned code, struct strview enh);
+/* The same, setting the values instead of adding to them (a row of a top-K list). */
+int aggregate_set(struct aggregate *, enum agg_kind, int32_t day, struct strview name,
+    int64_t v0, int64_t v1);
 
 /* Totals since the history began: what the MIB's Counter64 scalars show. */
 struct totals {

@@ -18,6 +18,7 @@ correlate_init(struct correlator *c, const struct mtastat_config *cfg, struct ag
 	c->cfg = cfg;
 	memset(c->recent, 0, sizeof(c->recent));
 	c->recent_next = 0;
+	topk_init(&c->names);
 	return msgtable_init(&c->q, cfg->queuetable);
 }
 
@@ -25,6 +26,7 @@ void
 correlate_free(struct correlator *c)
 {
 	msgtable_free(&c->q);
+	topk_free(&c->names);
 }
 
 static int
@@ -75,7 +77,7 @@ on_queued(struct correlator *c, const struct log_time *t, const struct mta_event
 	m->recv_t = t->t;
 	if (count(c, t, C_RECEIVED, 1) || count(c, t, C_BYTES_RECEIVED, (int64_t)ev->size))
 		return -1;
-	return aggregate_keyed(c->agg, AGG_SENDER, t->day,
+	return topk_add(&c->names, c->agg, AGG_SENDER, t->day,
 	    ev->sender.n > 0 ? ev->sender : sv_make("<>", 2), 1, (int64_t)ev->size);
 }
 
@@ -112,7 +114,7 @@ on_handoff(struct correlator *c, struct msg *parent, struct strview newqid)
 		if (aggregate_add(c->agg, child->recv_day, child->recv_hour, C_RECEIVED, -1) ||
 		    aggregate_add(c->agg, child->recv_day, child->recv_hour, C_BYTES_RECEIVED,
 			-(int64_t)child->size) ||
-		    aggregate_keyed(c->agg, AGG_SENDER, child->recv_day, sender, -1,
+		    topk_add(&c->names, c->agg, AGG_SENDER, child->recv_day, sender, -1,
 			-(int64_t)child->size))
 			return -1;
 	}
@@ -202,8 +204,8 @@ on_delivery(struct correlator *c, const struct log_time *t, const struct mta_eve
 		return -1;
 	dom = domain_of(ev->rcpt);
 	/* a recipient whose name was not kept counts without one */
-	if (ev->rcpt.n > 0 && (aggregate_keyed(c->agg, AGG_RCPT, t->day, ev->rcpt, delivered, relayed) ||
-	    (dom.n > 0 && aggregate_keyed(c->agg, AGG_DOMAIN, t->day, dom, delivered, relayed))))
+	if (ev->rcpt.n > 0 && (topk_add(&c->names, c->agg, AGG_RCPT, t->day, ev->rcpt, delivered, relayed) ||
+	    (dom.n > 0 && topk_add(&c->names, c->agg, AGG_DOMAIN, t->day, dom, delivered, relayed))))
 		return -1;
 	if (!relayed)
 		return 0;

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "event.h"
 #include "msgtable.h"
+#include "topk.h"
 
 /*
  * Sessions named by the client's address and port (postscreen) that were
@@ -23,6 +24,7 @@ struct correlator {
 	uint32_t recent[CORR_RECENT_SESSIONS];
 	unsigned recent_next;
 	struct aggregate *agg;
+	struct topk_set names;   /* senders, recipients, domains: per-day top-K lists */
 	const struct mtastat_config *cfg;
 };
 

@@ -8,6 +8,19 @@
 #include "log.h"
 #include "sanitize.h"
 
+static void
+list_row(void *ctx, struct strview name, int64_t v0, int64_t v1)
+{
+	topk_load_row(ctx, name, v0, v1);
+}
+
+/* A day's top-K list that is not in memory starts from its stored rows. */
+static int
+list_load(void *ctx, enum agg_kind kind, int32_t day, struct topk *t)
+{
+	return store_list_rows(ctx, kind, day, TOPK_SLOTS, list_row, t);
+}
+
 int
 ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *store)
 {
@@ -18,6 +31,10 @@ ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *s
 	aggregate_init(&ig->agg);
 	if (correlate_init(&ig->corr, cfg, &ig->agg) != 0)
 		return -1;
+	if (store != NULL) {
+		ig->corr.names.load = list_load;
+		ig->corr.names.load_ctx = store;
+	}
 	if (store != NULL && store_load_queue(store, &ig->corr.q) != 0) {
 		correlate_free(&ig->corr);
 		return -1;
@@ -319,6 +336,8 @@ ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 	for (i = 0; i < npos; i++)
 		all[i] = pos[i];
 	rc = series_positions(ig, all, &n);
+	if (rc == 0)
+		rc = topk_flush(&ig->corr.names, &ig->agg);
 	if (rc == 0)
 		rc = store_commit(ig->store, &ig->agg, &ig->corr.q, all, n,
 		    ev - ig->evictions_committed);

@@ -26,7 +26,7 @@ enum {
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
 	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN,
 	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_REPLY, ST_HEALTH, ST_DELAY,
-	ST_COUNT
+	ST_DOMAIN_CLEAR, ST_SENDER_CLEAR, ST_RCPT_CLEAR, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -177,6 +177,10 @@ static const char *const sql[ST_COUNT] = {
 	[ST_RCPT] = "INSERT INTO rcpt_daily(rcpt, day, delivered, relayed) VALUES(?,?,?,?)"
 	    " ON CONFLICT(day, rcpt) DO UPDATE SET delivered = delivered + excluded.delivered,"
 	    " relayed = relayed + excluded.relayed",
+	/* a top-K list (topk.h) replaces the day's rows */
+	[ST_DOMAIN_CLEAR] = "DELETE FROM domain_daily WHERE day = ?",
+	[ST_SENDER_CLEAR] = "DELETE FROM sender_daily WHERE day = ?",
+	[ST_RCPT_CLEAR] = "DELETE FROM rcpt_daily WHERE day = ?",
 	[ST_UNPARSED] = "INSERT INTO unparsed(program, lines) VALUES(?, ?)"
 	    " ON CONFLICT(program) DO UPDATE SET lines = lines + excluded.lines",
 	[ST_TOTAL_ADD] = "INSERT INTO totals(key, value) VALUES(?, ?)"
@@ -868,6 +872,33 @@ keyed_order(const void *x, const void *y)
 	return a->len < b->len ? -1 : 1;
 }
 
+/* A row of a day's top-K list: the first of the list's rows removes the old ones. */
+static int
+put_list_row(struct store *s, const struct agg_entry *e, const struct agg_entry *prev)
+{
+	static const int stmt_of[AGG_KINDS] = {
+		[AGG_DOMAIN] = ST_DOMAIN, [AGG_SENDER] = ST_SENDER, [AGG_RCPT] = ST_RCPT,
+	};
+	static const int clear_of[AGG_KINDS] = {
+		[AGG_DOMAIN] = ST_DOMAIN_CLEAR, [AGG_SENDER] = ST_SENDER_CLEAR,
+		[AGG_RCPT] = ST_RCPT_CLEAR,
+	};
+	sqlite3_stmt *st;
+
+	if (prev == NULL || prev->kind != e->kind || prev->day != e->day) {
+		st = s->st[clear_of[e->kind]];
+		sqlite3_bind_int(st, 1, e->day);
+		if (step(s, st) != 0)
+			return -1;
+	}
+	st = s->st[stmt_of[e->kind]];
+	sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, e->day);
+	sqlite3_bind_int64(st, 3, e->v[0]);
+	sqlite3_bind_int64(st, 4, e->v[1]);
+	return step(s, st);
+}
+
 /*
  * Upserts in key order: the WITHOUT ROWID tables are keyed (day, name), so
  * sorted writes walk each B-tree once instead of jumping around it.
@@ -875,9 +906,6 @@ keyed_order(const void *x, const void *y)
 static int
 put_keyed(struct store *s, const struct aggregate *a)
 {
-	static const int stmt_of[AGG_KINDS] = {
-		[AGG_DOMAIN] = ST_DOMAIN, [AGG_SENDER] = ST_SENDER, [AGG_RCPT] = ST_RCPT,
-	};
 	const struct agg_entry **order;
 	sqlite3_stmt *st;
 	size_t i, n = 0;
@@ -914,11 +942,9 @@ put_keyed(struct store *s, const struct aggregate *a)
 			sqlite3_bind_int(st, 2, e->day);
 			sqlite3_bind_int64(st, 3, e->v[0]);
 		} else {
-			st = s->st[stmt_of[e->kind]];
-			sqlite3_bind_text(st, 1, e->name, e->len, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, e->day);
-			sqlite3_bind_int64(st, 3, e->v[0]);
-			sqlite3_bind_int64(st, 4, e->v[1]);
+			if (put_list_row(s, e, i > 0 ? order[i - 1] : NULL) != 0)
+				goto out;
+			continue;
 		}
 		if (step(s, st) != 0)
 			goto out;
@@ -1435,5 +1461,34 @@ store_load_totals(struct store *s, struct totals *t)
 		return fail(s, "load totals");
 	t->lines = store_total(s, "lines");
 	t->unparsed = store_total(s, "unparsed");
+	return 0;
+}
+
+int
+store_list_rows(struct store *s, enum agg_kind kind, int32_t day, int limit,
+    void (*row)(void *ctx, struct strview name, int64_t v0, int64_t v1), void *ctx)
+{
+	const char *q = kind == AGG_SENDER
+	    ? "SELECT sender, messages, bytes FROM sender_daily WHERE day = ?1"
+	      " ORDER BY messages DESC LIMIT ?2"
+	    : kind == AGG_RCPT
+	    ? "SELECT rcpt, delivered, relayed FROM rcpt_daily WHERE day = ?1"
+	      " ORDER BY delivered DESC LIMIT ?2"
+	    : "SELECT domain, delivered, relayed FROM domain_daily WHERE day = ?1"
+	      " ORDER BY delivered DESC LIMIT ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "top list");
+	sqlite3_bind_int(st, 1, day);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(ctx, sv_make((const char *)sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)), sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, "top list");
 	return 0;
 }

@@ -46,7 +46,7 @@ struct store_accounts;
 struct store {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *st[32];
+	sqlite3_stmt *st[32];   /* ST_COUNT of store.c */
 	/* the last account looked up while writing a batch */
 	char last_account[AGG_NAME_MAX];
 	size_t last_account_len;
@@ -139,6 +139,13 @@ int store_file_by_path(struct store *, const char *path, struct file_pos *);
  * 1 and *blob (malloc'd, *len bytes), 0 when there is none, -1 on error.
  */
 int store_state_get(struct store *, const char *key, unsigned char **blob, size_t *len);
+
+/*
+ * The stored rows of a day's top-K list (AGG_SENDER, AGG_RCPT, AGG_DOMAIN;
+ * topk.h), largest first, at most limit: row() gets each name and values.
+ */
+int store_list_rows(struct store *, enum agg_kind, int32_t day, int limit,
+    void (*row)(void *ctx, struct strview name, int64_t v0, int64_t v1), void *ctx);
 
 /* Load the persisted in-flight queue into an empty table. */
 int store_load_queue(struct store *, struct msgtable *);

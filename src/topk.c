@@ -1,0 +1,288 @@
+/* Per-day top-K lists of names: space-saving with a min-heap and a hash index. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "topk.h"
+
+#define INDEX_MASK (2 * TOPK_SLOTS - 1)
+
+static int
+kind_slot(enum agg_kind kind)
+{
+	switch (kind) {
+	case AGG_SENDER:
+		return 0;
+	case AGG_RCPT:
+		return 1;
+	case AGG_DOMAIN:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+void
+topk_init(struct topk_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+topk_free(struct topk_set *s)
+{
+	int k, d;
+
+	for (k = 0; k < TOPK_KINDS; k++)
+		for (d = 0; d < TOPK_DAYS; d++)
+			free(s->lists[k][d]);
+	memset(s, 0, sizeof(*s));
+}
+
+static uint64_t
+hash_of(const char *p, size_t n)
+{
+	/* FNV-1a; the table is small and probed linearly, attacker-chosen names only slow it */
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot holding name, or -1; *at: its index position, or where it would go. */
+static int
+lookup(const struct topk *t, uint64_t h, const char *p, size_t n, uint32_t *at)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)h & INDEX_MASK; t->index[i] != 0; i = (i + 1) & INDEX_MASK) {
+		const struct topk_slot *x = &t->slot[t->index[i] - 1];
+		if (x->hash == h && x->len == n && memcmp(x->name, p, n) == 0) {
+			*at = i;
+			return t->index[i] - 1;
+		}
+	}
+	*at = i;
+	return -1;
+}
+
+/* Linear probing's deletion: later entries of the run move back into the hole. */
+static void
+index_remove(struct topk *t, uint32_t hole)
+{
+	uint32_t i = hole, home;
+
+	for (;;) {
+		i = (i + 1) & INDEX_MASK;
+		if (t->index[i] == 0)
+			break;
+		home = (uint32_t)t->slot[t->index[i] - 1].hash & INDEX_MASK;
+		/* the entry at i may fill the hole when its home is not in (hole, i] */
+		if (((i - home) & INDEX_MASK) >= ((i - hole) & INDEX_MASK)) {
+			t->index[hole] = t->index[i];
+			hole = i;
+		}
+	}
+	t->index[hole] = 0;
+}
+
+static void
+heap_swap(struct topk *t, uint32_t a, uint32_t b)
+{
+	uint16_t x = t->heap[a];
+
+	t->heap[a] = t->heap[b];
+	t->heap[b] = x;
+	t->slot[t->heap[a]].heap = (uint16_t)a;
+	t->slot[t->heap[b]].heap = (uint16_t)b;
+}
+
+static void
+heap_fix(struct topk *t, uint32_t i)
+{
+	uint32_t c;
+
+	while (i > 0 && t->slot[t->heap[i]].count < t->slot[t->heap[(i - 1) / 2]].count) {
+		heap_swap(t, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= t->n)
+			break;
+		if (c + 1 < t->n && t->slot[t->heap[c + 1]].count < t->slot[t->heap[c]].count)
+			c++;
+		if (t->slot[t->heap[c]].count >= t->slot[t->heap[i]].count)
+			break;
+		heap_swap(t, i, c);
+		i = c;
+	}
+}
+
+static void
+slot_set(struct topk_slot *x, uint64_t h, const char *p, size_t n)
+{
+	x->hash = h;
+	x->len = (uint16_t)n;
+	memcpy(x->name, p, n);
+}
+
+/* Space-saving: a known name counts; a new one takes a free slot or the smallest. */
+static void
+count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
+{
+	uint64_t h = hash_of(p, n);
+	struct topk_slot *x;
+	uint32_t at;
+	int i = lookup(t, h, p, n, &at);
+
+	if (i >= 0) {
+		x = &t->slot[i];
+		x->count += v0;
+		x->v1 += v1;
+		heap_fix(t, x->heap);
+		t->dirty = 1;
+		return;
+	}
+	if (t->n < TOPK_SLOTS) {
+		i = (int)t->n;
+		x = &t->slot[i];
+		slot_set(x, h, p, n);
+		x->count = v0;
+		x->err = 0;
+		x->v1 = v1;
+		t->heap[t->n] = (uint16_t)i;
+		x->heap = (uint16_t)t->n;
+		t->n++;
+		t->index[at] = (uint16_t)(i + 1);
+		heap_fix(t, x->heap);
+		t->dirty = 1;
+		return;
+	}
+	/* full: only what raises a count takes the smallest slot (a retraction of an
+	 * unlisted name, a relayed-only recipient, cannot make it a top name) */
+	if (v0 <= 0)
+		return;
+	i = t->heap[0];
+	x = &t->slot[i];
+	{
+		uint32_t old;
+		if (lookup(t, x->hash, x->name, x->len, &old) == i)
+			index_remove(t, old);
+		lookup(t, h, p, n, &at); /* the hole may have moved the free position */
+	}
+	slot_set(x, h, p, n);
+	x->err = x->count;
+	x->count += v0;
+	x->v1 = v1;
+	t->index[at] = (uint16_t)(i + 1);
+	heap_fix(t, 0);
+	t->dirty = 1;
+}
+
+void
+topk_load_row(struct topk *t, struct strview name, int64_t v0, int64_t v1)
+{
+	size_t n = name.n > AGG_NAME_MAX ? AGG_NAME_MAX : name.n;
+	int dirty = t->dirty;
+
+	count(t, name.p, n, v0, v1);
+	t->dirty = dirty; /* what is stored is not a change */
+}
+
+/* Write the list into the aggregate as the day's rows: the exact part of each count. */
+static int
+flush_list(struct topk *t, struct aggregate *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct topk_slot *x = &t->slot[i];
+		if (aggregate_set(a, t->kind, t->day, sv_make(x->name, x->len), x->count - x->err,
+		    x->v1) != 0)
+			return -1;
+	}
+	t->dirty = 0;
+	return 0;
+}
+
+/* The list of kind and day: in memory, else the least recently used one's place. */
+static struct topk *
+list_of(struct topk_set *s, struct aggregate *a, enum agg_kind kind, int32_t day)
+{
+	int k = kind_slot(kind), d, victim = 0;
+	struct topk *t;
+
+	for (d = 0; d < TOPK_DAYS; d++) {
+		t = s->lists[k][d];
+		if (t != NULL && t->used && t->day == day) {
+			t->stamp = ++s->clock;
+			return t;
+		}
+	}
+	for (d = 0; d < TOPK_DAYS; d++) {
+		t = s->lists[k][d];
+		if (t == NULL || !t->used) {
+			victim = d;
+			break;
+		}
+		if (t->stamp < s->lists[k][victim]->stamp)
+			victim = d;
+	}
+	t = s->lists[k][victim];
+	if (t == NULL && (t = s->lists[k][victim] = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (t->used && t->dirty && flush_list(t, a) != 0)
+		return NULL;
+	memset(t->index, 0, sizeof(t->index));
+	t->kind = kind;
+	t->day = day;
+	t->n = 0;
+	t->used = 1;
+	t->dirty = 0;
+	t->stamp = ++s->clock;
+	if (s->load != NULL && s->load(s->load_ctx, kind, day, t) != 0) {
+		t->used = 0;
+		return NULL;
+	}
+	return t;
+}
+
+int
+topk_add(struct topk_set *s, struct aggregate *a, enum agg_kind kind, int32_t day,
+    struct strview name, int64_t v0, int64_t v1)
+{
+	char low[AGG_NAME_MAX];
+	size_t n = name.n > AGG_NAME_MAX ? AGG_NAME_MAX : name.n, i;
+	struct topk *t;
+
+	if (kind_slot(kind) < 0)
+		return aggregate_keyed(a, kind, day, name, v0, v1);
+	if ((t = list_of(s, a, kind, day)) == NULL)
+		return -1;
+	if (kind == AGG_DOMAIN) {
+		for (i = 0; i < n; i++)
+			low[i] = (name.p[i] >= 'A' && name.p[i] <= 'Z') ? (char)(name.p[i] + 32) : name.p[i];
+		name.p = low;
+	}
+	count(t, name.p, n, v0, v1);
+	return 0;
+}
+
+int
+topk_flush(struct topk_set *s, struct aggregate *a)
+{
+	int k, d;
+
+	for (k = 0; k < TOPK_KINDS; k++)
+		for (d = 0; d < TOPK_DAYS; d++)
+			if (s->lists[k][d] != NULL && s->lists[k][d]->used && s->lists[k][d]->dirty &&
+			    flush_list(s->lists[k][d], a) != 0)
+				return -1;
+	return 0;
+}
