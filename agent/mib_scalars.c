@@ -40,7 +40,7 @@ static long
 summary_active(const struct mtastat *ctx, const struct mib_summary *s)
 {
 	return (long)s->accounts_over + (long)s->accounts_unusual + (long)s->indicators_out +
-	    (long)s->logs_not_ok + (ctx->history.failing ? 1 : 0);
+	    (long)s->logs_not_ok + (ctx->history.failing ? 1 : 0) + queue_watch_raised(ctx);
 }
 
 /* The summary scalars, counted over the rows at the request. */

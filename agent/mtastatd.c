@@ -18,6 +18,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include "log.h"
+#include "mib_queue.h"
 #include "mib_scalars.h"
 #include "mtastat.h"
 #include "mtastatd.h"
@@ -437,7 +438,8 @@ mtastatd_main(int argc, char **argv)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 	    MTASTATD_PING_INTERVAL);
 	config_snmp_register(&ctx);
-	if (mib_scalars_register(&ctx) != 0 || model_register() != 0 || mib_std_register() != 0 ||
+	if (mib_scalars_register(&ctx) != 0 || mib_queue_register(&ctx) != 0 ||
+	    model_register() != 0 || mib_std_register() != 0 ||
 	    notify_queue_init(&ctx.traps, CONFIG_DEFAULT_TRAPQUEUE) != 0)
 		goto out;
 	reading_config = 1;

@@ -13,6 +13,7 @@
 #include "mib_std.h"
 #include "notify_mail.h"
 #include "notify_queue.h"
+#include "queue_watch.h"
 #include "store.h"
 #include "writer.h"
 
@@ -98,6 +99,7 @@ struct mtastat {
 	struct notify_queue traps; /* notifications waiting for the master agent */
 	struct history_state history;
 	struct commit_state commit;
+	struct queue_state queue;  /* the MTA's queue, sampled (queue_watch.c) */
 	struct alarm *reannounce;  /* raises still standing at start, sent a few a second */
 	size_t nreannounce, reannounced;
 	time_t reannounce_at;      /* the second of the last batch */

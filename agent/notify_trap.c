@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "mib_oid.h"
+#include "mib_queue.h"
 #include "mib_scalars.h"
 #include "mib_tables.h"
 #include "notify_queue.h"
@@ -130,6 +131,10 @@ notify_alarm(struct notify_queue *q, const struct alarm *a, const struct account
 	case AK_HISTORY_RESUMED:
 		rc = -1; /* their objects are scalars: notify_history() */
 		break;
+	case AK_QUEUE_ALARM:
+	case AK_QUEUE_CLEARED:
+		rc = -1; /* their objects are the queue's: notify_queue_alarm() */
+		break;
 	}
 	return deliver(q, vars, rc, a->text);
 }
@@ -143,5 +148,21 @@ notify_history(struct notify_queue *q, const struct mtastat *ctx, const struct a
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_STATE, &vars);
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_FAILURES, &vars);
 	rc |= mib_scalar_varbind(ctx, MIB_SCALAR_HISTORY_ERROR, &vars);
+	return deliver(q, vars, rc, a->text);
+}
+
+int
+notify_queue_alarm(struct notify_queue *q, const struct mtastat *ctx, const struct alarm *a)
+{
+	static const unsigned cols[] = { MIB_QUEUE_MESSAGES, MIB_QUEUE_OLDEST_AGE, MIB_QUEUE_LIMIT,
+		MIB_QUEUE_AGE_LIMIT };
+	static const struct row_objects alarm_text = ROW_OBJECTS(mib_alarm_table, alarm_text_col);
+	netsnmp_variable_list *vars = NULL;
+	int rc = trap_oid(&vars, a->kind);
+	size_t i;
+
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		rc |= mib_queue_varbind(ctx, cols[i], &vars);
+	rc |= row_varbinds(&alarm_text, a, (uint32_t)a->id, &vars);
 	return deliver(q, vars, rc, a->text);
 }

@@ -19,4 +19,7 @@ struct mtastat;
 /* Send the history's state change a (AK_HISTORY_*): its objects are the scalars. */
 int notify_history(struct notify_queue *, const struct mtastat *ctx, const struct alarm *a);
 
+/* Send a queue alarm's raise or clear (AK_QUEUE_*): its objects are the queue's scalars. */
+int notify_queue_alarm(struct notify_queue *, const struct mtastat *ctx, const struct alarm *a);
+
 #endif

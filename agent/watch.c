@@ -318,7 +318,7 @@ watch_start(struct mtastat *ctx)
 		watch_dir_of(ctx, p->file_key != NULL ? probe : ctx->cfg.logs[i].path);
 		log_info("watch", "following %s", ctx->cfg.logs[i].path);
 	}
-	if (model_start(ctx) != 0)
+	if (model_start(ctx) != 0 || queue_watch_start(ctx) != 0)
 		return -1;
 	{
 		struct timeval tick = { 0, WATCH_TICK_MS * 1000 };
@@ -444,6 +444,7 @@ watch_stop(struct mtastat *ctx)
 	store_batch_free(&ctx->commit.batch);
 	free(ctx->commit.npos);
 	ctx->commit.npos = NULL;
+	queue_watch_stop(ctx);
 	model_stop(ctx);
 	notify_mail_stop(&ctx->mail);
 	if (ctx->alarm_id)

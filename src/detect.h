@@ -24,6 +24,8 @@ enum alarm_kind {
 	AK_HISTORY_RESUMED = 7,
 	AK_ACCOUNT_UNUSUAL = 8,  /* far beyond the account's own usual volume */
 	AK_ACCOUNT_USUAL = 9,    /* ... cleared at the day change */
+	AK_QUEUE_ALARM = 10,     /* queuelimit or queueage exceeded (queue.c) */
+	AK_QUEUE_CLEARED = 11,   /* ... back within it for the hold-down */
 };
 
 /*

@@ -185,7 +185,7 @@ json_accounts(struct store *s, const struct report_opts *o, FILE *f)
 		    (long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3));
 		first = 0;
 	}
-	fputs(day < 0 ? "}}\n" : "}\n}}\n", f);
+	fputs(day < 0 ? "}" : "}\n}", f);
 	return finish(s, st, rc);
 }
 
@@ -580,7 +580,8 @@ text_report(struct store *s, const struct report_opts *o, FILE *f)
 	    text_top(s, o, f, "Per-account relays (SASL user, else envelope sender)",
 		"SELECT a.name, sum(d.relayed) n, sum(d.relayed_messages) FROM account_daily d"
 		" JOIN accounts a ON a.id = d.account_id WHERE d.day BETWEEN ?1 AND ?2"
-		" GROUP BY a.id ORDER BY n DESC, a.name LIMIT ?3", "     relayed     msgs   account"))
+		" GROUP BY a.id ORDER BY n DESC, a.name LIMIT ?3", "     relayed     msgs   account") ||
+	    report_queue_text(s, o, f) != 0)
 		return -1;
 	return 0;
 }
@@ -588,8 +589,13 @@ text_report(struct store *s, const struct report_opts *o, FILE *f)
 int
 report_print(struct store *s, const struct report_opts *o, FILE *f)
 {
-	if (o->json)
-		return json_range(s, o, f) != 0 || json_days(s, o, f) != 0 ||
-		    json_health(s, o, f) != 0 || json_accounts(s, o, f) != 0 ? -1 : 0;
+	if (o->json) {
+		if (json_range(s, o, f) != 0 || json_days(s, o, f) != 0 ||
+		    json_health(s, o, f) != 0 || json_accounts(s, o, f) != 0 ||
+		    report_queue_json(s, o, f) != 0)
+			return -1;
+		fputs("}\n", f);
+		return 0;
+	}
 	return text_report(s, o, f);
 }

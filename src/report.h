@@ -22,6 +22,10 @@ struct report_opts {
  */
 int report_print(struct store *, const struct report_opts *, FILE *);
 
+/* The queue's section (report_queue.c): nothing / "queue": null when no sample is in range. */
+int report_queue_text(struct store *, const struct report_opts *, FILE *);
+int report_queue_json(struct store *, const struct report_opts *, FILE *);
+
 /*
  * s[0..len) as a JSON string: UTF-8 as it is, '"', '\\', control characters
  * and U+2028/U+2029 escaped, a byte that is not UTF-8 as the text \\xNN.

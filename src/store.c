@@ -131,8 +131,25 @@ static const char *const schema_v6[] = {
 	NULL,
 };
 
+/*
+ * v7: the MTA's queue sampled (queue_store.c): a row per sample (span: the
+ * interval), compacted after a day into a row per hour (span 3600) holding
+ * the hour's maxima.  Per-queue columns are NULL where the MTA's tool gives
+ * only the whole (Exim, IceWarp), bytes and age where it does not tell them.
+ */
+static const char *const schema_v7[] = {
+	"CREATE TABLE queue_sample(time INTEGER NOT NULL, day INTEGER NOT NULL,"
+	" span INTEGER NOT NULL, samples INTEGER NOT NULL, messages INTEGER NOT NULL,"
+	" bytes INTEGER, oldest_age INTEGER, active INTEGER, active_bytes INTEGER,"
+	" deferred INTEGER, deferred_bytes INTEGER, hold INTEGER, hold_bytes INTEGER,"
+	" incoming INTEGER, incoming_bytes INTEGER, maildrop INTEGER, maildrop_bytes INTEGER)",
+	"CREATE INDEX queue_sample_time ON queue_sample(time)",
+	"CREATE INDEX queue_sample_day ON queue_sample(day)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-	schema_v5, schema_v6 };
+	schema_v5, schema_v6, schema_v7 };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_HOURLY] = "INSERT INTO hourly(day, hour, received, delivered, relayed, deferred,"

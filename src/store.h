@@ -15,7 +15,7 @@
 
 /* Bytes of a file's head that identify it across renames and compression. */
 #define STORE_FP_MAX 1024
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 /* sqlite's error messages are short; a longer one is cut, never overrun. */
 #define STORE_ERR_MAX 256
 

@@ -64,7 +64,7 @@ mt_refused "mtastatd -D parse,bogus" 2 "-D parse,bogus: expected subsystems amon
 mt_expect "report of an empty history" "mtastat report: the history is empty" \
 	"$("$M" report --db "$MT_TMP/empty.db")"
 "$M" report --json --db "$MT_TMP/empty.db" > "$MT_TMP/empty.json" || mt_fail "report --json failed"
-mt_expect "JSON report of an empty history" "{'range': {'from': None, 'to': None}, 'days': {}, 'accounts': {}}" \
+mt_expect "JSON report of an empty history" "{'range': {'from': None, 'to': None}, 'days': {}, 'accounts': {}, 'queue': None}" \
 	"$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("health"); print(d)' "$MT_TMP/empty.json")"
 mt_expect "JSON health of an empty history" "0 0 None 0 [] []" \
 	"$($PY -c 'import json,sys; h=json.load(open(sys.argv[1]))["health"]; print(h["broken_total"], h["delay_ms"]["count"], h["tls"]["plain_share_pct"], h["tls"]["in_plain"], h["replies"]["in"], h["replies"]["out"])' "$MT_TMP/empty.json")"
