@@ -2911,6 +2911,7 @@ x_emit_deliv(char *p, struct xstory *s, const struct step *st, int day)
 		break;
 	case XR_LMTP:
 		p = L(p, " R=dovecot T=dovecot_lmtp H=127.0.0.1 [127.0.0.1] C=\"250 2.0.0 Saved\"");
+		h_reply(day, "out", 250, "2.0.0");
 		break;
 	default:
 		p = L(p, " R=dnslookup T=remote_smtp");
@@ -2926,6 +2927,7 @@ x_emit_deliv(char *p, struct xstory *s, const struct step *st, int day)
 		if (!st->x)
 			h_tls(day, 1, (s->seq + st->r) % 6 != 0);
 		p = xall ? L(p, " K C=\"250 2.0.0 Ok: queued as 4Xyz12\"") : L(p, " C=\"250 2.0.0 Ok\"");
+		h_reply(day, "out", 250, "2.0.0");
 		break;
 	}
 	if (xall) {

@@ -299,6 +299,7 @@ struct exim_fields {
 	struct strview transport; /* T= on deliveries */
 	struct strview tls;    /* X= the cipher: the session used TLS */
 	struct strview qt;     /* QT= time on queue (+queue_time) */
+	struct strview confirm; /* C="..." the remote's reply to the data (+smtp_confirmation) */
 };
 
 /* The fields a caller of exim_fields wants, as bits. */
@@ -309,6 +310,7 @@ enum {
 	EXIM_F_TRANSPORT = 1 << 3,
 	EXIM_F_TLS = 1 << 4,
 	EXIM_F_QT = 1 << 5,
+	EXIM_F_CONFIRM = 1 << 6,
 };
 
 /*
@@ -344,6 +346,7 @@ exim_fields(struct strview s, size_t pos, unsigned want, struct exim_fields *f)
 			case 'H': slot = &f->host; bit = EXIM_F_HOST; break;
 			case 'T': slot = &f->transport; bit = EXIM_F_TRANSPORT; break;
 			case 'X': slot = &f->tls; bit = EXIM_F_TLS; break;
+			case 'C': slot = &f->confirm; bit = EXIM_F_CONFIRM; break;
 			default: slot = NULL; bit = 0; break;
 			}
 		}
@@ -528,9 +531,10 @@ exim_remote_reply(struct strview r, struct mta_event *ev)
  * a local delivery ("=> userx <userx@example.org>", a pipe, a file) the
  * address in <>.  Delivered on this host when no H= names a remote host
  * (appendfile, pipe, autoreply) or the transport is an LMTP one.  A
- * delivery also reports its time on queue (QT=) when logged; a remote one
- * that opened a session ("=>", not "->" for a further recipient of it) its
- * TLS (X=); a deferral or a failure the remote server's reply.
+ * delivery also reports its time on queue (QT=) and the server's reply
+ * (C=) when logged; a remote one that opened a session ("=>", not "->" for
+ * a further recipient of it) its TLS (X=); a deferral or a failure the
+ * remote server's reply.
  */
 static void
 exim_delivery(struct strview r, enum delivery_status st, int session, struct mta_event *ev)
@@ -553,8 +557,8 @@ exim_delivery(struct strview r, enum delivery_status st, int session, struct mta
 			orig = exim_address(w);
 	}
 	/* C="..." (escaped by Exim) is walked over to QT=, which follows it */
-	exim_fields(r, at, st == DS_SENT ? EXIM_F_HOST | EXIM_F_TRANSPORT | EXIM_F_TLS | EXIM_F_QT
-	    : EXIM_F_HOST | EXIM_F_TRANSPORT, &f);
+	exim_fields(r, at, st == DS_SENT ? EXIM_F_HOST | EXIM_F_TRANSPORT | EXIM_F_TLS | EXIM_F_QT |
+	    EXIM_F_CONFIRM : EXIM_F_HOST | EXIM_F_TRANSPORT, &f);
 	ev->type = EV_DELIVERY;
 	ev->status = st;
 	ev->rcpt = exim_is_mail_address(first) || orig.p == NULL ? exim_address(first) : orig;
@@ -566,6 +570,10 @@ exim_delivery(struct strview r, enum delivery_status st, int session, struct mta
 	}
 	if (f.qt.p != NULL && exim_duration(f.qt, &ev->delay_ms) == 0)
 		ev->has_delay = 1;
+	/* C="250 ..." (quotes and backslashes escaped by Exim): the remote's 2xx, as Postfix's */
+	if (f.confirm.n >= 2 && f.confirm.p[0] == '"' && f.confirm.p[f.confirm.n - 1] == '"' &&
+	    mta_reply_parse(sv_make(f.confirm.p + 1, f.confirm.n - 2), &ev->reply) == 0)
+		ev->reply.dir = MTA_DIR_OUT;
 	if (session && !ev->local_delivery) {
 		ev->has_tls = 1;
 		ev->dir = MTA_DIR_OUT;

@@ -523,9 +523,20 @@ START_TEST(replies)
 	ck_assert_int_eq(parse("1999-03-02 09:44:33 10HmaX-000000005vi-0000 H=127.0.0.1 [127.0.0.1] "
 	    "SMTP error from remote mail server after RCPT TO:<x@y>: 451 Temporary error"), EV_IGNORED);
 	ck_assert_uint_eq(ev.reply.code, 0);
-	/* a delivery carries no reply */
+	/* a delivery carries the server's confirmation (C=, exim-testsuite/0610.log) */
 	ck_assert_int_eq(parse("2026-03-02 09:44:34 1yG2vl-0000En-2F => bob@ext.example "
 	    "R=dnslookup T=remote_smtp H=mx.ext.example [192.0.2.9] C=\"250 2.0.0 Ok\""), EV_DELIVERY);
+	reply_is(250, MTA_DIR_OUT, "2.0.0", "Ok");
+	ck_assert_int_eq(parse("1999-03-02 09:44:33 10HmaX-000000005vi-0000 => fred@anotherone.tld "
+	    "F=<t1@dustyshoes.tld> R=r1 T=t1 H=127.0.0.1 [127.0.0.1] C=\"250 OK id=10HmaZ-000000005vi-0000\""),
+	    EV_DELIVERY);
+	reply_is(250, MTA_DIR_OUT, "", "OK id=10HmaZ-000000005vi-0000");
+	/* no C=, or one that is not a reply: none */
+	ck_assert_int_eq(parse("2026-03-02 09:44:34 1yG2vl-0000En-2F => joe <joe@local.example> "
+	    "R=local_user T=mail_spool"), EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 0);
+	ck_assert_int_eq(parse("2026-03-02 09:44:34 1yG2vl-0000En-2F => b@x R=d T=remote_smtp "
+	    "H=mx [192.0.2.9] C=\"ok\""), EV_DELIVERY);
 	ck_assert_uint_eq(ev.reply.code, 0);
 }
 END_TEST
@@ -695,7 +706,8 @@ START_TEST(shared_corpus)
 		 * UNPARSED IGNORED CLIENT PICKUP QUEUED DELIVERY EXPIRED REMOVED NOTIF REJECT AUTH
 		 * INCOMPLETE BLOCKED ANTISPAM REPLY TLS; then the health tally: replies in, out,
 		 * TLS in, plaintext in, TLS out, plaintext out, delays (the corpus masks QT=).
-		 * Checked by grep: 367 "=="/"**" lines with a remote 4xx/5xx; 256 "<="/"(="
+		 * Checked by grep: 367 "=="/"**" lines with a remote 4xx/5xx and 475
+		 * "=>"/"->"/">>" lines with a C="NNN..." confirmation; 256 "<="/"(="
 		 * with H=, 133 of them with X=; 326 "=>"/">>" with H= to a non-LMTP transport.
 		 */
 		{ "fail2ban-exim.log", { 0, 22, 0, 0, 0, 0, 0, 0, 0, 5, 12, 12, 0, 0, 0, 0 },
@@ -703,7 +715,7 @@ START_TEST(shared_corpus)
 		{ "fail2ban-exim-spam.log", { 0, 3, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0 },
 		  { 5, 0, 0, 0, 0, 0, 0 } },
 		{ "exim-testsuite/*", { 0, 1692, 0, 0, 1076, 2190, 70, 1238, 344, 154, 7, 13, 0, 0, 9, 0 },
-		  { 179, 367, 133, 123, 132, 194, 0 } },
+		  { 179, 842, 133, 123, 132, 194, 0 } },
 	};
 	const char *top = getenv("top_srcdir");
 	char path[4096], cmd[4200], buf[70000];
