@@ -407,6 +407,9 @@ ingest_batch(struct ingest *ig, struct store_batch *b, struct file_pos *const *p
 	uint64_t ev = ig->corr.q.evictions;
 	size_t i, n = 0;
 
+	/* the top-K lists that changed go with the batch (kept in the aggregate if this fails) */
+	if (topk_flush(&ig->corr.names, &ig->agg) != 0)
+		return -1;
 	series = malloc((ig->nseries + 1) * sizeof(*series));
 	if (series == NULL || series_positions(ig, series, &n) != 0) {
 		free(series);
