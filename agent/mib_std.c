@@ -9,6 +9,7 @@
 #include "mib_tables.h"
 #include "mtastat.h"
 #include "mtastatd.h"
+#include "event.h"
 
 /*
  * Below net-snmp's default (127), so the subagent's rows are preferred where
@@ -304,20 +305,76 @@ digits(const char **p, const char *end, unsigned max)
 }
 
 uint32_t
-mib_std_status_code(unsigned basic, const char *enh, size_t len)
+mib_std_enh_code(const char *enh, size_t len)
 {
 	const char *p = enh, *end = enh + len;
 	unsigned c, s, d;
 
-	if (enh != NULL && len > 0) {
-		c = digits(&p, end, 9);
-		s = p < end && *p == '.' ? (p++, digits(&p, end, 999)) : 1000000U;
-		d = p < end && *p == '.' ? (p++, digits(&p, end, 999)) : 1000000U;
-		if (p == end && (c == 4 || c == 5) && s <= 999 && d <= 999)
-			return (uint32_t)((c * 1000 + s) * 1000 + d);
-	}
-	c = basic / 100;
+	if (enh == NULL || len == 0)
+		return 0;
+	c = digits(&p, end, 9);
+	s = p < end && *p == '.' ? (p++, digits(&p, end, 999)) : 1000000U;
+	d = p < end && *p == '.' ? (p++, digits(&p, end, 999)) : 1000000U;
+	if (p != end || (c != 2 && c != 4 && c != 5) || s > 999 || d > 999)
+		return 0;
+	return (uint32_t)((c * 1000 + s) * 1000 + d);
+}
+
+uint32_t
+mib_std_status_code(unsigned basic, const char *enh, size_t len)
+{
+	uint32_t v = mib_std_enh_code(enh, len);
+	unsigned c = basic / 100;
+
+	if (v >= 4000000U)
+		return v;
 	return c == 4 || c == 5 ? (uint32_t)c * 1000000U : 0;
+}
+
+/* Add n errors of reply r (dir, code) to the error row of its group and status code. */
+static int
+error_add(struct mtastat *ctx, const struct health_reply *r, int64_t n)
+{
+	uint32_t idx[3] = { MIB_STD_APPL_INDEX, 0, 0 };
+	netsnmp_tdata_row *tr;
+	struct mib_std_row *row;
+
+	idx[1] = r->dir == MTA_DIR_IN ? MIB_STD_GROUP_IN : MIB_STD_GROUP_OUT;
+	idx[2] = mib_std_status_code(r->code, r->enh, strlen(r->enh));
+	if (idx[2] == 0 || n <= 0)
+		return 0;
+	if ((tr = mib_table_row_n(&mib_mta_error_table, idx)) != NULL) {
+		((struct mib_std_row *)tr->data)->count += (uint64_t)n;
+		return 0;
+	}
+	if ((row = calloc(1, sizeof(*row))) == NULL)
+		return -1;
+	row->ctx = ctx;
+	row->group = idx[1];
+	row->code = idx[2];
+	row->count = (uint64_t)n;
+	if (mib_table_add_n(&mib_mta_error_table, idx, row) != 0) {
+		free(row);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mib_std_errors_refresh(struct mtastat *ctx)
+{
+	const struct mib_health_state *h = &ctx->health;
+	size_t i;
+
+	mib_table_clear(&mib_mta_error_table);
+	for (i = 0; i < h->nbase; i++)
+		if (error_add(ctx, &h->base[i], h->base[i].today) != 0)
+			return -1;
+	for (i = 0; h->loaded && i < h->snap.nreplies; i++)
+		if (error_add(ctx, &h->snap.replies[i], h->snap.replies[i].today +
+		    h->snap.replies[i].yesterday) != 0)
+			return -1;
+	return 0;
 }
 
 int

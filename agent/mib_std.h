@@ -82,6 +82,10 @@ int mib_std_oper_status(const struct mtastat *);
  * class.0.0 from its basic code.  0 when it is no 4xx/5xx code.
  */
 uint32_t mib_std_status_code(unsigned basic, const char *enh, size_t len);
+/* The same encoding for any class (2, 4, 5) of enhanced code; 0 for none or unreadable. */
+uint32_t mib_std_enh_code(const char *enh, size_t len);
+/* Rebuild mtaGroupErrorTable from the reply totals (mib_health.h); 0 or -1. */
+int mib_std_errors_refresh(struct mtastat *);
 
 extern struct mib_table mib_appl_table, mib_mta_table, mib_mta_group_table,
     mib_mta_assoc_table, mib_mta_error_table;

@@ -440,6 +440,7 @@ mtastatd_main(int argc, char **argv)
 	config_snmp_register(&ctx);
 	if (mib_scalars_register(&ctx) != 0 || mib_queue_register(&ctx) != 0 ||
 	    model_register() != 0 || mib_std_register() != 0 ||
+	    mib_health_register(&ctx) != 0 ||
 	    notify_queue_init(&ctx.traps, CONFIG_DEFAULT_TRAPQUEUE) != 0)
 		goto out;
 	reading_config = 1;
@@ -474,7 +475,7 @@ mtastatd_main(int argc, char **argv)
 		goto out;
 	if (ctx.user != NULL && drop_privileges(ctx.user) != 0)
 		goto out;
-	if (watch_start(&ctx) != 0 || mib_std_start(&ctx) != 0)
+	if (watch_start(&ctx) != 0 || mib_std_start(&ctx) != 0 || mib_health_start(&ctx) != 0)
 		goto out;
 	log_info("main", "mtastatd %s started", MTASTAT_VERSION);
 	while (!ctx.stop) {
@@ -486,6 +487,7 @@ mtastatd_main(int argc, char **argv)
 	log_info("main", "stopping");
 	rc = 0;
 out:
+	mib_health_stop(&ctx);
 	mib_std_stop(&ctx);
 	watch_stop(&ctx);
 	config_free(&ctx.cfg);

@@ -9,6 +9,7 @@
 #include "detect.h"
 #include "follow.h"
 #include "ingest.h"
+#include "mib_health.h"
 #include "mib_model.h"
 #include "mib_std.h"
 #include "notify_mail.h"
@@ -104,6 +105,7 @@ struct mtastat {
 	size_t nreannounce, reannounced;
 	time_t reannounce_at;      /* the second of the last batch */
 	struct mib_std_state std;  /* MTA-MIB and applTable (mib_std.c) */
+	struct mib_health_state health; /* replies, broken sessions, delay, TLS (mib_health.c) */
 };
 
 int mtastatd_main(int argc, char **argv);

@@ -214,6 +214,9 @@ commit_result(struct mtastat *ctx, struct store_batch *b)
 	if (ctx->history.failing)
 		history_resumed(ctx);
 	model_after_batch(ctx, &b->agg, b->acct_id);
+	/* the health rows: only a batch with replies, causes or sessions changes them */
+	if ((b->agg.nhealth > 0 || b->agg.nkeyed > 0) && mib_health_refresh(ctx) != 0)
+		log_warn("snmp", "mail-flow health not refreshed; tried again after the next commit");
 	store_batch_clear(b);
 	ctx->work_pending = 1; /* reading may have waited for this */
 }

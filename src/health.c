@@ -230,3 +230,46 @@ health_free(struct health_snapshot *h)
 	h->causes = NULL;
 	h->nreplies = h->ncauses = 0;
 }
+
+int
+health_reply_totals(struct store *s, int32_t from, int32_t to, struct health_reply **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = range_query(s, "SELECT dir, code, enh, sum(n) FROM reply_daily"
+	    " WHERE day BETWEEN ?1 AND ?2 GROUP BY dir, code, enh", from, to);
+	struct health_reply *all = NULL, *r;
+	size_t cap = 0, used = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *enh = (const char *)sqlite3_column_text(st, 2);
+		if (used == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((r = realloc(all, cap * sizeof(*r))) == NULL) {
+				free(all);
+				sqlite3_finalize(st);
+				return -1;
+			}
+			all = r;
+		}
+		r = &all[used++];
+		memset(r, 0, sizeof(*r));
+		r->dir = strcmp((const char *)sqlite3_column_text(st, 0), "in") == 0 ? MTA_DIR_IN
+		    : MTA_DIR_OUT;
+		r->code = (unsigned)sqlite3_column_int(st, 1);
+		sanitize_copy(r->enh, sizeof(r->enh), enh ? enh : "", enh ? strlen(enh) : 0);
+		r->today = sqlite3_column_int64(st, 3);
+	}
+	if (rc != SQLITE_DONE) {
+		free(all);
+		return db_fail(s, st);
+	}
+	sqlite3_finalize(st);
+	*out = all;
+	*n = used;
+	return 0;
+}

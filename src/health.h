@@ -71,6 +71,14 @@ int health_load(struct store *, int32_t today, struct health_snapshot *);
 void health_free(struct health_snapshot *);
 
 /*
+ * Replies of the days [from, to] summed by (dir, code, enh), the sum in
+ * .today (no example): the MTA-MIB's error counts since the history began.
+ * *out is malloc'd (NULL when there is none); 0, or -1 on a database error.
+ */
+int health_reply_totals(struct store *, int32_t from, int32_t to, struct health_reply **out,
+    size_t *n);
+
+/*
  * Plaintext share of the sessions of a sum, in percent (0..100), or -1
  * when there was no session: SMTP_TLS_PLAIN_SHARE.
  */

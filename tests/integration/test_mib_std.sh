@@ -92,7 +92,8 @@ expected() {
 	report | $PY -c '
 import json, sys
 days = json.load(sys.stdin)["days"].values()
-t = {k: sum(d[k] for d in days) for k in next(iter(days)).keys()}
+t = {k: sum(d.get(k, 0) for d in days) for k in ("received", "delivered", "rejected",
+     "bounced", "bytes_received", "bytes_delivered")}
 c32 = lambda v: "Counter32: %d" % (v % 2**32)
 M, G = ".1.3.6.1.2.1.28.1.1", ".1.3.6.1.2.1.28.2.1"
 rows = [

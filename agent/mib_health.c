@@ -1,0 +1,309 @@
+/* Mail-flow health rows and scalars (mib_health.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "log.h"
+#include "mib_health.h"
+#include "mib_oid.h"
+#include "mib_std.h"
+#include "mib_tables.h"
+#include "mtastatd.h"
+
+static const oid reply_entry[] = { MTASTAT_OID_ROOT, 1, 6, 1 };
+static const oid broken_entry[] = { MTASTAT_OID_ROOT, 1, 7, 1 };
+static const oid delay_root[] = { MTASTAT_OID_ROOT, 1, MIB_HEALTH_DELAY };
+static const oid tls_root[] = { MTASTAT_OID_ROOT, 1, MIB_HEALTH_TLS };
+
+struct mib_table mib_reply_table = { .name = "mtastatReplyTable", .entry_oid = reply_entry,
+	.entry_len = OID_LENGTH(reply_entry), .min_col = COL_REPLY_TEXT,
+	.max_col = COL_REPLY_EXAMPLE, .value = mib_reply_value, .nindex = 3 };
+struct mib_table mib_broken_table = { .name = "mtastatBrokenTable", .entry_oid = broken_entry,
+	.entry_len = OID_LENGTH(broken_entry), .min_col = COL_BROKEN_CAUSE,
+	.max_col = COL_BROKEN_YESTERDAY, .value = mib_broken_value };
+
+/* Gauge32: 0 .. 2^32 - 1, clamped. */
+static long
+gauge(int64_t v)
+{
+	if (v < 0)
+		return 0;
+	return (uint64_t)v > 4294967295ULL ? (long)4294967295UL : (long)v;
+}
+
+int
+mib_reply_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct health_reply *row = r;
+	char text[32];
+	int n;
+
+	switch (col) {
+	case COL_REPLY_TEXT:
+		n = snprintf(text, sizeof(text), "%u%s%s", row->code, row->enh[0] ? " " : "",
+		    row->enh);
+		mib_value_str(mv, text, n < 0 ? 0 : (size_t)n);
+		return 0;
+	case COL_REPLY_TODAY:
+		mib_value_int(mv, ASN_GAUGE, gauge(row->today));
+		return 0;
+	case COL_REPLY_YESTERDAY:
+		mib_value_int(mv, ASN_GAUGE, gauge(row->yesterday));
+		return 0;
+	case COL_REPLY_EXAMPLE:
+		mib_value_str(mv, row->example, strlen(row->example));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+mib_broken_value(const void *r, unsigned col, struct mib_value *mv)
+{
+	const struct health_cause *row = r;
+
+	switch (col) {
+	case COL_BROKEN_CAUSE:
+		mib_value_str(mv, row->cause, strlen(row->cause));
+		return 0;
+	case COL_BROKEN_TODAY:
+		mib_value_int(mv, ASN_GAUGE, gauge(row->today));
+		return 0;
+	case COL_BROKEN_YESTERDAY:
+		mib_value_int(mv, ASN_GAUGE, gauge(row->yesterday));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+mib_health_scalar_value(const struct health_snapshot *s, unsigned subtree, unsigned col,
+    struct mib_value *mv)
+{
+	const struct health_sum *t = &s->day[0];
+
+	if (subtree == MIB_HEALTH_DELAY) {
+		switch (col) {
+		case MIB_DELAY_COUNT:
+			mib_value_int(mv, ASN_GAUGE, gauge(t->delay.n));
+			return 0;
+		case MIB_DELAY_P50:
+			mib_value_int(mv, ASN_UNSIGNED, (long)t->delay.p50);
+			return 0;
+		case MIB_DELAY_P95:
+			mib_value_int(mv, ASN_UNSIGNED, (long)t->delay.p95);
+			return 0;
+		case MIB_DELAY_P99:
+			mib_value_int(mv, ASN_UNSIGNED, (long)t->delay.p99);
+			return 0;
+		case MIB_DELAY_MAX:
+			mib_value_int(mv, ASN_UNSIGNED, (long)t->delay.max);
+			return 0;
+		default:
+			return -1;
+		}
+	}
+	if (subtree != MIB_HEALTH_TLS)
+		return -1;
+	switch (col) {
+	case MIB_TLS_IN:
+		mib_value_int(mv, ASN_GAUGE, gauge(t->tls.in_tls));
+		return 0;
+	case MIB_PLAIN_IN:
+		mib_value_int(mv, ASN_GAUGE, gauge(t->tls.in_plain));
+		return 0;
+	case MIB_TLS_OUT:
+		mib_value_int(mv, ASN_GAUGE, gauge(t->tls.out_tls));
+		return 0;
+	case MIB_PLAIN_OUT:
+		mib_value_int(mv, ASN_GAUGE, gauge(t->tls.out_plain));
+		return 0;
+	case MIB_PLAIN_SHARE:
+		mib_value_int(mv, ASN_INTEGER, health_plain_share(&t->tls));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int
+scalars_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	const struct mtastat *ctx = reginfo->my_reg_void;
+	static const struct health_snapshot empty;
+	netsnmp_request_info *req;
+	struct mib_value mv;
+	size_t root_len = OID_LENGTH(delay_root);  /* tls_root is as long */
+	unsigned subtree, col;
+
+	(void)handler;
+	if (reqinfo->mode != MODE_GET)
+		return SNMP_ERR_NOERROR;  /* read-only: the scalar_group helper answers SETs */
+	for (req = requests; req != NULL; req = req->next) {
+		if (req->processed || req->requestvb->name_length <= root_len)
+			continue;
+		/* the helper extends rootoid while it calls us: read the request's own OID */
+		subtree = (unsigned)req->requestvb->name[root_len - 1];
+		col = (unsigned)req->requestvb->name[root_len];
+		if (mib_health_scalar_value(ctx->health.loaded ? &ctx->health.snap : &empty,
+		    subtree, col, &mv) != 0) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+			continue;
+		}
+		mib_value_to_varbind(&mv, req->requestvb);
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static int
+scalars_register(struct mtastat *ctx, const char *name, const oid *root, size_t len,
+    unsigned last)
+{
+	netsnmp_handler_registration *reg;
+
+	reg = netsnmp_create_handler_registration(name, scalars_handler, root, len,
+	    HANDLER_CAN_RONLY);
+	if (reg == NULL)
+		return -1;
+	reg->my_reg_void = ctx;
+	if (netsnmp_register_scalar_group(reg, 1, last) != MIB_REGISTERED_OK) {
+		log_err("snmp", "cannot register %s", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mib_health_register(struct mtastat *ctx)
+{
+	if (mib_table_register(&mib_reply_table) != 0 ||
+	    mib_table_register(&mib_broken_table) != 0 ||
+	    scalars_register(ctx, "mtastatDelay", delay_root, OID_LENGTH(delay_root),
+		MIB_DELAY_MAX) != 0 ||
+	    scalars_register(ctx, "mtastatTls", tls_root, OID_LENGTH(tls_root),
+		MIB_PLAIN_SHARE) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+add_reply(const struct health_reply *r)
+{
+	struct health_reply *copy;
+	uint32_t idx[3];
+
+	idx[0] = (uint32_t)r->dir;
+	idx[1] = r->code;
+	idx[2] = mib_std_enh_code(r->enh, strlen(r->enh));
+	if ((copy = malloc(sizeof(*copy))) == NULL)
+		return -1;
+	*copy = *r;
+	if (mib_table_add_n(&mib_reply_table, idx, copy) != 0)
+		free(copy);  /* an unreadable enhanced code as well as none: the first row stands */
+	return 0;
+}
+
+static int
+add_cause(const struct health_cause *c)
+{
+	struct health_cause *copy;
+	uint32_t index = mib_account_index(c->cause);
+
+	while (mib_table_row(&mib_broken_table, index) != NULL)
+		index = mib_account_probe(index);
+	if ((copy = malloc(sizeof(*copy))) == NULL)
+		return -1;
+	*copy = *c;
+	if (mib_table_add(&mib_broken_table, index, copy) != 0) {
+		free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+static int32_t
+health_today(const struct mtastat *ctx)
+{
+	return (int32_t)(detect_now(ctx->ig.newest_t, detect_wall_clock(), ctx->live) / 86400);
+}
+
+int
+mib_health_refresh(struct mtastat *ctx)
+{
+	struct health_snapshot snap;
+	int32_t today = health_today(ctx);
+	size_t i;
+
+	if (!ctx->store_open)
+		return 0;
+	memset(&snap, 0, sizeof(snap));
+	if (ctx->health.base_day != today) {
+		struct health_reply *base = NULL;
+		size_t nbase = 0;
+		/* every day before yesterday; the snapshot adds the two days after */
+		if (health_reply_totals(&ctx->store, INT32_MIN, today - 2, &base, &nbase) != 0)
+			return -1;
+		free(ctx->health.base);
+		ctx->health.base = base;
+		ctx->health.nbase = nbase;
+		ctx->health.base_day = today;
+	}
+	if (health_load(&ctx->store, today, &snap) != 0)
+		return -1;   /* the rows shown stay those of the last load */
+	mib_table_clear(&mib_reply_table);
+	mib_table_clear(&mib_broken_table);
+	if (ctx->health.loaded)
+		health_free(&ctx->health.snap);
+	ctx->health.snap = snap;
+	ctx->health.loaded = 1;
+	ctx->health.day = today;
+	for (i = 0; i < snap.nreplies; i++)
+		if (add_reply(&snap.replies[i]) != 0)
+			return -1;
+	for (i = 0; i < snap.ncauses; i++)
+		if (add_cause(&snap.causes[i]) != 0)
+			return -1;
+	return mib_std_errors_refresh(ctx);
+}
+
+/* Midnight without a line: today's rows start again. */
+static void
+day_tick(unsigned int reg, void *arg)
+{
+	struct mtastat *ctx = arg;
+
+	(void)reg;
+	if (ctx->health.loaded && health_today(ctx) != ctx->health.day)
+		mib_health_refresh(ctx);
+}
+
+int
+mib_health_start(struct mtastat *ctx)
+{
+	if (mib_health_refresh(ctx) != 0)
+		log_warn("snmp", "mail-flow health not loaded; tried again after the next commit");
+	ctx->health.alarm_id = snmp_alarm_register(1, SA_REPEAT, day_tick, ctx);
+	return 0;
+}
+
+void
+mib_health_stop(struct mtastat *ctx)
+{
+	if (ctx->health.alarm_id != 0)
+		snmp_alarm_unregister(ctx->health.alarm_id);
+	ctx->health.alarm_id = 0;
+	mib_table_clear(&mib_reply_table);
+	mib_table_clear(&mib_broken_table);
+	if (ctx->health.loaded)
+		health_free(&ctx->health.snap);
+	ctx->health.loaded = 0;
+	free(ctx->health.base);
+	ctx->health.base = NULL;
+	ctx->health.nbase = 0;
+	ctx->health.base_day = 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * Mail-flow health in MTASTAT-MIB (issue 14): mtastatReplyTable,
+ * mtastatBrokenTable, the delay and TLS scalars; and the reply totals
+ * behind the MTA-MIB's mtaGroupErrorTable.  All from the history's
+ * snapshot (health.h), loaded after each commit and when the day changes,
+ * so SNMP answers from memory.
+ */
+#ifndef MIB_HEALTH_H
+#define MIB_HEALTH_H
+
+#include <stdint.h>
+
+#include "health.h"
+#include "mib_table.h"
+
+struct mtastat;
+
+/* Columns of mtastatReplyEntry, mtastatBrokenEntry (MTASTAT-MIB). */
+enum { COL_REPLY_TEXT = 4, COL_REPLY_TODAY, COL_REPLY_YESTERDAY, COL_REPLY_EXAMPLE };
+enum { COL_BROKEN_CAUSE = 2, COL_BROKEN_TODAY, COL_BROKEN_YESTERDAY };
+/* mtastatDelay and mtastatTls scalars. */
+enum { MIB_DELAY_COUNT = 1, MIB_DELAY_P50, MIB_DELAY_P95, MIB_DELAY_P99, MIB_DELAY_MAX };
+enum { MIB_TLS_IN = 1, MIB_PLAIN_IN, MIB_TLS_OUT, MIB_PLAIN_OUT, MIB_PLAIN_SHARE };
+/* The two scalar subtrees under mtastatObjects. */
+enum { MIB_HEALTH_DELAY = 8, MIB_HEALTH_TLS = 9 };
+
+struct mib_health_state {
+	struct health_snapshot snap;  /* today and yesterday */
+	int loaded;
+	int32_t day;                  /* snap's today */
+	/*
+	 * Replies of every day before yesterday, summed (in .today): with the
+	 * snapshot's two days, the totals behind mtaGroupErrorTable, without a
+	 * query over the whole history at each commit.  Loaded when the day changes.
+	 */
+	struct health_reply *base;
+	size_t nbase;
+	int32_t base_day;             /* the today base was loaded for, 0: never */
+	unsigned alarm_id;
+};
+
+int mib_health_register(struct mtastat *);
+int mib_health_start(struct mtastat *);
+/* Load the snapshot and rebuild the rows: at start, after a commit, at midnight. */
+int mib_health_refresh(struct mtastat *);
+void mib_health_stop(struct mtastat *);
+
+int mib_reply_value(const void *row, unsigned col, struct mib_value *);
+int mib_broken_value(const void *row, unsigned col, struct mib_value *);
+/* A delay or TLS scalar of a snapshot; -1 when there is no such scalar. */
+int mib_health_scalar_value(const struct health_snapshot *, unsigned subtree, unsigned col,
+    struct mib_value *);
+
+extern struct mib_table mib_reply_table, mib_broken_table;
+
+#endif
