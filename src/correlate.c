@@ -251,6 +251,7 @@ on_notification(struct correlator *c, const struct log_time *t, const struct mta
 	if (ev->has_size && (m = msgtable_get(&c->q, ev->newqid)) != NULL) {
 		m->flags |= MSG_QUEUED | MSG_DIRTY;
 		m->size = ev->size;
+		m->recv_t = t->t; /* Exim's "<= <>": its deliveries' delay counts from here */
 	}
 	return count(c, t, C_NOTIFICATIONS, 1);
 }

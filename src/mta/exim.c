@@ -486,6 +486,20 @@ exim_duration(struct strview v, uint32_t *ms)
 	return 0;
 }
 
+/* A " DT=<duration>" that +deliver_time puts after a failure's message (deliver.c) is not the reply's. */
+static void
+exim_cut_dt(struct strview *text)
+{
+	const char *sp;
+	uint32_t ms;
+
+	if (text->n == 0 || (sp = memrchr(text->p, ' ', text->n)) == NULL)
+		return;
+	if (sv_starts(sv_make(sp + 1, text->n - (size_t)(sp + 1 - text->p)), "DT=") &&
+	    exim_duration(sv_make(sp + 4, text->n - (size_t)(sp + 4 - text->p)), &ms) == 0)
+		text->n = (size_t)(sp - text->p);
+}
+
 /* The phrases before a remote server's reply on "==" and "**" lines (transports/smtp.c, lmtp.c). */
 static const char *const exim_remote_error[] = {
 	"SMTP error from remote mail server after ", "LMTP error after ",
@@ -520,6 +534,7 @@ exim_remote_reply(struct strview r, struct mta_event *ev)
 		memset(&rep, 0, sizeof(rep));
 		if (mta_reply_parse(r, &rep) == 0 && rep.code >= 400) {
 			rep.dir = MTA_DIR_OUT;
+			exim_cut_dt(&rep.text);
 			ev->reply = rep;
 			return;
 		}

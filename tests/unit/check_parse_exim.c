@@ -484,6 +484,15 @@ START_TEST(replies)
 	    EV_DELIVERY);
 	ck_assert_int_eq(ev.status, DS_BOUNCED);
 	reply_is(550, MTA_DIR_OUT, "5.1.1", "<bob@ext.example>: Recipient address rejected");
+	/* +deliver_time: DT= before a deferral's message, after a failure's (deliver.c) */
+	ck_assert_int_eq(parse("2026-03-02 09:44:36 1yG2vl-0000En-2F ** bob@ext.example R=dnslookup "
+	    "T=remote_smtp H=mx.ext.example [192.0.2.9] : SMTP error from remote mail server after "
+	    "RCPT TO:<bob@ext.example>: 550 5.1.1 unknown DT=0.300s"), EV_DELIVERY);
+	reply_is(550, MTA_DIR_OUT, "5.1.1", "unknown");
+	ck_assert_int_eq(parse("2026-03-02 09:44:36 1yG2vl-0000En-2F == bob@ext.example R=dnslookup "
+	    "T=remote_smtp defer (-44) H=mx.ext.example [192.0.2.9] DT=1s: SMTP error from remote mail "
+	    "server after RCPT TO:<bob@ext.example>: 451 4.7.1 later DT=x"), EV_DELIVERY);
+	reply_is(451, MTA_DIR_OUT, "4.7.1", "later DT=x");
 	/* an address in the command cannot supply the code */
 	ck_assert_int_eq(parse("2026-03-02 09:44:36 1yG2vl-0000En-2F ** \"x: 250 y\"@ext.example "
 	    "R=d T=remote_smtp H=mx [192.0.2.9]: SMTP error from remote mail server after "
