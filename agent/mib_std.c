@@ -170,12 +170,63 @@ mib_appl_value(const void *r, unsigned col, struct mib_value *mv)
 	}
 }
 
+/* Kilo-octets rounded up, as mtastatQueueKBytes: a non-empty queue is never 0 kB. */
+static long
+kilo_gauge(uint64_t bytes)
+{
+	uint64_t k = bytes / 1024 + (bytes % 1024 != 0);
+
+	return k > 4294967295ULL ? (long)4294967295UL : (long)k;
+}
+
+static long
+gauge32(uint64_t v)
+{
+	return v > 4294967295ULL ? (long)4294967295UL : (long)v;
+}
+
+/*
+ * What is stored now: the last good queue sample (queue_watch.c), the mail
+ * waiting for delivery; no sample (no queue token, none yet): no instance.
+ */
+static int
+stored_value(const struct mtastat *ctx, int what, struct mib_value *mv)
+{
+	const struct queue_sample *q = &ctx->queue.last;
+	int64_t age;
+
+	if (!ctx->queue.have_last)
+		return -1;
+	switch (what) {
+	case COL_MTA_STORED_MESSAGES:
+		mib_value_int(mv, ASN_GAUGE, gauge32(q->total));
+		return 0;
+	case COL_MTA_STORED_VOLUME:
+		if (!q->has_bytes)
+			return -1;  /* exim -bpc counts messages only */
+		mib_value_int(mv, ASN_GAUGE, kilo_gauge(q->total_bytes));
+		return 0;
+	case COL_GRP_OLDEST_STORED:
+		/* TimeInterval: hundredths of a second, saturating after 248 days */
+		age = queue_oldest_age(q);
+		mib_value_int(mv, ASN_INTEGER, age <= 0 ? 0 : age >= TIME_INTERVAL_MAX / 100 ?
+		    TIME_INTERVAL_MAX : (long)(age * 100));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int
 mib_mta_value(const void *r, unsigned col, struct mib_value *mv)
 {
-	const struct totals *t = &((const struct mib_std_row *)r)->ctx->totals;
+	const struct mtastat *ctx = ((const struct mib_std_row *)r)->ctx;
+	const struct totals *t = &ctx->totals;
 
 	switch (col) {
+	case COL_MTA_STORED_MESSAGES:
+	case COL_MTA_STORED_VOLUME:
+		return stored_value(ctx, (int)col, mv);
 	case COL_MTA_RECEIVED_MESSAGES:
 		counter32(mv, t->c[C_RECEIVED]);
 		return 0;
@@ -227,6 +278,12 @@ group_out_value(const struct mtastat *ctx, unsigned col, struct mib_value *mv)
 	const struct totals *t = &ctx->totals;
 
 	switch (col) {
+	case COL_GRP_STORED_MESSAGES:  /* the queue waits for delivery: the outbound group's */
+		return stored_value(ctx, COL_MTA_STORED_MESSAGES, mv);
+	case COL_GRP_STORED_VOLUME:
+		return stored_value(ctx, COL_MTA_STORED_VOLUME, mv);
+	case COL_GRP_OLDEST_STORED:
+		return stored_value(ctx, COL_GRP_OLDEST_STORED, mv);
 	case COL_GRP_REJECTED_MESSAGES:  /* refused for good by the next hop: bounced */
 		counter32(mv, t->c[C_BOUNCED]);
 		return 0;

@@ -189,3 +189,30 @@ mt_wait_for "mtaReceivedMessages 5" sh -c "snmpget -v2c -c public -On -Oqv 127.0
 walk_std > /dev/null
 check_equal_report "after the restart and more mail"
 mt_expect "mtaReceivedVolume (7248 octets)" "Counter32: 7" "$(val $MTA.4.1)"
+
+# The queue, sampled (a stand-in for postqueue -j): what mtaTable and the
+# outbound group store now; without a sample they have no instance (above).
+cat > "$MT_TMP/postqueue" <<'SH'
+#!/bin/sh
+now=$(date +%s)
+printf '{"queue_name": "deferred", "queue_id": "4HgR1t0T8Yz2Q3t", "arrival_time": %d, "message_size": 2010, "sender": "a@example.com", "recipients": [{"address": "b@example.net", "delay_reason": "451 4.7.1 try later"}]}\n' $((now - 100))
+printf '{"queue_name": "deferred", "queue_id": "4HgR1t0T8Yz2Q3u", "arrival_time": %d, "message_size": 500, "sender": "a@example.com", "recipients": [{"address": "c@example.net"}]}\n' $((now - 50))
+printf '{"queue_name": "active", "queue_id": "4HgR1t0T8Yz2Q3v", "arrival_time": %d, "message_size": 7, "sender": "", "recipients": [{"address": "d@example.net"}]}\n' "$now"
+SH
+chmod +x "$MT_TMP/postqueue"
+{ cat "$MT_TMP/mtastat.conf"; echo "queue postfix"; echo "queuecommand $MT_TMP/postqueue"; } > "$MT_TMP/queue.conf"
+kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"
+mt_start_mtastatd "$MT_TMP/queue.conf"
+mt_wait_registered
+mt_wait_for "a queue sample" sh -c "snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $MTA.2.1 | grep -qx 3"
+walk_std > /dev/null
+mt_expect "mtaStoredMessages" "Gauge32: 3" "$(val $MTA.2.1)"
+mt_expect "mtaStoredVolume (2517 octets, rounded up)" "Gauge32: 3" "$(val $MTA.5.1)"
+mt_expect "mtaGroupStoredMessages outbound" "Gauge32: 3" "$(val $GRP.4.1.2)"
+mt_expect "mtaGroupStoredVolume outbound" "Gauge32: 3" "$(val $GRP.7.1.2)"
+mt_expect "mtaGroupStoredMessages inbound (none: the queue waits for delivery)" "" "$(val $GRP.4.1.1)"
+oldest=$(val $GRP.12.1.2 | sed -n 's/^INTEGER: //p')
+[ -n "$oldest" ] && [ "$oldest" -ge 9900 ] && [ "$oldest" -le 10500 ] ||
+	mt_fail "mtaGroupOldestMessageStored $oldest: not about 100 s in hundredths"
+mt_log "ok: mtaGroupOldestMessageStored $oldest (100 s in hundredths)"
+check_equal_report "with the queue sampled"

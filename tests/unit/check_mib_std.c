@@ -103,6 +103,28 @@ START_TEST(mta_counters_from_totals)
 	ck_assert_uint_eq(((const oid *)mv.v.s)[8], 25);
 	ck_assert_int_eq(mib_mta_group_value(&out, COL_GRP_NAME, &mv), 0);
 	ck_assert_int_eq(memcmp(mv.v.s, "outbound", mv.len), 0);
+	/* stored: no queue sample, no instance; then the sample's */
+	ck_assert_int_eq(mib_mta_value(&row, COL_MTA_STORED_MESSAGES, &mv), -1);
+	ck_assert_int_eq(mib_mta_group_value(&out, COL_GRP_OLDEST_STORED, &mv), -1);
+	ctx->queue.have_last = 1;
+	ctx->queue.last.total = 5;
+	ctx->queue.last.total_bytes = 1025;   /* 2 kB: rounded up */
+	ctx->queue.last.has_bytes = 1;
+	ctx->queue.last.time = 100000000;
+	ctx->queue.last.oldest = 100000000 - 90;
+	ck_assert_int_eq(mib_mta_value(&row, COL_MTA_STORED_MESSAGES, &mv), 0);
+	ck_assert_int_eq(mv.type, ASN_GAUGE);
+	ck_assert_int_eq(mv.v.i, 5);
+	ck_assert_int_eq(mib_mta_group_value(&out, COL_GRP_STORED_VOLUME, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2);
+	ck_assert_int_eq(mib_mta_group_value(&in, COL_GRP_STORED_MESSAGES, &mv), -1);
+	ck_assert_int_eq(mib_mta_group_value(&out, COL_GRP_OLDEST_STORED, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 9000);            /* TimeInterval: hundredths */
+	ctx->queue.last.oldest = 100000000 - 30000000;  /* a year: saturates at 2^31 - 1 */
+	ck_assert_int_eq(mib_mta_group_value(&out, COL_GRP_OLDEST_STORED, &mv), 0);
+	ck_assert_int_eq(mv.v.i, 2147483647L);
+	ctx->queue.last.has_bytes = 0;            /* exim -bpc: messages only */
+	ck_assert_int_eq(mib_mta_value(&row, COL_MTA_STORED_VOLUME, &mv), -1);
 }
 END_TEST
 
