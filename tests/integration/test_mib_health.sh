@@ -1,9 +1,10 @@
 #!/bin/sh
 # Mail-flow health through a real snmpd: mtastatReplyTable, mtastatBrokenTable,
 # the delay and TLS scalars of MTASTAT-MIB, and the MTA-MIB's
-# mtaGroupErrorTable fed by the same reply counts.  The broken sessions
-# equal `mtastat report --json` on the same history; the rest are the hand
-# counts of tests/fixtures/health-postfix.log (tests/unit/check_health.c).
+# mtaGroupErrorTable fed by the same reply counts.  Every row and scalar
+# equals `mtastat report --json --day` of today and yesterday on the same
+# history, and the hand counts of tests/fixtures/health-postfix.log
+# (tests/unit/check_health.c) pin the numbers both could get wrong alike.
 # Days move (today becomes yesterday, then history) and mtastatd restarts:
 # the Counter32 error counts stay where they were.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
@@ -34,7 +35,74 @@ walk() { snmpwalk -v2c -c public -t 1 -r 1 -On -Oq "127.0.0.1:$MT_SNMP_PORT" "$@
 lines() { get $M.1.4.0; }
 mt_wait_for "the fixture read" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $M.1.4.0)\" = 31 ]"
 
+
+# compare_report TODAY YESTERDAY: every reply row, cause and scalar of the MIB
+# against report --json --day of the two days (a row only one day has is 0 on the other).
+compare_report() {
+	"$top_builddir/mtastat" report --db "$MT_TMP/history.db" --json --top 100000 --day "$1" > "$MT_TMP/r_today.json"
+	"$top_builddir/mtastat" report --db "$MT_TMP/history.db" --json --top 100000 --day "$2" > "$MT_TMP/r_yest.json"
+	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.6 > "$MT_TMP/w_reply"
+	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.7 > "$MT_TMP/w_broken"
+	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.8 > "$MT_TMP/w_delay"
+	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.9 > "$MT_TMP/w_tls"
+	$PY - "$MT_TMP" "$M" <<'PYEOF' || mt_fail "the MIB differs from report --json (above)"
+import json, sys
+tmp, M = sys.argv[1], sys.argv[2]
+def walk(name):
+    out = {}
+    for line in open(f"{tmp}/{name}"):
+        oid, _, v = line.rstrip("\n").partition(" ")
+        out[oid] = v.strip('"')
+    return out
+def enh_code(e):
+    c, s, d = (int(x) for x in e.split(".")) if e else (0, 0, 0)
+    return (c * 1000 + s) * 1000 + d if e else 0
+days = [json.load(open(f"{tmp}/r_{d}.json"))["health"] for d in ("today", "yest")]
+bad = []
+def same(what, want, got):
+    if str(want) != str(got):
+        bad.append(f"{what}: report {want}, MIB {got}")
+# replies: index direction.code.enhanced
+rows = {}
+for i, h in enumerate(days):
+    for d, dn in (("in", 1), ("out", 2)):
+        for r in h["replies"][d]:
+            key = f"{dn}.{r['code']}.{enh_code(r['enhanced'])}"
+            rows.setdefault(key, [0, 0, None])[i] += r["count"]
+            if rows[key][2] is None:
+                rows[key][2] = r["example"]
+w = walk("w_reply")
+shown = {o[len(M) + 7:] for o in w if o.startswith(f"{M}.6.1.5.")}
+same("reply rows", sorted(rows), sorted(shown))
+for key, (t, y, ex) in rows.items():
+    same(f"mtastatReplyToday.{key}", t, w.get(f"{M}.6.1.5.{key}"))
+    same(f"mtastatReplyYesterday.{key}", y, w.get(f"{M}.6.1.6.{key}"))
+    same(f"mtastatReplyExample.{key}", ex, w.get(f"{M}.6.1.7.{key}"))
+# broken sessions by cause
+w = walk("w_broken")
+causes = {w[o]: o.rsplit(".", 1)[1] for o in w if o.startswith(f"{M}.7.1.2.")}
+want = set(days[0]["broken_sessions"]) | set(days[1]["broken_sessions"])
+same("causes", sorted(want), sorted(causes))
+for c, idx in causes.items():
+    same(f"mtastatBrokenToday {c}", days[0]["broken_sessions"].get(c, 0), w[f"{M}.7.1.3.{idx}"])
+    same(f"mtastatBrokenYesterday {c}", days[1]["broken_sessions"].get(c, 0), w[f"{M}.7.1.4.{idx}"])
+# today's delay and TLS
+w = {**walk("w_delay"), **walk("w_tls")}
+d, t = days[0]["delay_ms"], days[0]["tls"]
+for col, key in ((1, "count"), (2, "p50"), (3, "p95"), (4, "p99"), (5, "max")):
+    same(f"mtastatDelay {key}", d[key], w.get(f"{M}.8.{col}.0"))
+for col, key in ((1, "in_tls"), (2, "in_plain"), (3, "out_tls"), (4, "out_plain")):
+    same(f"mtastatTls {key}", t[key], w.get(f"{M}.9.{col}.0"))
+share = t["plain_share_pct"]
+same("mtastatPlainSharePercentToday", -1 if share is None else share, w.get(f"{M}.9.5.0"))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
+	mt_log "ok: replies, causes, delay and TLS equal report --json for $1 and $2"
+}
+
 # Today is Nov 3, the fixture's day (the log's time, not the wall clock).
+compare_report 2026-11-03 2026-11-02
 mt_expect "mtastatDelayCountToday" 3 "$(get $M.8.1.0)"
 mt_expect "mtastatDelayP50Today (3.5 s, within 3.125 %)" 3519 "$(get $M.8.2.0)"
 mt_expect "mtastatDelayP95Today" 39935 "$(get $M.8.3.0)"
@@ -98,6 +166,7 @@ mt_expect "mtastatBrokenToday = report --json (Nov 4)" "$(broken_expected 2026-1
 	"$(broken_shown 3)"
 mt_expect "mtastatBrokenYesterday = report --json (Nov 3)" "$(broken_expected 2026-11-03)" \
 	"$(broken_shown 4)"
+compare_report 2026-11-04 2026-11-03
 mt_expect "mtastatDelayCountToday on Nov 4" 0 "$(get $M.8.1.0)"
 mt_expect "mtastatPlainSharePercentToday without a session" -1 "$(get $M.9.5.0)"
 mt_expect "mtaGroupErrorTable on Nov 4" "$errors_expected" "$(walk $ERR | sed 's/ Counter32:/ /' | sed 's/  */ /')"
@@ -113,4 +182,5 @@ mt_expect "mtaGroupErrorTable on Nov 5" "$ERR.1.1.1.5001001 2
 $ERR.1.1.1.5007001 2
 $ERR.3.1.2.4007000 1
 $ERR.3.1.2.4007001 1" "$(walk $ERR | sed 's/ Counter32:/ /' | sed 's/  */ /')"
+compare_report 2026-11-05 2026-11-04
 mt_expect "mtastatReplyTable on Nov 5: only today's code" "$REPLY.5.1.550.5001001 1" "$(walk $REPLY.5)"
