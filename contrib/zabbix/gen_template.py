@@ -94,6 +94,21 @@ SCALARS = [
      "mtastatLastAlarmText"),
 ]
 
+# Mail-flow health scalars (issue 14): key suffix, OID under ROOT, name, type, units, description
+HEALTH_SCALARS = [
+    ("delay.count", "1.8.1", "Deliveries with a known delay today", "UNSIGNED", "",
+     "mtastatDelayCountToday: the population of the quantiles."),
+    ("delay.p50", "1.8.2", "Delivery delay today, median", "FLOAT", "s",
+     "mtastatDelayP50Today (milliseconds on the wire, within 3.125 %)."),
+    ("delay.p95", "1.8.3", "Delivery delay today, 95th percentile", "FLOAT", "s",
+     "mtastatDelayP95Today (milliseconds on the wire, within 3.125 %)."),
+    ("delay.max", "1.8.5", "Delivery delay today, longest", "FLOAT", "s",
+     "mtastatDelayMaxToday (milliseconds on the wire)."),
+    ("tls.plain.share", "1.9.5", "Plaintext SMTP sessions today", "FLOAT", "%",
+     "mtastatPlainSharePercentToday, both directions; -1 without a session today."),
+]
+MS_TO_S = [{"type": "MULTIPLIER", "parameters": ["0.001"]}]
+
 INDICATOR_COLS = [
     ("today", 3, "today", "UNSIGNED", "", None, None, "mtastatIndicatorToday: the count so far today."),
     ("lastday", 4, "last complete day", "UNSIGNED", "", None, None, "mtastatIndicatorLastDay"),
@@ -195,6 +210,9 @@ def scalars():
                 "alarms stand still.  See mtastat: History last write error.",
                 )]
         items.append(it)
+    for suffix, sub, name, vtype, units, desc in HEALTH_SCALARS:
+        items.append(item("mtastat." + suffix, "%s.%s.0" % (ROOT, sub), "mtastat: " + name, vtype,
+                          units, MS_TO_S if units == "s" else None, None, desc))
     for n, obj, what in NOTIFICATIONS:
         items.append({
             "uuid": uid("trap/%d" % n), "name": "mtastat trap: %s (%s)" % (obj, what),
