@@ -212,7 +212,8 @@ on_timeout(unsigned int reg, void *data)
 	struct queue_state *q = &ctx->queue;
 	char why[128];
 
-	q->timeout_alarm = 0;
+	if (reg != 0)
+		q->timeout_alarm = 0; /* fired: a one-shot alarm is gone (called by hand, it is not) */
 	if (!q->running)
 		return;
 	run_release(ctx);
