@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "event.h"
 #include "log.h"
 #include "mib_health.h"
 #include "mib_oid.h"
@@ -78,6 +79,23 @@ mib_broken_value(const void *r, unsigned col, struct mib_value *mv)
 	default:
 		return -1;
 	}
+}
+
+int64_t
+mib_health_sessions(const struct mib_health_state *h, int dir)
+{
+	int64_t n = 0;
+	const struct health_tls *t[3];
+	int i;
+
+	if (!h->loaded)
+		return -1;
+	t[0] = &h->base_sum.tls;
+	t[1] = &h->snap.day[0].tls;
+	t[2] = &h->snap.day[1].tls;
+	for (i = 0; i < 3; i++)
+		n += dir == MTA_DIR_IN ? t[i]->in_tls + t[i]->in_plain : t[i]->out_tls + t[i]->out_plain;
+	return n;
 }
 
 int
@@ -246,8 +264,14 @@ mib_health_refresh(struct mtastat *ctx)
 		struct health_reply *base = NULL;
 		size_t nbase = 0;
 		/* every day before yesterday; the snapshot adds the two days after */
+		struct health_sum sum;
 		if (health_reply_totals(&ctx->store, INT32_MIN, today - 2, &base, &nbase) != 0)
 			return -1;
+		if (health_sum(&ctx->store, INT32_MIN, today - 2, &sum) != 0) {
+			free(base);
+			return -1;
+		}
+		ctx->health.base_sum = sum;
 		free(ctx->health.base);
 		ctx->health.base = base;
 		ctx->health.nbase = nbase;

@@ -35,6 +35,7 @@ struct mib_health_state {
 	 */
 	struct health_reply *base;
 	size_t nbase;
+	struct health_sum base_sum;   /* sessions of the same days: the accumulated associations */
 	int32_t base_day;             /* the today base was loaded for, 0: never */
 	unsigned alarm_id;
 };
@@ -48,6 +49,12 @@ void mib_health_stop(struct mtastat *);
 int mib_reply_value(const void *row, unsigned col, struct mib_value *);
 int mib_broken_value(const void *row, unsigned col, struct mib_value *);
 /* A delay or TLS scalar of a snapshot; -1 when there is no such scalar. */
+/*
+ * SMTP sessions since the history began whose TLS outcome the log shows,
+ * inbound (dir MTA_DIR_IN) or outbound: applAccumulated*Associations.
+ * -1 before the first load.
+ */
+int64_t mib_health_sessions(const struct mib_health_state *, int dir);
 int mib_health_scalar_value(const struct health_snapshot *, unsigned subtree, unsigned col,
     struct mib_value *);
 

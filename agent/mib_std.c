@@ -129,6 +129,18 @@ appl_name(const struct mtastat *ctx, char *buf, size_t size)
 	return len;
 }
 
+/* Accumulated associations: the SMTP sessions since the history began (mib_health.h). */
+static int
+sessions_value(const struct mtastat *ctx, int dir, struct mib_value *mv)
+{
+	int64_t n = mib_health_sessions(&ctx->health, dir);
+
+	if (n < 0)
+		return -1;
+	counter32(mv, n);
+	return 0;
+}
+
 int
 mib_appl_value(const void *r, unsigned col, struct mib_value *mv)
 {
@@ -158,6 +170,10 @@ mib_appl_value(const void *r, unsigned col, struct mib_value *mv)
 		oper_track(ctx);
 		mib_value_int(mv, ASN_TIMETICKS, timestamp(ctx->std.oper_since));
 		return 0;
+	case COL_APPL_ACC_INBOUND_ASSOC:
+		return sessions_value(ctx, MTA_DIR_IN, mv);
+	case COL_APPL_ACC_OUTBOUND_ASSOC:
+		return sessions_value(ctx, MTA_DIR_OUT, mv);
 	case COL_APPL_DESCRIPTION:
 		appl_name(ctx, name, sizeof(name));
 		n = snprintf(text, sizeof(text), "%s%smail transfer agent, as its logs show it to"
@@ -166,7 +182,7 @@ mib_appl_value(const void *r, unsigned col, struct mib_value *mv)
 		    : (size_t)n);
 		return 0;
 	default:
-		return -1;   /* associations: the logs do not tell them */
+		return -1;   /* open associations, activity times: the logs do not tell them */
 	}
 }
 
@@ -260,6 +276,8 @@ group_in_value(const struct mtastat *ctx, unsigned col, struct mib_value *mv)
 	case COL_GRP_RECEIVED_VOLUME:
 		kilo_counter32(mv, t->c[C_BYTES_RECEIVED]);
 		return 0;
+	case COL_GRP_ACC_INBOUND_ASSOC:
+		return sessions_value(ctx, MTA_DIR_IN, mv);
 	case COL_GRP_NAME:
 		mib_value_str(mv, "inbound", strlen("inbound"));
 		return 0;
@@ -294,6 +312,8 @@ group_out_value(const struct mtastat *ctx, unsigned col, struct mib_value *mv)
 	case COL_GRP_TRANSMITTED_VOLUME:
 		kilo_counter32(mv, t->c[C_BYTES_DELIVERED]);
 		return 0;
+	case COL_GRP_ACC_OUTBOUND_ASSOC:
+		return sessions_value(ctx, MTA_DIR_OUT, mv);
 	case COL_GRP_NAME:
 		mib_value_str(mv, "outbound", strlen("outbound"));
 		return 0;

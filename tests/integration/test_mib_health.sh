@@ -157,6 +157,21 @@ $ERR.3.1.2.4007000 1
 $ERR.3.1.2.4007001 1"
 mt_expect "mtaGroupErrorTable" "$errors_expected" "$(walk $ERR | sed 's/ Counter32:/ /' | sed 's/  */ /')"
 
+# Accumulated associations (RFC 2788/2789): the SMTP sessions whose TLS outcome
+# the log shows, since the history began: 2 + 3 client sessions, 1 + 2 of ours.
+APPL=.1.3.6.1.2.1.27.1.1
+GRP=.1.3.6.1.2.1.28.2.1
+assoc_check() {
+	sums=$("$top_builddir/mtastat" report --db "$MT_TMP/history.db" --json --from 2026-11-01 --to 2026-11-30 |
+		$PY -c 'import json,sys; t=json.load(sys.stdin)["health"]["tls"]; print(t["in_tls"]+t["in_plain"], t["out_tls"]+t["out_plain"])')
+	mt_expect "$1: sessions in and out in report --json" "5 3" "$sums"
+	mt_expect "$1: applAccumulatedInboundAssociations" 5 "$(get $APPL.10.1)"
+	mt_expect "$1: applAccumulatedOutboundAssociations" 3 "$(get $APPL.11.1)"
+	mt_expect "$1: mtaGroupAccumulatedInboundAssociations (inbound)" 5 "$(get $GRP.15.1.1)"
+	mt_expect "$1: mtaGroupAccumulatedOutboundAssociations (outbound)" 3 "$(get $GRP.16.1.2)"
+}
+assoc_check "Nov 3"
+
 # Nov 4: today's rows start again, Nov 3's counts move to yesterday.
 tail -n 1 "$top_srcdir/tests/fixtures/health-postfix-2.log" >> "$LOG"
 mt_wait_for "the Nov 4 line read" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $M.1.4.0)\" = 32 ]"
@@ -183,4 +198,5 @@ $ERR.1.1.1.5007001 2
 $ERR.3.1.2.4007000 1
 $ERR.3.1.2.4007001 1" "$(walk $ERR | sed 's/ Counter32:/ /' | sed 's/  */ /')"
 compare_report 2026-11-05 2026-11-04
+assoc_check "Nov 5, Nov 3 in the history"
 mt_expect "mtastatReplyTable on Nov 5: only today's code" "$REPLY.5.1.550.5001001 1" "$(walk $REPLY.5)"

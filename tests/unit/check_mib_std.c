@@ -186,6 +186,26 @@ START_TEST(error_table_from_reply_totals)
 		ck_assert_uint_eq(d->group, MIB_STD_GROUP_IN);
 		ck_assert_uint_eq(d->code, 5000000);
 	}
+	/* accumulated associations: the sessions of the history, yesterday and today */
+	ctx->health.base_sum.tls.in_tls = 10;
+	ctx->health.base_sum.tls.in_plain = 5;
+	ctx->health.snap.day[0].tls.in_plain = 1;
+	ctx->health.snap.day[1].tls.out_tls = 2;
+	ctx->health.snap.day[1].tls.out_plain = 3;
+	ck_assert_int_eq(mib_health_sessions(&ctx->health, MTA_DIR_IN), 16);
+	ck_assert_int_eq(mib_health_sessions(&ctx->health, MTA_DIR_OUT), 5);
+	{
+		struct mib_std_row in = { ctx, MIB_STD_GROUP_IN, 0, 0 }, app = { ctx, 0, 0, 0 };
+		struct mib_value mv;
+		ck_assert_int_eq(mib_mta_group_value(&in, COL_GRP_ACC_INBOUND_ASSOC, &mv), 0);
+		ck_assert_int_eq(mv.type, ASN_COUNTER);
+		ck_assert_int_eq(mv.v.i, 16);
+		ck_assert_int_eq(mib_mta_group_value(&in, COL_GRP_ACC_OUTBOUND_ASSOC, &mv), -1);
+		ck_assert_int_eq(mib_appl_value(&app, COL_APPL_ACC_OUTBOUND_ASSOC, &mv), 0);
+		ck_assert_int_eq(mv.v.i, 5);
+		ctx->health.loaded = 0;   /* before the first load: no instance */
+		ck_assert_int_eq(mib_appl_value(&app, COL_APPL_ACC_OUTBOUND_ASSOC, &mv), -1);
+	}
 	mib_table_clear(&mib_mta_error_table);
 	ctx->health.base = NULL;
 	ctx->health.snap.replies = NULL;
