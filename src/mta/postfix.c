@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "reply.h"
 
 /* Postfix's long queue ids are 15 characters; leave room for odd builds. */
 #define QID_MIN 5
@@ -197,30 +198,13 @@ queued_as(struct strview m)
 	return n ? sv_make(rest.p, n) : SV_NULL;
 }
 
-/*
- * An SMTP reply at the start of s: "550 5.1.1 text", "550-5.7.1 text" (the
- * first line of a multi-line reply), "451 text".  Fills r (text up to the
- * end of s) and returns 1, or 0 when s does not start with a reply code.
- */
+/* An SMTP reply at the start of s (reply.h), said in direction dir: 1, or 0 when none. */
 static int
 reply_at(struct strview s, enum mta_dir dir, struct mta_reply *r)
 {
-	size_t i;
-
-	if (s.n < 4 || s.p[0] < '2' || s.p[0] > '5' || s.p[1] < '0' || s.p[1] > '9' ||
-	    s.p[2] < '0' || s.p[2] > '9' || (s.p[3] != ' ' && s.p[3] != '-'))
+	if (mta_reply_parse(s, r) != 0)
 		return 0;
-	r->code = (uint16_t)((s.p[0] - '0') * 100 + (s.p[1] - '0') * 10 + (s.p[2] - '0'));
 	r->dir = (uint8_t)dir;
-	s = sv_skip(s, 4);
-	/* the enhanced code: class digit, '.', digits and dots (checked downstream) */
-	for (i = 0; i < s.n && ((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '.'); i++)
-		;
-	if (i >= 5 && s.p[0] == r->code / 100 + '0' && s.p[1] == '.' && (i == s.n || s.p[i] == ' ')) {
-		r->enh = sv_make(s.p, i);
-		s = sv_skip(s, i < s.n ? i + 1 : i);
-	}
-	r->text = s;
 	return 1;
 }
 
