@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "civil.h"
+#include "delayhist.h"
+#include "health.h"
 #include "log.h"
 #include "stats.h"
 
@@ -22,6 +24,10 @@ const struct indicator_def indicator_defs[IND_COUNT] = {
 	[IND_BOUNCED] = { "SMTP_BOUNCED_RCPTS", C_BOUNCED, 0, DIR_HIGH },
 	[IND_REJECTED] = { "SMTP_REJECTED", C_REJECTED, 0, DIR_HIGH },
 	[IND_AUTH_FAILED] = { "SMTP_AUTH_FAILED", C_AUTH_FAILED, 0, DIR_HIGH },
+	/* slower mail, more broken sessions, less TLS are the news; the reverse is not */
+	[IND_DELAY_P95] = { "SMTP_DELAY_P95", C_COUNT, 0, DIR_HIGH, L_DELAY_P95 },
+	[IND_BROKEN] = { "SMTP_BROKEN_SESSIONS", S_BROKEN, 0, DIR_HIGH, L_NONE },
+	[IND_PLAIN_SHARE] = { "SMTP_TLS_PLAIN_SHARE", C_COUNT, 0, DIR_HIGH, L_PLAIN_SHARE },
 };
 
 /* The configuration keeps a direction per indicator index. */
@@ -311,6 +317,94 @@ stats_first_day_needed(const struct mtastat_config *cfg, int32_t today)
 	return today - (int32_t)(7 * (cfg->days / 2 + 2) + holidays + 2);
 }
 
+/* Broken sessions by hour, and each day's plaintext share (health.c's rule). */
+static int
+load_health(struct store *s, struct day_series *ds)
+{
+	sqlite3_stmt *st;
+	struct health_tls t[1];
+	int32_t day = INT32_MIN;
+	int64_t sessions = 0, unsaid = 0;
+	int rc, d, hour;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT day, hour, broken, tls_in, plain_in, tls_out, plain_out,"
+		" sessions_out FROM health_hourly WHERE day BETWEEN ?1 AND ?2 ORDER BY day", -1, &st,
+		NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, ds->first);
+	sqlite3_bind_int(st, 2, ds->last);
+	memset(t, 0, sizeof(t));
+	for (;;) {
+		rc = sqlite3_step(st);
+		d = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : INT32_MAX;
+		if (d != day && day != INT32_MIN) {
+			/* the day before is complete: Postfix's unsaid sessions without TLS are plaintext */
+			if (unsaid > t->out_tls)
+				t->out_plain += unsaid - t->out_tls;
+			sessions = t->in_tls + t->in_plain + t->out_tls + t->out_plain;
+			if (sessions >= STATS_LEVEL_MIN)
+				ds->lv[day - ds->first][L_PLAIN_SHARE] = health_plain_share(t);
+			memset(t, 0, sizeof(t));
+			unsaid = 0;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		day = d;
+		hour = sqlite3_column_int(st, 1);
+		if (hour >= 0 && hour < 24)
+			ds->h[d - ds->first][hour][S_BROKEN] = sqlite3_column_int64(st, 2);
+		t->in_tls += sqlite3_column_int64(st, 3);
+		t->in_plain += sqlite3_column_int64(st, 4);
+		t->out_tls += sqlite3_column_int64(st, 5);
+		t->out_plain += sqlite3_column_int64(st, 6);
+		unsaid += sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Each day's delivery delay p95, from its histogram (the hours summed). */
+static int
+load_delays(struct store *s, struct day_series *ds)
+{
+	sqlite3_stmt *st;
+	uint64_t *n = calloc(DELAY_BUCKETS, sizeof(*n)), total = 0;
+	int32_t day = INT32_MIN;
+	int rc, d, b;
+
+	if (n == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT day, bucket, sum(n) FROM delay_hist"
+		" WHERE day BETWEEN ?1 AND ?2 GROUP BY day, bucket ORDER BY day", -1, &st,
+		NULL) != SQLITE_OK) {
+		free(n);
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, ds->first);
+	sqlite3_bind_int(st, 2, ds->last);
+	for (;;) {
+		rc = sqlite3_step(st);
+		d = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : INT32_MAX;
+		if (d != day && day != INT32_MIN) {
+			if (total >= STATS_LEVEL_MIN)
+				ds->lv[day - ds->first][L_DELAY_P95] = delayhist_quantile(n, 0.95, UINT32_MAX);
+			memset(n, 0, DELAY_BUCKETS * sizeof(*n));
+			total = 0;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		day = d;
+		b = sqlite3_column_int(st, 1);
+		if (b >= 0 && b < DELAY_BUCKETS) {
+			n[b] += (uint64_t)sqlite3_column_int64(st, 2);
+			total += (uint64_t)sqlite3_column_int64(st, 2);
+		}
+	}
+	sqlite3_finalize(st);
+	free(n);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 stats_load(struct store *s, int32_t first, int32_t last, struct day_series *ds)
 {
@@ -322,8 +416,15 @@ stats_load(struct store *s, int32_t first, int32_t last, struct day_series *ds)
 	ds->last = last;
 	ds->history_start = INT32_MAX;
 	ds->h = calloc((size_t)(last - first + 1), sizeof(*ds->h));
-	if (ds->h == NULL)
+	ds->lv = calloc((size_t)(last - first + 1), sizeof(*ds->lv));
+	if (ds->h == NULL || ds->lv == NULL) {
+		stats_series_free(ds);
 		return -1;
+	}
+	for (k = 0; k <= last - first; k++) {
+		ds->lv[k][L_DELAY_P95] = NAN;
+		ds->lv[k][L_PLAIN_SHARE] = NAN;
+	}
 	if (sqlite3_prepare_v2(s->db, "SELECT min(day) FROM daily", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -343,7 +444,7 @@ stats_load(struct store *s, int32_t first, int32_t last, struct day_series *ds)
 			ds->h[day - first][hour][k] = sqlite3_column_int64(st, 2 + k);
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE && load_health(s, ds) == 0 && load_delays(s, ds) == 0)
 		return 0;
 fail:
 	log_err("stats", "%s: %s", s->path, sqlite3_errmsg(s->db));
@@ -355,7 +456,9 @@ void
 stats_series_free(struct day_series *ds)
 {
 	free(ds->h);
+	free(ds->lv);
 	ds->h = NULL;
+	ds->lv = NULL;
 }
 
 /* Cumulative count of day up to hour `hours` (exclusive) plus frac of that hour. */
@@ -472,6 +575,63 @@ hour_judge(struct baseline *b, const struct day_series *ds, const struct mtastat
 	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
 }
 
+/* A day's level, NAN when it has none (outside the series, too few samples). */
+static double
+level_of(const struct day_series *ds, int32_t day, enum level l)
+{
+	if (ds->lv == NULL || day < ds->first || day > ds->last)
+		return NAN;
+	return ds->lv[day - ds->first][l];
+}
+
+/* v against the levels of the window's days that have one. */
+static void
+level_judge(struct baseline *b, const struct day_series *ds, const struct mtastat_config *cfg,
+    const int32_t *win, int nwin, enum level l)
+{
+	double x[CONFIG_DAYS_MAX];
+	int i;
+
+	b->n = 0;
+	for (i = 0; i < nwin; i++)
+		if (!isnan(level_of(ds, win[i], l)))
+			x[b->n++] = level_of(ds, win[i], l);
+	window_mean_sd(cfg, x, b);
+	b->full = b->mean;
+	b->z = b->sd > 0 ? (b->v - b->mean) / b->sd : 0;
+}
+
+/*
+ * A level indicator: the last day's value, and today's so far, against the
+ * values of the window's days; no view of the hour (a level has no share
+ * of the day to expect).
+ */
+static void
+compute_level(const struct day_series *ds, const struct mtastat_config *cfg, int32_t today,
+    const struct indicator_def *def, struct indicator_stat *out)
+{
+	int32_t win[CONFIG_DAYS_MAX], d = today - 1;
+	double v = level_of(ds, today, def->level);
+	int n;
+
+	out->today = isnan(v) ? 0 : (int64_t)llround(v);
+	out->last.day = d >= ds->first && d >= ds->history_start ? d : -1;
+	out->last.judged = out->last.day >= 0 && !isnan(level_of(ds, d, def->level));
+	if (out->last.judged) {
+		out->last.v = level_of(ds, d, def->level);
+		n = window(ds, cfg, 0, d, win);
+		level_judge(&out->last, ds, cfg, win, n, def->level);
+	}
+	out->sofar.day = today;
+	out->sofar.judged = cfg->intraday && !isnan(v);
+	if (out->sofar.judged) {
+		out->sofar.v = v;
+		n = window(ds, cfg, 0, today, win);
+		level_judge(&out->sofar, ds, cfg, win, n, def->level);
+	}
+	out->hour.day = today;
+}
+
 static void
 compute_one(const struct day_series *ds, const struct mtastat_config *cfg, int32_t today,
     int hour, double frac, const struct indicator_def *def, struct indicator_stat *out)
@@ -480,6 +640,10 @@ compute_one(const struct day_series *ds, const struct mtastat_config *cfg, int32
 
 	memset(out, 0, sizeof(*out));
 	out->def = def;
+	if (def->level != L_NONE) {
+		compute_level(ds, cfg, today, def, out);
+		return;
+	}
 	out->today = (int64_t)cumulative(ds, today, def->counter, 24, 0);
 	/* the last complete day (weekday) before today */
 	for (d = today - 1; def->weekdays && d >= ds->first && !stats_is_workday(cfg, d); d--)

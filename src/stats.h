@@ -19,14 +19,30 @@
 
 enum indicator {
 	IND_RECVD, IND_SENT, IND_RELAY, IND_RECVD_W, IND_SENT_W, IND_RELAY_W,
-	IND_DEFERRED, IND_BOUNCED, IND_REJECTED, IND_AUTH_FAILED, IND_COUNT
+	IND_DEFERRED, IND_BOUNCED, IND_REJECTED, IND_AUTH_FAILED,
+	/* mail-flow health (issue 14) */
+	IND_DELAY_P95, IND_BROKEN, IND_PLAIN_SHARE, IND_COUNT
 };
+
+/* Hourly series of a day_series beyond the counters: broken sessions (health_hourly). */
+#define S_BROKEN C_COUNT
+#define STATS_SERIES (C_COUNT + 1)
+
+/*
+ * Indicators that are a day's level, not a sum of its hours: judged as the
+ * day's value (and today's so far) against the window's values, no share
+ * by time of day.  A day with fewer than STATS_LEVEL_MIN samples (deliveries,
+ * sessions) has no value: a handful of deliveries makes no p95.
+ */
+enum level { L_NONE = 0, L_DELAY_P95, L_PLAIN_SHARE, L_COUNT };
+#define STATS_LEVEL_MIN 20
 
 struct indicator_def {
 	const char *name;     /* SMTP_RECVD_MSGS ... */
-	enum counter counter;
+	enum counter counter; /* a counter, or S_BROKEN: the hourly series counted */
 	int weekdays;         /* _W: Monday to Friday only (holidays excluded) */
 	enum alarm_direction direction; /* the default: volumes both ways, failures high */
+	enum level level;     /* L_NONE: a count of counter; else the day's level */
 };
 
 extern const struct indicator_def indicator_defs[IND_COUNT];
@@ -56,7 +72,9 @@ struct indicator_stat {
 struct day_series {
 	int32_t first, last;      /* civil days, inclusive */
 	int32_t history_start;    /* first day the store has, or INT32_MAX */
-	int64_t (*h)[24][C_COUNT];
+	int64_t (*h)[24][STATS_SERIES];
+	/* levels by day: delay p95 (ms), plaintext share (%); NAN: too few samples */
+	double (*lv)[L_COUNT];
 };
 
 /* The index of indicator name (case-insensitive), or -1. */

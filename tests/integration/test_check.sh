@@ -55,7 +55,7 @@ mt_expect "--all line of SMTP_REJECTED" \
 # JSON carries the same alarms (none now) and every indicator.
 check --json > "$MT_TMP/check.json"; rc=$?
 mt_expect "exit status of --json without new alarms" 0 $rc
-mt_expect "indicators in --json" 10 "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["indicators"]))' "$MT_TMP/check.json")"
+mt_expect "indicators in --json" 13 "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["indicators"]))' "$MT_TMP/check.json")"
 mt_expect "SMTP_RELAY_MSGS status in --json" high "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print([i["status"] for i in d["indicators"] if i["name"]=="SMTP_RELAY_MSGS"][0])' "$MT_TMP/check.json")"
 
 # Errors: exit 2, and why on stderr: the file and the cause.

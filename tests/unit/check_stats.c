@@ -6,6 +6,7 @@
 
 #include "civil.h"
 #include "conf.h"
+#include "delayhist.h"
 #include "detect.h"
 #include "stats.h"
 #include "testutil.h"
@@ -804,6 +805,92 @@ START_TEST(clear_needs_evidence)
 }
 END_TEST
 
+/* One day of mail-flow health at 10:00: broken sessions, TLS sessions, delays. */
+static void
+put_health(struct store *s, int32_t d, int64_t broken, int64_t tls, int64_t plain,
+    uint32_t ms_a, int na, uint32_t ms_b, int nb)
+{
+	char q[512];
+
+	put(s, d, 10, C_RECEIVED, 1);
+	snprintf(q, sizeof(q), "INSERT INTO health_hourly(day, hour, broken, tls_in, plain_in,"
+	    " delays) VALUES(%d, 10, %lld, %lld, %lld, %d)", d, (long long)broken, (long long)tls,
+	    (long long)plain, na + nb);
+	ck_assert_int_eq(sqlite3_exec(s->db, q, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n) VALUES(%d, 10, %d, %d)",
+	    d, delayhist_bucket(ms_a), na);
+	ck_assert_int_eq(sqlite3_exec(s->db, q, NULL, NULL, NULL), SQLITE_OK);
+	if (nb > 0) {
+		snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n)"
+		    " VALUES(%d, 10, %d, %d)", d, delayhist_bucket(ms_b), nb);
+		ck_assert_int_eq(sqlite3_exec(s->db, q, NULL, NULL, NULL), SQLITE_OK);
+	}
+}
+
+/*
+ * SMTP_BROKEN_SESSIONS (a count), SMTP_DELAY_P95 and SMTP_TLS_PLAIN_SHARE
+ * (a day's level) against 20 calm days: a bad day raises all three; a day
+ * better than usual raises none (high only); a day with too few deliveries
+ * and sessions has no level to judge.
+ */
+START_TEST(health_indicators)
+{
+	static const struct { int64_t broken, tls, plain; uint32_t ms; int n; int want; } last[] = {
+		{ 1000, 40, 60, 60000, 100, J_HIGH },   /* p95 60415 (59392..61439), 60 % */
+		{ 2, 100, 0, 20, 100, J_NORMAL },       /* better than usual: not news */
+	};
+	struct detect_result r;
+	struct store s;
+	int32_t d0 = day("2026-11-01"), d;
+	size_t k;
+
+	cfg.daytypes = DAYTYPES_ALL;
+	for (k = 0; k < sizeof(last) / sizeof(last[0]); k++) {
+		snprintf(dbpath, sizeof(dbpath), "%s/h%zu.db", dir, k);
+		ck_assert_int_eq(store_open(&s, dbpath), 0);
+		/* p95 1007 ms (992..1023) and 3007 ms (2944..3071) in turn, 10 % and 12 % plaintext */
+		for (d = d0; d < d0 + 20; d++)
+			put_health(&s, d, 100 + (d % 3) * 5, d % 2 ? 90 : 88, d % 2 ? 10 : 12, 1000,
+			    d % 2 ? 95 : 94, 3000, d % 2 ? 5 : 6);
+		put_health(&s, d0 + 20, last[k].broken, last[k].tls, last[k].plain, last[k].ms,
+		    last[k].n, 0, 0);
+		ck_assert_int_eq(detect_run(&s, &cfg, (int64_t)(d0 + 21) * 86400 + 1800, &r), 0);
+		ck_assert_double_eq(r.stats[IND_BROKEN].last.v, (double)last[k].broken);
+		ck_assert_int_eq(r.stats[IND_BROKEN].last.n, 15);
+		ck_assert_int_eq(r.status[IND_BROKEN], last[k].want);
+		ck_assert_int_eq(r.status[IND_DELAY_P95], last[k].want);
+		ck_assert_int_eq(r.status[IND_PLAIN_SHARE], last[k].want);
+		ck_assert_int_eq(r.stats[IND_DELAY_P95].last.n, 15);
+		/* the window: 7 or 8 days of each p95, of each share */
+		ck_assert(r.stats[IND_DELAY_P95].last.mean > 1007 && r.stats[IND_DELAY_P95].last.mean < 3007);
+		ck_assert(r.stats[IND_PLAIN_SHARE].last.mean > 10 && r.stats[IND_PLAIN_SHARE].last.mean < 12);
+		if (k == 0) {
+			ck_assert_double_eq(r.stats[IND_DELAY_P95].last.v, 60415);
+			ck_assert_double_eq(r.stats[IND_PLAIN_SHARE].last.v, 60);
+			ck_assert_uint_eq(r.nalarms, 3);
+			ck_assert_ptr_nonnull(strstr(r.alarms[0].text, "deviation beyond limit"));
+		} else {
+			ck_assert_uint_eq(r.nalarms, 0);
+		}
+		detect_result_free(&r);
+		store_close(&s);
+	}
+	/* too few samples: 10 deliveries and 10 sessions make no level */
+	snprintf(dbpath, sizeof(dbpath), "%s/few.db", dir);
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = d0; d < d0 + 20; d++)
+		put_health(&s, d, 100, 90, 10, 1000, 100, 0, 0);
+	put_health(&s, d0 + 20, 100, 5, 5, 90000, 10, 0, 0);
+	ck_assert_int_eq(detect_run(&s, &cfg, (int64_t)(d0 + 21) * 86400 + 1800, &r), 0);
+	ck_assert_int_eq(r.stats[IND_DELAY_P95].last.judged, 0);
+	ck_assert_int_eq(r.status[IND_DELAY_P95], J_INSUFFICIENT);
+	ck_assert_int_eq(r.status[IND_PLAIN_SHARE], J_INSUFFICIENT);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	store_close(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -834,6 +921,7 @@ main(void)
 	tcase_add_test(tc, prediction_persist_and_strong);
 	tcase_add_test(tc, clear_needs_evidence);
 	tcase_add_test(tc, wall_clock_now);
+	tcase_add_test(tc, health_indicators);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
