@@ -292,7 +292,6 @@ json_health(struct store *s, const struct report_opts *o, FILE *f)
 	fprintf(f, ",\n  \"delay_ms\": {\"count\": %lld, \"p50\": %u, \"p95\": %u, \"p99\": %u,"
 	    " \"max\": %u, \"mean\": %u}", (long long)h.delay.n, h.delay.p50, h.delay.p95,
 	    h.delay.p99, h.delay.max, h.delay.mean);
-	/* the queue's high-water mark (the queue sampler's section) goes here */
 	fputs("}", f);
 	return 0;
 }
@@ -394,7 +393,6 @@ text_health(struct store *s, const struct report_opts *o, FILE *f)
 		fprintf(f, "  %9lld   deliveries\n  p50 %s  p95 %s  p99 %s  max %s  mean %s\n",
 		    (long long)h.delay.n, a, b, c, d, e);
 	}
-	/* the queue's high-water mark (the queue sampler's section) goes here */
 	return 0;
 }
 

@@ -46,7 +46,7 @@ check_all() {
 			[ "$n" -eq "$rows" ] || mt_fail "$state: table $t column $col has $n rows, the name column $rows"
 		done
 	done
-	mt_expect "$state: indicator rows" 10 "$(grep -c "^$R\.2\.1\.2\." "$walk")"
+	mt_expect "$state: indicator rows" 13 "$(grep -c "^$R\.2\.1\.2\." "$walk")"
 	mt_expect "$state: indicator columns" 11 "$(sed -n "s/^$R\.2\.1\.\([0-9]*\)\.1 = .*/\1/p" "$walk" | wc -l)"
 	awk '{print $1}' "$walk" > "$walk.oids"
 	cells=$(wc -l < "$walk.oids")
