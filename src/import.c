@@ -16,9 +16,13 @@
 #include "import.h"
 #include "log.h"
 #include "reader.h"
+#include "writer.h"
 
 /* Parsers format detection can weigh at once: the registry holds a handful. */
 #define DETECT_PARSERS_MAX 8
+
+/* How long a commit waits for another writer of the history before it fails. */
+#define IMPORT_BUSY_MS 5000
 
 /* Redraw the progress bar at most this often. */
 #define PROGRESS_INTERVAL_MS 200
@@ -183,11 +187,61 @@ import_series(struct ingest *ig, const char *path)
 
 /* The database refused the batch: say so against the database, not the log. */
 static void
-commit_failed(const struct ingest *ig, const char *path, int64_t committed)
+commit_failed(const struct ingest *ig, const char *path, const struct store_batch *b,
+    int64_t committed)
 {
 	log_err("import", "%s: %s (%s): %s is imported up to line %lld;"
 	    " run the import again when the database is writable", ig->store->path,
-	    store_commit_cause(ig->store), ig->store->errmsg, path, (long long)committed);
+	    b->cause != NULL ? b->cause : "database error", b->errmsg, path, (long long)committed);
+}
+
+/*
+ * Commits go to a writer thread with its own connection (writer.h): it
+ * writes one batch while this thread parses the next, so an import uses
+ * both cores.  One batch at a time: the next is cut once the last is
+ * written, which also gives a new file's row id to the next batch.
+ */
+struct import_commits {
+	struct writer w;
+	struct store_batch b;
+	int out;             /* b is in the writer's hands */
+	int64_t committed;   /* lines of the file in the history */
+};
+
+/* The batch in the writer's hands, written: 0, or -1 when it failed (b says why). */
+static int
+import_wait(struct ingest *ig, struct import_commits *c, struct file_pos *pos)
+{
+	struct store_batch *r;
+
+	if (!c->out)
+		return 0;
+	c->out = 0;
+	if ((r = writer_wait(&c->w)) == NULL || r->rc != 0)
+		return -1;
+	if (pos->id == 0 && r->npos > 0)
+		pos->id = r->pos[0].id; /* the file's row, inserted by this batch */
+	c->committed = r->npos > 0 ? r->pos[0].lines : c->committed;
+	ingest_batch_done(ig, r);
+	return 0;
+}
+
+/* Hand what was read up to pos to the writer, once the last batch is written. */
+static int
+import_hand(struct ingest *ig, struct import_commits *c, struct file_pos *pos)
+{
+	if (import_wait(ig, c, pos) != 0)
+		return -1;
+	store_batch_clear(&c->b);
+	if (ingest_batch(ig, &c->b, &pos, 1) != 0) {
+		c->b.cause = "out of memory";
+		snprintf(c->b.errmsg, sizeof(c->b.errmsg), "cutting a batch");
+		return -1;
+	}
+	if (writer_submit(&c->w, &c->b) != 0)
+		return -1; /* cannot be: nothing is out */
+	c->out = 1;
+	return 0;
 }
 
 /* Does p read this line as one of its MTA's (not unparsed)? */
@@ -250,11 +304,11 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	struct reader r;
 	struct stat st;
 	struct timespec t0;
+	struct import_commits cm;
 	const char *line;
 	size_t len;
 	int fd, gz, rc, draw = 0;
 	uint64_t start_lines = ig->lines;
-	int64_t committed;
 
 	memset(&pos, 0, sizeof(pos));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -292,7 +346,13 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		reader_close(&r);
 		return -1;
 	}
-	committed = pos.lines;
+	if (writer_start(&cm.w, ig->store->path, NULL, IMPORT_BUSY_MS) != 0) {
+		reader_close(&r);
+		return IMPORT_DB_FAILED;
+	}
+	store_batch_init(&cm.b);
+	cm.out = 0;
+	cm.committed = pos.lines;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((rc = reader_next(&r, &line, &len)) == 1) {
 		if (ingest_line(ig, &clk, line, len) != 0)
@@ -303,11 +363,10 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			pos.last_month = clk.last_month;
 			pos.lines += (int64_t)(ig->lines - start_lines);
 			start_lines = ig->lines;
-			if (ingest_commit(ig, &posp, 1) != 0) {
+			if (import_hand(ig, &cm, posp) != 0) {
 				rc = IMPORT_DB_FAILED;
 				break;
 			}
-			committed = pos.lines;
 			if (o->progress && ms_since(&t0) / PROGRESS_INTERVAL_MS > draw) {
 				draw = (int)(ms_since(&t0) / PROGRESS_INTERVAL_MS);
 				progress(path, gz ? (uint64_t)gzoffset(r.gz) : r.offset,
@@ -321,10 +380,15 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	pos.year = clk.year;
 	pos.last_month = clk.last_month;
 	pos.lines += (int64_t)(ig->lines - start_lines);
-	if (rc >= 0 && ingest_commit(ig, &posp, 1) != 0)
+	if (rc >= 0 && import_hand(ig, &cm, posp) != 0)
+		rc = IMPORT_DB_FAILED;
+	if (import_wait(ig, &cm, posp) != 0)
 		rc = IMPORT_DB_FAILED;
 	if (rc == IMPORT_DB_FAILED)
-		commit_failed(ig, path, committed);
+		commit_failed(ig, path, &cm.b, cm.committed);
+	writer_stop(&cm.w);
+	store_batch_free(&cm.b);
+	pos.lines = cm.committed;
 	if (o->progress) {
 		progress(path, 1, 1, pos.lines, ms_since(&t0));
 		fputc('\n', stderr);
