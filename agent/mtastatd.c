@@ -341,6 +341,30 @@ reload(struct mtastat *ctx)
 		ctx->stop = 1;
 }
 
+/*
+ * Can the queue sampler's program be run?  A start does not refuse it (each
+ * sample fails, logged), so it is a warning.  Whether the MTA lets this
+ * user list its queue shows only when it runs: the first sample says so.
+ */
+static void
+queue_check(const struct queue_config *q)
+{
+	const char *cmd = queue_command(q);
+	struct stat st;
+
+	if (q->mta == QUEUE_NONE)
+		return;
+	if (access(cmd, X_OK) != 0)
+		log_warn("config", "queue: %s: %s: every queue sample will fail", cmd, strerror(errno));
+	if (q->dir == NULL)
+		return;
+	if (stat(q->dir, &st) != 0)
+		log_warn("config", "queue: %s: %s: every queue sample will fail", q->dir,
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		log_warn("config", "queue: %s: not a directory: every queue sample will fail", q->dir);
+}
+
 /* Can the history be opened for writing (or created) by this process? */
 static int
 check_database(const char *path)
@@ -408,6 +432,7 @@ check_start(struct mtastat *ctx)
 	}
 	errors += notify_mail_start(&m, &ctx->cfg, NULL) != 0;
 	notify_mail_stop(&m);
+	queue_check(&ctx->cfg.queue);
 	return errors;
 }
 

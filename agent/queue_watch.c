@@ -160,6 +160,9 @@ sample_ok(struct mtastat *ctx)
 		    q->last.time, &q->alarms[r]);
 		if (change != 0)
 			queue_alarm(ctx, (enum queue_rule)r, change > 0);
+		else if (q->reannounce[r] && q->alarms[r].raised)
+			notify_queue_alarm(&ctx->traps, ctx, &q->standing[r]);
+		q->reannounce[r] = 0;
 	}
 }
 
@@ -242,26 +245,43 @@ on_tick(unsigned int reg, void *data)
 	q->timeout_alarm = snmp_alarm_register(ctx->cfg.queue.timeout, 0, on_timeout, ctx);
 }
 
-/* The alarms standing when the daemon stopped: their newest records say so. */
+/*
+ * The alarms standing when the daemon stopped: their newest records say so.
+ * At start (not on SIGHUP, which loses nothing) each is announced again once
+ * the first sample shows it still stands, as the other alarms are.
+ */
 static void
 alarms_load(struct mtastat *ctx)
 {
+	struct queue_state *q = &ctx->queue;
 	sqlite3_stmt *st;
 	int r;
 
-	if (sqlite3_prepare_v2(ctx->store.db, "SELECT kind FROM alarm_log WHERE subject = ?1"
-		" AND kind IN (?2, ?3) ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ctx->store.db, "SELECT kind, id, time, value, lim, text FROM alarm_log"
+		" WHERE subject = ?1 AND kind IN (?2, ?3) ORDER BY id DESC LIMIT 1", -1, &st,
+		NULL) != SQLITE_OK)
 		return;
 	for (r = 0; r < QR_COUNT; r++) {
+		struct alarm *a = &q->standing[r];
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, rule_subject[r], -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, AK_QUEUE_ALARM);
 		sqlite3_bind_int(st, 3, AK_QUEUE_CLEARED);
-		ctx->queue.alarms[r].raised = sqlite3_step(st) == SQLITE_ROW &&
+		memset(a, 0, sizeof(*a));
+		q->alarms[r].raised = sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_int(st, 0) == AK_QUEUE_ALARM;
-		ctx->queue.alarms[r].normal_since = 0;
-		if (ctx->queue.alarms[r].raised)
-			log_info("queue", "the %s alarm still stands from before", rule_subject[r]);
+		q->alarms[r].normal_since = 0;
+		q->reannounce[r] = q->alarms[r].raised && !ctx->reloading;
+		if (!q->alarms[r].raised)
+			continue;
+		a->kind = AK_QUEUE_ALARM;
+		a->id = sqlite3_column_int64(st, 1);
+		a->time = sqlite3_column_int64(st, 2);
+		a->value = sqlite3_column_int64(st, 3);
+		a->limit = (uint32_t)sqlite3_column_int64(st, 4);
+		snprintf(a->subject, sizeof(a->subject), "%s", rule_subject[r]);
+		snprintf(a->text, sizeof(a->text), "%s", (const char *)sqlite3_column_text(st, 5));
+		log_info("queue", "the %s alarm still stands from before: %s", rule_subject[r], a->text);
 	}
 	sqlite3_finalize(st);
 }

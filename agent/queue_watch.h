@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "detect.h"
 #include "queue.h"
 #include "queue_run.h"
 #include "queue_store.h"
@@ -26,6 +27,8 @@ struct queue_state {
 	int have_last;
 	uint64_t samples, failures;
 	struct queue_alarm alarms[QR_COUNT];
+	struct alarm standing[QR_COUNT]; /* raises still standing at start, from the records */
+	int reannounce[QR_COUNT]; /* ... sent again once the first sample confirms them */
 	struct queue_store store;
 };
 

@@ -5,7 +5,8 @@
 # shows in mtastatQueueSamplerStatus/Error through a real snmpd, is logged
 # once per cause (not per sample), keeps the last good values, and SNMP
 # keeps answering while the sampler hangs.  Exim: the admin-user hint, and
-# no per-queue instances.
+# no per-queue instances.  A queue alarm still standing at a restart is
+# announced again once, not on SIGHUP.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 mt_init
 
@@ -50,9 +51,12 @@ queue         postfix
 queuecommand  $F/postqueue
 queueinterval 1
 queuetimeout  1
+queuelimit    1
+holddown      0
 CONF
 
-mt_start_snmpd
+mt_start_snmptrapd
+mt_start_snmpd "$MT_TRAP_PORT"
 mt_start_mtastatd "$MT_TMP/mtastat.conf"
 mt_wait_registered
 get() { snmpget -v2c -c public -t 1 -r 1 -On -Oqv "127.0.0.1:$MT_SNMP_PORT" "$@"; }
@@ -67,6 +71,21 @@ mt_expect "mtastatQueueHold" 1 "$(get $Q.12.0)"
 mt_expect "mtastatQueueKBytes (2058 bytes)" 3 "$(get $Q.6.0)"
 set -- $(get $Q.7.0 $Q.4.0)
 mt_expect "mtastatQueueOldestAge" $(( $2 - 1000 )) "$1"
+
+# queuelimit 1: raised; a restart announces it again once, the samples after it do not.
+alarms() { grep -c "$R.0.10\b" "$MT_TMP/traps.log"; }
+mt_wait_for "mtastatQueueAlarm" grep -q "$R.0.10\b" "$MT_TMP/traps.log"
+kill "$MT_MTASTATD_PID"
+wait "$MT_MTASTATD_PID"
+mt_start_mtastatd "$MT_TMP/mtastat.conf"
+mt_wait_registered
+mt_wait_for "the standing alarm announced again" sh -c "[ \$(grep -c '$R.0.10\b' '$MT_TMP/traps.log') -ge 2 ]"
+n=$(get $Q.21.0)
+mt_wait_for "three more samples" sh -c "[ \$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.21.0) -ge $((n + 3)) ]"
+mt_expect "queue alarms after a restart" 2 "$(alarms)"
+mt_expect "mtastatQueueAlarmState after a restart" 2 "$(get $Q.20.0)"
+grep "$R.0.10\b" "$MT_TMP/traps.log" | tail -1 | grep -q '"Queue holds 2 messages (limit 1)"' \
+	|| mt_fail "the announced-again alarm lacks its text: $(tail -1 "$MT_TMP/traps.log")"
 
 # Garbage: failed, the error says so, logged once however many samples fail.
 echo garbage > "$F/mode"
@@ -111,6 +130,7 @@ mt_expect "recovery logged" 1 "$(logged 'sampling works again')"
 sed -i "s|^queue .*|queue exim|; s|^queuecommand .*|queuecommand $F/exim|" "$MT_TMP/mtastat.conf"
 kill -HUP "$MT_MTASTATD_PID"
 mt_wait_for "seven messages counted by exim -bpc" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.5.0)\" = 7 ]"
+mt_expect "queue alarms after SIGHUP (the alarm still stands, not announced again)" 2 "$(alarms)"
 get $Q.10.0 | grep -q "No Such Instance" || mt_fail "mtastatQueueDeferred for Exim: $(get $Q.10.0)"
 get $Q.6.0 | grep -q "No Such Instance" || mt_fail "mtastatQueueKBytes for Exim: $(get $Q.6.0)"
 echo fail > "$F/mode"

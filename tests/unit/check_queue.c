@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "queue.h"
 #include "queue_run.h"
+#include "queue_store.h"
+#include "store.h"
 #include "testutil.h"
 
 /* Three records as postqueue -j (Postfix 3.7) writes them, one of them hostile. */
@@ -346,6 +349,114 @@ START_TEST(run_child_paths)
 }
 END_TEST
 
+
+/* IceWarp's queue folder through the real find(1): files one level deep count, deeper ones not. */
+START_TEST(icewarp_find_real)
+{
+	char *dir = tu_tmpdir(), path[512], why[256], err[256];
+	struct timeval tv[2] = { { 1700000000, 0 }, { 1700000000, 0 } };
+	struct queue_config c;
+	struct queue_run r;
+	int waited = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/retry", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/retry/deeper", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a.tmp", dir);
+	tu_write(path, "w", "12345");
+	utimes(path, tv);
+	snprintf(path, sizeof(path), "%s/retry/b.tmp", dir);
+	tu_write(path, "w", "123");
+	snprintf(path, sizeof(path), "%s/retry/deeper/c.tmp", dir);
+	tu_write(path, "w", "1234567");
+	queue_config_init(&c);
+	snprintf(path, sizeof(path), "icewarp %s", dir);
+	ck_assert_int_eq(queue_config_apply(&c, "queue", path, err, sizeof(err)), 0);
+	ck_assert_int_eq(queue_run_start(&r, &c, 1700000600, why, sizeof(why)), 0);
+	while ((r.out_fd >= 0 || r.err_fd >= 0 || !queue_run_reap(&r)) && waited < 5000) {
+		struct pollfd pf[2] = { { r.out_fd, POLLIN, 0 }, { r.err_fd, POLLIN, 0 } };
+		int i;
+		if (poll(pf, 2, 10) == 0)
+			waited += 10;
+		for (i = 0; i < 2; i++)
+			if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP)))
+				queue_run_read(&r, pf[i].fd);
+	}
+	ck_assert_int_eq(queue_run_outcome(&r, why, sizeof(why)), QO_OK);
+	ck_assert_uint_eq(r.sample.total, 2);
+	ck_assert_uint_eq(r.sample.total_bytes, 8);
+	ck_assert_int_eq(r.sample.oldest, 1700000000);
+	ck_assert_int_eq(queue_oldest_age(&r.sample), 600);
+	queue_run_close(&r);
+	queue_config_free(&c);
+	tu_rmdir(dir);
+}
+END_TEST
+
+static struct queue_row
+row_at(int64_t t, uint64_t msgs, uint64_t deferred)
+{
+	struct queue_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.s.time = t;
+	r.s.total = msgs;
+	r.s.total_bytes = msgs * 100;
+	r.s.msgs[QN_DEFERRED] = deferred;
+	r.s.split = r.s.has_bytes = 1;
+	r.day = (int32_t)(t / 86400);
+	r.span = 60;
+	return r;
+}
+
+static int64_t
+q_int(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A sample per minute over three hours two days ago and one now: the old ones become hourly maxima. */
+START_TEST(store_compacts_to_hourly_maxima)
+{
+	char *dir = tu_tmpdir(), path[512];
+	struct store st;
+	struct queue_row rows[181];
+	int64_t now = 1700006400 + 2 * 86400, t0 = 1700006400; /* t0: on an hour */
+	int i;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/h.db", dir);
+	ck_assert_int_eq(store_open(&st, path), 0);
+	for (i = 0; i < 180; i++)
+		rows[i] = row_at(t0 + i * 60, (uint64_t)(i % 60), i == 75 ? 99 : 1);
+	rows[180] = row_at(now, 5, 5);
+	ck_assert_int_eq(queue_store_write(st.db, rows, 181), 0);
+	ck_assert_int_eq(q_int(st.db, "SELECT count(*) FROM queue_sample"), 181);
+	ck_assert_int_eq(queue_store_compact(st.db, now), 0);
+	ck_assert_int_eq(q_int(st.db, "SELECT count(*) FROM queue_sample"), 4);
+	ck_assert_int_eq(q_int(st.db, "SELECT count(*) FROM queue_sample WHERE span = 3600"), 3);
+	ck_assert_int_eq(q_int(st.db, "SELECT sum(samples) FROM queue_sample WHERE span = 3600"), 180);
+	ck_assert_int_eq(q_int(st.db, "SELECT max(messages) FROM queue_sample WHERE span = 3600"), 59);
+	ck_assert_int_eq(q_int(st.db, "SELECT deferred FROM queue_sample WHERE time = 1700010000"),
+	    99);
+	ck_assert_int_eq(q_int(st.db, "SELECT bytes FROM queue_sample WHERE time = 1700010000"), 5900);
+	/* again: nothing more to do */
+	ck_assert_int_eq(queue_store_compact(st.db, now), 0);
+	ck_assert_int_eq(q_int(st.db, "SELECT count(*) FROM queue_sample"), 4);
+	store_close(&st);
+	tu_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -362,6 +473,8 @@ queue_suite(void)
 	tcase_add_test(tc, queue_tokens);
 	tcase_add_test(tc, judge_holddown);
 	tcase_add_test(tc, run_child_paths);
+	tcase_add_test(tc, icewarp_find_real);
+	tcase_add_test(tc, store_compacts_to_hourly_maxima);
 	suite_add_tcase(s, tc);
 	return s;
 }
