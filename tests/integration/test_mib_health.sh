@@ -188,7 +188,8 @@ mt_expect "mtaGroupErrorTable on Nov 4" "$errors_expected" "$(walk $ERR | sed 's
 
 # Nov 5, after a restart: Nov 3 is history now (loaded once, not per commit);
 # the error counts are where they were, plus Nov 5's reply.
-kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"
+kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"; rc=$?
+mt_expect "mtastatd exit status on SIGTERM (no leak under ASan)" 0 "$rc"
 echo "Nov  5 08:00:00 mx postfix/smtpd[42]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 550 5.1.1 <v@example.test>: Recipient address rejected: User unknown; from=<s@x.org> to=<v@example.test> proto=ESMTP helo=<x>" >> "$LOG"
 mt_start_mtastatd "$MT_TMP/mtastat.conf"
 mt_wait_registered

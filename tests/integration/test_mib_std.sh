@@ -168,7 +168,8 @@ mt_log "ok: applOperStatus up again after a new line"
 
 # Restart: every Counter32 where it was (the history's totals), applUptime 0.
 grep ' = Counter32: ' "$MT_TMP/walk1" | sort > "$MT_TMP/counters1"
-kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"
+kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"; rc=$?
+mt_expect "mtastatd exit status on SIGTERM (no leak under ASan)" 0 "$rc"
 mt_start_mtastatd "$MT_TMP/mtastat.conf"
 mt_wait_registered
 mt_wait_for "mtaTable back" sh -c "snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $MTA.1.1 | grep -qx 4"
@@ -201,7 +202,8 @@ printf '{"queue_name": "active", "queue_id": "4HgR1t0T8Yz2Q3v", "arrival_time": 
 SH
 chmod +x "$MT_TMP/postqueue"
 { cat "$MT_TMP/mtastat.conf"; echo "queue postfix"; echo "queuecommand $MT_TMP/postqueue"; } > "$MT_TMP/queue.conf"
-kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"
+kill -TERM "$MT_MTASTATD_PID"; wait "$MT_MTASTATD_PID"; rc=$?
+mt_expect "mtastatd exit status on SIGTERM (no leak under ASan)" 0 "$rc"
 mt_start_mtastatd "$MT_TMP/queue.conf"
 mt_wait_registered
 mt_wait_for "a queue sample" sh -c "snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $MTA.2.1 | grep -qx 3"
