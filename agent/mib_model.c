@@ -179,6 +179,26 @@ account_usual(void *arg, int64_t id, const struct baseline *b)
 	row->usual_sd = b->sd;
 }
 
+/* detect_usual_all()'s callback on the writer thread: kept for the loop. */
+static void
+usual_job_add(void *arg, int64_t id, const struct baseline *b)
+{
+	struct usual_job *job = arg;
+
+	if (job->n == job->cap) {
+		size_t cap = job->cap ? job->cap * 2 : 1024;
+		struct usual_entry *v = realloc(job->v, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		job->v = v;
+		job->cap = cap;
+	}
+	job->v[job->n].id = id;
+	job->v[job->n].mean = b->mean;
+	job->v[job->n].sd = b->sd;
+	job->n++;
+}
+
 /* Accounts already found unusual today (the alarm state survives restarts). */
 static void
 accounts_mark_unusual(struct mtastat *ctx, int32_t today)
@@ -201,9 +221,11 @@ static int
 accounts_reload(struct mtastat *ctx, int32_t today)
 {
 	struct account_by_id ids = { NULL, 0, 0 };
+	struct timespec t0, t1;
 	sqlite3_stmt *st;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	mib_table_clear(&mib_account_table);
 	map_clear(&ctx->accounts);
 	ctx->accounts_day = today;
@@ -240,8 +262,14 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		    sqlite3_errmsg(ctx->store.db));
 	free(ids.v);
 	accounts_mark_unusual(ctx, today);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("model", "accounts for day %d loaded from the history: %zu rows in %ld us",
+	    (int)today, ctx->accounts.n, (long)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000));
 	return 0;
 }
+
+static void usual_lookup(struct mtastat *, struct account_row *);
 
 /* The row of the account logged as name[0..len), made if new (id: its history row). */
 static struct account_row *
@@ -253,7 +281,9 @@ account_find(struct mtastat *ctx, const char *name, size_t len, int64_t id)
 	account_shown(shown, sizeof(shown), name, len);
 	if (ctx->accounts.cap > 0 && (row = *map_slot(&ctx->accounts, shown)) != NULL)
 		return row;
-	return account_new(ctx, (uint32_t)id, shown);
+	if ((row = account_new(ctx, (uint32_t)id, shown)) != NULL)
+		usual_lookup(ctx, row);
+	return row;
 }
 
 static void
@@ -379,7 +409,7 @@ static void
 model_check_live(struct mtastat *ctx)
 {
 	if (!ctx->live && !ctx->catching_up && ctx->ig.lines == ctx->ig.lines_at_commit &&
-	    detect_log_recent(ctx->ig.newest_t, detect_wall_clock())) {
+	    detect_log_recent(ctx->commit.newest_t, detect_wall_clock())) {
 		ctx->live = 1;
 		log_info("model", "caught up: now follows the wall clock");
 	}
@@ -389,7 +419,7 @@ model_check_live(struct mtastat *ctx)
 static int64_t
 model_now(const struct mtastat *ctx)
 {
-	return detect_now(ctx->ig.newest_t, detect_wall_clock(), ctx->live);
+	return detect_now(ctx->commit.newest_t, detect_wall_clock(), ctx->live);
 }
 
 /* An alarm's account row, its unusual flag following the alarm. */
@@ -412,6 +442,8 @@ alarm_account(struct mtastat *ctx, const struct alarm *a)
 	return acct;
 }
 
+static int accounts_rollover(struct mtastat *, int32_t today);
+
 /* Evaluate the alarms, refresh the indicators, notify every transition. */
 static void
 evaluate(struct mtastat *ctx)
@@ -421,7 +453,7 @@ evaluate(struct mtastat *ctx)
 	size_t i;
 
 	if (now > 0 && (int32_t)(now / 86400) != ctx->accounts_day)
-		accounts_reload(ctx, (int32_t)(now / 86400)); /* midnight passed without a line */
+		accounts_rollover(ctx, (int32_t)(now / 86400)); /* midnight passed without a line */
 	ctx->evaluated_at = now;
 	if (detect_run(&ctx->store, &ctx->cfg, now, &r) != 0) {
 		log_err("detect", "evaluation failed; will retry after the next commit");
@@ -560,7 +592,7 @@ model_start(struct mtastat *ctx)
 			alarm_row_add(&recent[i]);
 		free(recent);
 	}
-	if (accounts_reload(ctx, (int32_t)(ctx->ig.newest_t / 86400)) != 0)
+	if (accounts_reload(ctx, (int32_t)(ctx->commit.newest_t / 86400)) != 0)
 		log_warn("model", "cannot load the accounts: %s", sqlite3_errmsg(ctx->store.db));
 	evaluate(ctx);
 	if (!ctx->reloading)
@@ -583,6 +615,115 @@ model_stop(struct mtastat *ctx)
 	ctx->reannounce = NULL;
 	ctx->nreannounce = ctx->reannounced = 0;
 	map_clear(&ctx->accounts);
+	free(ctx->usual.v);
+	memset(&ctx->usual, 0, sizeof(ctx->usual));
+}
+
+/* The writer thread, after a batch: the usual day of every account for job->day. */
+static void
+usual_job_run(struct store *s, void *arg)
+{
+	struct mtastat *ctx = arg;
+	struct usual_job *job = &ctx->usual;
+
+	job->n = 0;
+	job->ready = 0;
+	job->rc = detect_usual_all(s, &ctx->cfg, job->day, usual_job_add, job);
+}
+
+void
+model_batch_job(struct mtastat *ctx, struct store_batch *b)
+{
+	int64_t t = b->agg.newest_t > ctx->commit.newest_t ? b->agg.newest_t : ctx->commit.newest_t;
+	int32_t today = (int32_t)(detect_now(t, detect_wall_clock(), ctx->live) / 86400);
+
+	/* the batch ends on a new day: its accounts' usual day is read after it */
+	if (today > 0 && today != ctx->accounts_day && today != ctx->usual.day) {
+		ctx->usual.day = today;
+		ctx->usual.rc = -1;
+		b->after = usual_job_run;
+		b->after_arg = ctx;
+	}
+}
+
+static int
+usual_entry_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct usual_entry *)a)->id, y = ((const struct usual_entry *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A row made after its day's usual values came: they are kept for it (sorted by id). */
+static void
+usual_lookup(struct mtastat *ctx, struct account_row *row)
+{
+	struct usual_entry key = { row->id, 0, 0 }, *found;
+
+	if (ctx->usual.ready != ctx->accounts_day || ctx->usual.n == 0)
+		return;
+	found = bsearch(&key, ctx->usual.v, ctx->usual.n, sizeof(key), usual_entry_cmp);
+	if (found != NULL) {
+		row->usual_mean = found->mean;
+		row->usual_sd = found->sd;
+	}
+}
+
+/* The usual day read by the writer onto the rows, once they are of that day. */
+static void
+usual_job_apply(struct mtastat *ctx)
+{
+	struct usual_job *job = &ctx->usual;
+	size_t i;
+
+	if (job->day == 0 || job->day != ctx->accounts_day || job->rc == -1)
+		return;
+	if (job->rc != 0)
+		log_warn("model", "cannot load the usual relays per account for day %d", (int)job->day);
+	/* detect_usual_all gives them by account id: sorted already, sorted again to be sure */
+	if (job->n > 0)
+		qsort(job->v, job->n, sizeof(*job->v), usual_entry_cmp);
+	job->ready = job->day;
+	job->day = 0;
+	for (i = 0; i < ctx->accounts.cap; i++)
+		if (ctx->accounts.slot[i] != NULL)
+			usual_lookup(ctx, ctx->accounts.slot[i]);
+}
+
+/*
+ * Midnight (in the log's time) for the account rows, in memory: today's
+ * counts become yesterday's, today starts at zero, the usual day and the
+ * unusual marks are those of the new day (the usual day arrives from the
+ * writer, usual_job_apply).  A jump back in time (or the first day)
+ * reloads from the history instead: 1 then, the rows hold what is written.
+ */
+static int
+accounts_rollover(struct mtastat *ctx, int32_t today)
+{
+	struct timespec t0, t1;
+	size_t i;
+
+	if (today < ctx->accounts_day || ctx->accounts_day <= 0) {
+		accounts_reload(ctx, today);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < ctx->accounts.cap; i++) {
+		struct account_row *row = ctx->accounts.slot[i];
+		if (row == NULL)
+			continue;
+		row->relayed_yesterday = today == ctx->accounts_day + 1 ? row->relayed_today : 0;
+		row->relayed_today = row->msgs_today = 0;
+		row->usual_mean = row->usual_sd = 0;
+		row->unusual = 0;
+	}
+	ctx->accounts_day = today;
+	ctx->usual.ready = 0; /* the usual values kept were the old day's */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("model", "accounts for day %d rolled over: %zu rows in %ld us", (int)today,
+	    ctx->accounts.n, (long)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000));
+	return 0;
 }
 
 void
@@ -594,22 +735,24 @@ model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t 
 	if (!ctx->catching_up)
 		model_check_live(ctx);
 	today = (int32_t)(model_now(ctx) / 86400);
-	if (today != ctx->accounts_day) {
-		accounts_reload(ctx, today); /* a new day: today's counts start again */
-	} else {
-		for (i = 0; i < a->keyed_cap; i++) {
-			const struct agg_entry *e = &a->keyed[i];
-			struct account_row *row;
-			if (!e->used || e->kind != AGG_ACCOUNT || (e->day != today && e->day != today - 1))
-				continue;
-			if ((row = account_find(ctx, e->name, e->len, ids[i])) == NULL)
-				continue;
-			if (e->day == today) {
-				row->relayed_today += e->v[0];
-				row->msgs_today += e->v[1];
-			} else {
-				row->relayed_yesterday += e->v[0];
-			}
+	/* a new day: today's counts start again (from the history: it has the batch) */
+	if (today != ctx->accounts_day && accounts_rollover(ctx, today) != 0)
+		a = NULL;
+	usual_job_apply(ctx);
+	for (i = 0; a != NULL && i < a->keyed_cap; i++) {
+		const struct agg_entry *e = &a->keyed[i];
+		struct account_row *row;
+		/* a row for every account with relays in the window, as accounts_reload makes */
+		if (!e->used || e->kind != AGG_ACCOUNT || e->day > today ||
+		    e->day <= today - (int32_t)ctx->cfg.days)
+			continue;
+		if ((row = account_find(ctx, e->name, e->len, ids[i])) == NULL)
+			continue;
+		if (e->day == today) {
+			row->relayed_today += e->v[0];
+			row->msgs_today += e->v[1];
+		} else if (e->day == today - 1) {
+			row->relayed_yesterday += e->v[0];
 		}
 	}
 	if (!ctx->catching_up)
@@ -652,7 +795,7 @@ model_tick(struct mtastat *ctx)
 		ctx->stalled[i] = 1;
 		memset(&a, 0, sizeof(a));
 		a.kind = AK_LOG_STALLED;
-		a.time = ctx->ig.newest_t;
+		a.time = ctx->commit.newest_t;
 		snprintf(subject, sizeof(subject), "%s", lr->path);
 		snprintf(a.subject, sizeof(a.subject), "%s", subject);
 		a.value = mib_log_idle(lr);

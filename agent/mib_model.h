@@ -14,8 +14,26 @@
 
 struct mtastat;
 struct aggregate;
+struct store_batch;
 struct account_row;
 struct alarm;
+
+/*
+ * The usual daily relays of every account for a new day, read by the
+ * writer thread after a batch (model_batch_job) instead of by the loop.
+ */
+struct usual_entry {
+	int64_t id;
+	double mean, sd;
+};
+
+struct usual_job {
+	int32_t day;             /* asked for, 0: none */
+	int32_t ready;           /* the day v[] (sorted by id) is for, once applied */
+	int rc;                  /* detect_usual_all's */
+	struct usual_entry *v;
+	size_t n, cap;
+};
 
 struct account_map {
 	struct account_row **slot;  /* open addressing by name */
@@ -25,6 +43,8 @@ struct account_map {
 int model_register(void);
 int model_start(struct mtastat *);
 void model_stop(struct mtastat *);
+/* A batch is about to be handed over: work for the writer to do after it. */
+void model_batch_job(struct mtastat *, struct store_batch *);
 /*
  * A batch is written: its account counts onto the rows (ids: the history's
  * id of each AGG_ACCOUNT entry, by slot), evaluate the alarms, notify.

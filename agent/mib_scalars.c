@@ -107,13 +107,13 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 		mib_value_time(mv, ctx->start_time);
 		return 0;
 	case MIB_SCALAR_LAST_EVENT_TIME:
-		mib_value_time(mv, mib_log_time(ctx->ig.newest_t));
+		mib_value_time(mv, mib_log_time(ctx->commit.newest_t));
 		return 0;
 	case MIB_SCALAR_START_TIME_UNIX:
 		mib_value_int(mv, ASN_UNSIGNED, mib_unix_time(ctx->start_time));
 		return 0;
 	case MIB_SCALAR_LAST_EVENT_TIME_UNIX:
-		mib_value_int(mv, ASN_UNSIGNED, mib_unix_time(mib_log_time(ctx->ig.newest_t)));
+		mib_value_int(mv, ASN_UNSIGNED, mib_unix_time(mib_log_time(ctx->commit.newest_t)));
 		return 0;
 	case MIB_SCALAR_LINES_READ:
 		mib_value_u64(mv, nonneg(ctx->totals.lines));

@@ -58,6 +58,7 @@ struct commit_state {
 	struct store_batch batch;  /* the one cut: the loop reads into ig.agg meanwhile */
 	enum commit_phase phase;
 	struct totals totals;      /* the published totals once the batch is written */
+	int64_t newest_t;          /* newest event's log time written (the model's "now") */
 	size_t *npos;              /* per log: its positions in the batch */
 	/* the loop's longest turns (work between two waits), for the catch-up bench */
 	long max_turn_us;
@@ -92,6 +93,7 @@ struct mtastat {
 	struct totals totals;      /* committed only, for the Counter64 scalars */
 	struct account_map accounts; /* account rows by name */
 	int32_t accounts_day;      /* the "today" of the account rows */
+	struct usual_job usual;    /* the accounts' usual day, read by the writer */
 	int live;                  /* caught up on a recent log: now runs with the wall clock */
 	int64_t evaluated_at;      /* the "now" of the last evaluation */
 	struct log_row **log_rows; /* one per log, owned by the log table */

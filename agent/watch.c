@@ -53,6 +53,9 @@
  */
 #define WATCH_BUSY_MS 50
 
+/* A turn of the loop longer than this is logged (-D watch): issue 15's target. */
+#define WATCH_TURN_LONG_US 20000
+
 static long
 ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -74,7 +77,7 @@ history_alarm(struct mtastat *ctx, struct alarm *a, enum alarm_kind kind)
 {
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
-	a->time = ctx->ig.newest_t;
+	a->time = ctx->commit.newest_t;
 	snprintf(a->subject, sizeof(a->subject), "%.*s", (int)sizeof(a->subject) - 1,
 	    ctx->store.path);
 	snprintf(a->key, sizeof(a->key), "%s", a->subject);
@@ -186,7 +189,7 @@ on_tick(unsigned int reg, void *data)
 	/* no alarm or mail writes while failing; and reading resumes only after this tick */
 	if (!was_failing && !ctx->history.failing) {
 		model_tick(ctx);
-		notify_mail_tick(&ctx->mail, &ctx->store, ctx->ig.newest_t);
+		notify_mail_tick(&ctx->mail, &ctx->store, ctx->commit.newest_t);
 	}
 	watch_turn(ctx, &t0, "tick");
 }
@@ -210,6 +213,8 @@ commit_result(struct mtastat *ctx, struct store_batch *b)
 		k += c->npos[i];
 	}
 	ingest_batch_done(&ctx->ig, b);
+	if (b->agg.newest_t > c->newest_t)
+		c->newest_t = b->agg.newest_t;
 	c->phase = COMMIT_IDLE;
 	if (ctx->history.failing)
 		history_resumed(ctx);
@@ -245,12 +250,12 @@ watch_turn(struct mtastat *ctx, const struct timespec *t0, const char *what)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	us = (now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
 	c->turns++;
-	if (us > 20000)
+	if (us > WATCH_TURN_LONG_US) {
 		c->turns_over_20ms++;
-	if (us > c->max_turn_us) {
-		c->max_turn_us = us;
-		log_debug("watch", "longest loop turn so far: %ld us (%s)", us, what);
+		log_debug("watch", "long loop turn: %ld us (%s)", us, what);
 	}
+	if (us > c->max_turn_us)
+		c->max_turn_us = us;
 }
 
 static void
@@ -299,6 +304,7 @@ watch_start(struct mtastat *ctx)
 	    ingest_init(&ctx->ig, &ctx->cfg, &ctx->store) != 0)
 		return -1;
 	ctx->ingest_ready = 1;
+	ctx->commit.newest_t = ctx->ig.newest_t; /* from the history: written */
 	ctx->logs = calloc(ctx->cfg.nlogs ? ctx->cfg.nlogs : 1, sizeof(*ctx->logs));
 	ctx->commit.npos = calloc(ctx->cfg.nlogs ? ctx->cfg.nlogs : 1, sizeof(*ctx->commit.npos));
 	if (ctx->logs == NULL || ctx->commit.npos == NULL)
@@ -391,6 +397,8 @@ watch_commit(struct mtastat *ctx)
 	store_batch_clear(&c->batch);
 	rc = ingest_batch(&ctx->ig, &c->batch, pos, n);
 	free(pos);
+	if (rc == 0)
+		model_batch_job(ctx, &c->batch);
 	if (rc != 0) {
 		log_err("watch", "out of memory cutting a batch: stopping");
 		ctx->stop = 1;

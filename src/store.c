@@ -1213,6 +1213,8 @@ store_batch_clear(struct store_batch *b)
 	b->nput = b->ngone = 0;
 	b->npos = 0;
 	b->evictions = 0;
+	b->after = NULL;
+	b->after_arg = NULL;
 	b->rc = 0;
 	b->cause = NULL;
 	b->errmsg[0] = '\0';
@@ -1291,6 +1293,8 @@ store_commit_batch(struct store *s, struct store_batch *b)
 	s->ids_out = b->acct_id;
 	b->rc = commit_tx(s, &b->agg, NULL, b, b->posp, b->npos, b->evictions);
 	s->ids_out = NULL;
+	if (b->rc == 0 && b->after != NULL)
+		b->after(s, b->after_arg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	b->ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	b->cause = b->rc != 0 ? store_commit_cause(s) : NULL;

@@ -108,6 +108,12 @@ struct store_batch {
 	 */
 	int64_t *acct_id;
 	size_t acct_id_cap;
+	/*
+	 * Run by whoever writes the batch, with its store, once it is written
+	 * (NULL: nothing): reads the reader wants done off its thread.
+	 */
+	void (*after)(struct store *, void *arg);
+	void *after_arg;
 	/* the result */
 	int rc;                     /* 0 written, -1 failed */
 	const char *cause;          /* store_commit_cause() when failed */

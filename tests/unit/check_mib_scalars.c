@@ -80,13 +80,13 @@ START_TEST(unix_time_companions)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	ctx.ig.newest_t = 1795372000; /* log wall clock, here UTC */
+	ctx.commit.newest_t = 1795372000; /* written, in log wall clock, here UTC */
 	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_START_TIME_UNIX, &mv), 0);
 	ck_assert_uint_eq(mv.type, ASN_UNSIGNED);
 	ck_assert_int_eq(mv.v.i, 1795372267L);
 	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_EVENT_TIME_UNIX, &mv), 0);
 	ck_assert_int_eq(mv.v.i, 1795372000L);
-	ctx.ig.newest_t = 0; /* before the first event */
+	ctx.commit.newest_t = 0; /* before the first event */
 	ck_assert_int_eq(mib_scalar_value(&ctx, MIB_SCALAR_LAST_EVENT_TIME_UNIX, &mv), 0);
 	ck_assert_int_eq(mv.v.i, 0);
 	ck_assert_int_eq(mib_unix_time(-5), 0);
