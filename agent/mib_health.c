@@ -267,7 +267,8 @@ mib_health_refresh(struct mtastat *ctx)
 		struct health_sum sum;
 		if (health_reply_totals(&ctx->store, INT32_MIN, today - 2, &base, &nbase) != 0)
 			return -1;
-		if (health_sum(&ctx->store, INT32_MIN, today - 2, &sum) != 0) {
+		/* sessions only: the histogram of a year of days is read in ~0.2 s, needlessly */
+		if (health_sum_sessions(&ctx->store, INT32_MIN, today - 2, &sum) != 0) {
 			free(base);
 			return -1;
 		}

@@ -109,6 +109,13 @@ health_sum(struct store *s, int32_t from, int32_t to, struct health_sum *h)
 }
 
 int
+health_sum_sessions(struct store *s, int32_t from, int32_t to, struct health_sum *h)
+{
+	memset(h, 0, sizeof(*h));
+	return sum_sessions(s, from, to, h);
+}
+
+int
 health_plain_share(const struct health_tls *t)
 {
 	int64_t plain = t->in_plain + t->out_plain, all = plain + t->in_tls + t->out_tls;

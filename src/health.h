@@ -65,6 +65,8 @@ struct health_snapshot {
 
 /* Sums of [from, to]; 0, or -1 on a database error (logged). */
 int health_sum(struct store *, int32_t from, int32_t to, struct health_sum *);
+/* The same without the delay quantiles (no histogram read): cheap over a long range. */
+int health_sum_sessions(struct store *, int32_t from, int32_t to, struct health_sum *);
 
 /* The snapshot for day today (and the day before); 0 or -1.  health_free() it. */
 int health_load(struct store *, int32_t today, struct health_snapshot *);
