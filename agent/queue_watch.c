@@ -97,6 +97,11 @@ sample_failed(struct mtastat *ctx, int status, const char *why)
 	if (ctx->cfg.queue.mta == QUEUE_EXIM && status == QS_FAILED)
 		hint = " (exim -bpc needs an Exim admin user: root, the Exim user or a member of"
 		    " admin_groups, on Debian group Debian-exim)";
+	else if (ctx->cfg.queue.mta == QUEUE_POSTFIX && strstr(error, "showq") != NULL &&
+	    strstr(error, "Permission denied") != NULL)
+		hint = " (postqueue is set-group-id postdrop, which NoNewPrivileges turns off:"
+		    " put the daemon's user in group postdrop, under systemd"
+		    " SupplementaryGroups=adm postdrop)";
 	if (q->status != status || strcmp(q->error, error) != 0)
 		log_warn("queue", "%s: sample %s: %s%s; sampling every %u s goes on", cmd,
 		    status == QS_TIMEOUT ? "timed out" : "failed", error, hint,

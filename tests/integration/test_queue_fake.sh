@@ -27,6 +27,9 @@ garbage)
 fail)
 	printf 'postqueue: fatal: Queue report unavailable - mail system is down\nmore\n' >&2
 	exit 69 ;;
+showq)
+	echo 'postqueue: fatal: Connect to the Postfix showq service: Permission denied' >&2
+	exit 75 ;;
 hang)
 	echo \$\$ > "$F/hang.pid"
 	sleep 300 &
@@ -103,6 +106,10 @@ mt_expect "mtastatQueueSamplerError" '"exit 69: postqueue: fatal: Queue report u
 n=$(failures)
 mt_wait_for "two more failed samples" sh -c "[ \$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.22.0) -ge $((n + 2)) ]"
 mt_expect "log lines for the refusal" 1 "$(logged 'sample failed: exit 69')"
+# postqueue without its set-group-id (systemd's NoNewPrivileges): the remedy is logged
+echo showq > "$F/mode"
+mt_wait_for "showq refused" sh -c "snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.2.0 | grep -q 'exit 75'"
+mt_expect "the postdrop hint logged" 1 "$(logged 'SupplementaryGroups=adm postdrop')"
 
 # A hang: killed after queuetimeout with its child; SNMP answers meanwhile.
 echo hang > "$F/mode"
