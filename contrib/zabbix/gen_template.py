@@ -37,7 +37,11 @@ VALUEMAPS = {
                                       (3, "relayLimitExceeded"), (4, "relayLimitCleared"),
                                       (5, "logStalled"), (6, "historyWriteFailed"),
                                       (7, "historyWriteResumed"), (8, "accountUnusual"),
-                                      (9, "accountUsual")],
+                                      (9, "accountUsual"), (10, "queueAlarm"),
+                                      (11, "queueAlarmCleared")],
+    "MTASTAT-MIB::mtastatQueueSamplerStatus": [(1, "disabled"), (2, "waiting"), (3, "ok"),
+                                               (4, "failed"), (5, "timedOut")],
+    "MTASTAT-MIB::mtastatQueueAlarmState": [(1, "normal"), (2, "raised")],
 }
 
 HUNDREDTHS = [{"type": "MULTIPLIER", "parameters": ["0.01"]}]
@@ -107,6 +111,22 @@ HEALTH_SCALARS = [
     ("tls.plain.share", "1.9.5", "Plaintext SMTP sessions today", "FLOAT", "%",
      "mtastatPlainSharePercentToday, both directions; -1 without a session today."),
 ]
+# The sampled queue (mtastatQueue, issue 14): key suffix, column under ROOT.1.10, name, type,
+# units, value map, description.  Only objects every MTA has: the per-queue ones are
+# Postfix's alone (no such instance for Exim and IceWarp would make items unsupported).
+QUEUE = ROOT + ".1.10"
+QUEUE_SCALARS = [
+    ("queue.status", 1, "Queue sampler status", "UNSIGNED", "", "MTASTAT-MIB::mtastatQueueSamplerStatus",
+     "mtastatQueueSamplerStatus: disabled without 'queue' in mtastat.conf."),
+    ("queue.error", 2, "Queue sampler error", "CHAR", "", None,
+     "mtastatQueueSamplerError: why the last sample failed."),
+    ("queue.messages", 5, "Queued messages", "UNSIGNED", "", None,
+     "mtastatQueueMessages: all queues together, as the last good sample saw them."),
+    ("queue.oldest", 7, "Oldest queued message", "UNSIGNED", "s", None,
+     "mtastatQueueOldestAge (0 when empty, or with Exim)."),
+    ("queue.alarm", 20, "Queue alarm", "UNSIGNED", "", "MTASTAT-MIB::mtastatQueueAlarmState",
+     "mtastatQueueAlarmState: raised while queuelimit or queueage is exceeded (mtastatd's hold-down)."),
+]
 MS_TO_S = [{"type": "MULTIPLIER", "parameters": ["0.001"]}]
 
 INDICATOR_COLS = [
@@ -156,6 +176,8 @@ NOTIFICATIONS = [
     (7, "mtastatHistoryWriteResumed", "the history database is written again"),
     (8, "mtastatAccountUnusual", "an account relays far beyond its usual volume"),
     (9, "mtastatAccountUsual", "the day of an unusual account is over"),
+    (10, "mtastatQueueAlarm", "the mail queue exceeds queuelimit or queueage"),
+    (11, "mtastatQueueAlarmCleared", "the mail queue is back within its limits"),
 ]
 
 T = "/" + TEMPLATE + "/"
@@ -213,6 +235,22 @@ def scalars():
     for suffix, sub, name, vtype, units, desc in HEALTH_SCALARS:
         items.append(item("mtastat." + suffix, "%s.%s.0" % (ROOT, sub), "mtastat: " + name, vtype,
                           units, MS_TO_S if units == "s" else None, None, desc))
+    for suffix, col, name, vtype, units, vmap, desc in QUEUE_SCALARS:
+        it = item("mtastat." + suffix, "%s.%d.0" % (QUEUE, col), "mtastat: " + name, vtype, units,
+                  None, vmap, desc)
+        if suffix == "queue.alarm":
+            it["triggers"] = [trigger(
+                "queue", "last(%smtastat.queue.alarm)=2" % T,
+                "mtastat: mail queue over its limit", "WARNING",
+                "More messages wait than queuelimit, or the oldest waits longer than queueage "
+                "(mtastat.conf): mail is not leaving.  mtastatd clears it after its hold-down.")]
+        if suffix == "queue.status":
+            it["triggers"] = [trigger(
+                "queue.sampler", "last(%smtastat.queue.status)>=4" % T,
+                "mtastat: the mail queue cannot be sampled", "WARNING",
+                "postqueue -j / exim -bpc failed or timed out: see mtastat: Queue sampler error "
+                "(often the rights of mtastatd's user: mtastatd(8) QUEUE).")]
+        items.append(it)
     for n, obj, what in NOTIFICATIONS:
         items.append({
             "uuid": uid("trap/%d" % n), "name": "mtastat trap: %s (%s)" % (obj, what),
