@@ -155,9 +155,10 @@ sample_ok(struct mtastat *ctx)
 	q->last = q->run.sample;
 	q->have_last = 1;
 	q->samples++;
-	log_debug("queue", "%llu messages, %llu bytes, oldest %lld s, %llu records skipped",
-	    (unsigned long long)q->last.total, (unsigned long long)q->last.total_bytes,
-	    (long long)queue_oldest_age(&q->last), (unsigned long long)q->last.skipped);
+	log_debug("queue", "%llu messages, %llu bytes, oldest %lld s, %llu records skipped,"
+	    " in %ld ms", (unsigned long long)q->last.total, (unsigned long long)q->last.total_bytes,
+	    (long long)queue_oldest_age(&q->last), (unsigned long long)q->last.skipped,
+	    queue_run_elapsed_ms(&q->run));
 	queue_store_put(&q->store, &q->last, local_day(q->last.time),
 	    (int32_t)ctx->cfg.queue.interval);
 	for (r = 0; r < QR_COUNT; r++) {

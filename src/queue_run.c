@@ -93,6 +93,7 @@ queue_run_start(struct queue_run *r, const struct queue_config *c, int64_t now,
 	r->out_fd = out[0];
 	r->err_fd = err[0];
 	r->sample.time = now;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	queue_parser_init(&r->parser, c->mta, &r->sample);
 	return 0;
 fail:
@@ -209,4 +210,14 @@ queue_run_kill(struct queue_run *r)
 			;
 		r->pid = 0;
 	}
+}
+
+long
+queue_run_elapsed_ms(const struct queue_run *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)((now.tv_sec - r->started.tv_sec) * 1000 +
+	    (now.tv_nsec - r->started.tv_nsec) / 1000000);
 }

@@ -9,6 +9,7 @@
 #define MTASTAT_QUEUE_RUN_H
 
 #include <sys/types.h>
+#include <time.h>
 
 #include "queue.h"
 
@@ -25,6 +26,7 @@ struct queue_run {
 	int err_done;            /* the first line is complete */
 	int status;              /* waitpid's */
 	int parse_failed;
+	struct timespec started; /* monotonic, for how long a sample takes */
 };
 
 /*
@@ -42,6 +44,8 @@ int queue_run_reap(struct queue_run *);
 enum queue_outcome queue_run_outcome(struct queue_run *, char *why, size_t whylen);
 /* Kill the child's process group and reap it (a timeout, a stop): frees the run. */
 void queue_run_kill(struct queue_run *);
+/* Milliseconds since the child started. */
+long queue_run_elapsed_ms(const struct queue_run *);
 /* Close the descriptors of a finished run. */
 void queue_run_close(struct queue_run *);
 
