@@ -45,59 +45,8 @@ compare_report() {
 	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.7 > "$MT_TMP/w_broken"
 	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.8 > "$MT_TMP/w_delay"
 	snmpwalk -v2c -c public -t 1 -r 1 -On -Oqe "127.0.0.1:$MT_SNMP_PORT" $M.9 > "$MT_TMP/w_tls"
-	$PY - "$MT_TMP" "$M" <<'PYEOF' || mt_fail "the MIB differs from report --json (above)"
-import json, sys
-tmp, M = sys.argv[1], sys.argv[2]
-def walk(name):
-    out = {}
-    for line in open(f"{tmp}/{name}"):
-        oid, _, v = line.rstrip("\n").partition(" ")
-        out[oid] = v.strip('"')
-    return out
-def enh_code(e):
-    c, s, d = (int(x) for x in e.split(".")) if e else (0, 0, 0)
-    return (c * 1000 + s) * 1000 + d if e else 0
-days = [json.load(open(f"{tmp}/r_{d}.json"))["health"] for d in ("today", "yest")]
-bad = []
-def same(what, want, got):
-    if str(want) != str(got):
-        bad.append(f"{what}: report {want}, MIB {got}")
-# replies: index direction.code.enhanced
-rows = {}
-for i, h in enumerate(days):
-    for d, dn in (("in", 1), ("out", 2)):
-        for r in h["replies"][d]:
-            key = f"{dn}.{r['code']}.{enh_code(r['enhanced'])}"
-            rows.setdefault(key, [0, 0, None])[i] += r["count"]
-            if rows[key][2] is None:
-                rows[key][2] = r["example"]
-w = walk("w_reply")
-shown = {o[len(M) + 7:] for o in w if o.startswith(f"{M}.6.1.5.")}
-same("reply rows", sorted(rows), sorted(shown))
-for key, (t, y, ex) in rows.items():
-    same(f"mtastatReplyToday.{key}", t, w.get(f"{M}.6.1.5.{key}"))
-    same(f"mtastatReplyYesterday.{key}", y, w.get(f"{M}.6.1.6.{key}"))
-    same(f"mtastatReplyExample.{key}", ex, w.get(f"{M}.6.1.7.{key}"))
-# broken sessions by cause
-w = walk("w_broken")
-causes = {w[o]: o.rsplit(".", 1)[1] for o in w if o.startswith(f"{M}.7.1.2.")}
-want = set(days[0]["broken_sessions"]) | set(days[1]["broken_sessions"])
-same("causes", sorted(want), sorted(causes))
-for c, idx in causes.items():
-    same(f"mtastatBrokenToday {c}", days[0]["broken_sessions"].get(c, 0), w[f"{M}.7.1.3.{idx}"])
-    same(f"mtastatBrokenYesterday {c}", days[1]["broken_sessions"].get(c, 0), w[f"{M}.7.1.4.{idx}"])
-# today's delay and TLS
-w = {**walk("w_delay"), **walk("w_tls")}
-d, t = days[0]["delay_ms"], days[0]["tls"]
-for col, key in ((1, "count"), (2, "p50"), (3, "p95"), (4, "p99"), (5, "max")):
-    same(f"mtastatDelay {key}", d[key], w.get(f"{M}.8.{col}.0"))
-for col, key in ((1, "in_tls"), (2, "in_plain"), (3, "out_tls"), (4, "out_plain")):
-    same(f"mtastatTls {key}", t[key], w.get(f"{M}.9.{col}.0"))
-share = t["plain_share_pct"]
-same("mtastatPlainSharePercentToday", -1 if share is None else share, w.get(f"{M}.9.5.0"))
-print("\n".join(bad))
-sys.exit(1 if bad else 0)
-PYEOF
+	$PY "$top_srcdir/tests/integration/mib_health_compare.py" "$MT_TMP" "$M" ||
+		mt_fail "the MIB differs from report --json (above)"
 	mt_log "ok: replies, causes, delay and TLS equal report --json for $1 and $2"
 }
 
