@@ -2340,14 +2340,20 @@ h_slot(void *tab, int *n, int cap, const char *key, int day)
 	return &t[(*n)++].n[day];
 }
 
-/* A reply: "in" we gave it, "out" a remote server gave it to us; enh "" when none. */
+/* n replies: "in" we gave them, "out" a remote server gave them to us; enh "" when none. */
 static void
-h_reply(int day, const char *dir, int code, const char *enh)
+h_reply_n(int day, const char *dir, int code, const char *enh, int n)
 {
 	char key[24];
 
 	snprintf(key, sizeof(key), "%s %d%s%s", dir, code, *enh ? " " : "", enh);
-	(*h_slot(hreply, &nhreply, HREPLY_KEYS, key, day))++;
+	*h_slot(hreply, &nhreply, HREPLY_KEYS, key, day) += n;
+}
+
+static void
+h_reply(int day, const char *dir, int code, const char *enh)
+{
+	h_reply_n(day, dir, code, enh, 1);
 }
 
 static void
@@ -3291,6 +3297,10 @@ struct wstep {
 	usec_t t;
 	uint16_t off, len;
 	uint8_t eff, msg, n, x;
+	/* issue 14's truth of the line: hn replies (hout: a remote's), a session's end (htls) */
+	uint16_t hcode;
+	uint8_t hn, hout, htls; /* htls: 0 none, 1 + 2 * out + tls */
+	char henh[8];
 };
 
 /* what a summary line records */
@@ -3306,6 +3316,7 @@ struct wstory {
 	uint32_t n, next, seq, thread;
 	uint8_t plen;
 	int has_thread;
+	int sdir, stls; /* the session: 1 server, 2 client (0: no banner); STARTTLS answered 220 */
 	char text[WTEXT]; /* last: w_build clears what is before it */
 };
 
@@ -3384,6 +3395,48 @@ w_line(const char *text, usec_t d)
 	w_end(s, p_str(s, text), d, WE_NONE, 0, 0, 0);
 }
 
+/* The last line written is n replies code enh, ours (out 0) or a remote's. */
+static void
+w_reply(int code, const char *enh, int out, int n)
+{
+	struct wstep *st = &wb->st[wb->n - 1];
+
+	st->hcode = (uint16_t)code;
+	st->hn = (uint8_t)n;
+	st->hout = (uint8_t)out;
+	snprintf(st->henh, sizeof(st->henh), "%s", enh);
+}
+
+/* The session ends: its TLS is counted by direction (a session without a banner has none). */
+static void
+w_disconnect(void)
+{
+	w_line("Disconnected", 0);
+	if (wb->sdir != 0)
+		wb->st[wb->n - 1].htls = (uint8_t)(1 + 2 * (wb->sdir == 2) + (wb->stls != 0));
+}
+
+/* STARTTLS in the session, as its client (IceWarp receiving) or as the client (delivering) */
+static void
+w_starttls(int client)
+{
+	if (client) {
+		w_line(">>> STARTTLS", ms(2, 30));
+		w_line("<<< 220 2.0.0 Ready to start TLS", ms(20, 200));
+		w_line(">>> EHLO mail.corp.example", ms(2, 30));
+		w_line("<<< 250 8BITMIME", ms(2, 30));
+	} else {
+		w_line("<<< STARTTLS", ms(2, 30));
+		w_line(">>> 220 Ready to start TLS", ms(20, 200));
+		w_line("<<< EHLO again", ms(2, 30));
+		w_line(">>> 250 mail.corp.example Hello", ms(2, 30));
+	}
+	wb->stls = 1;
+}
+
+/* every other inbound session and two of three outbound ones use TLS: a counter, not the seed */
+static unsigned w_tls_turn;
+
 /* an external address: local part, word, number, tld */
 static char *
 w_ext_addr(char *p)
@@ -3408,6 +3461,7 @@ w_local_addr(char *p, int unknown)
 static void
 w_connect_server(void)
 {
+	wb->sdir = 1;
 	w_line("Connected", ms(0, 2));
 	w_line(">>> 220 mail.corp.example ESMTP IceWarp 13.0; Mon, 02 Nov 2026 00:00:00 +0100", ms(5, 80));
 }
@@ -3438,6 +3492,7 @@ w_transaction(const char *sender, int nloc, int next, int unknown, uint64_t acct
 		if (kind == 2) {
 			e = L(s, ">>> 550 5.1.1 Unknown user; rejecting");
 			w_end(s, e, ms(2, 30), WE_REJECT, 0, 0, 0);
+			w_reply(550, "5.1.1", 0, 1);
 			continue;
 		}
 		e = p_str(p_mem(L(s, ">>> 250 2.1.5 <"), a, rl[k]), kind == 1
@@ -3473,7 +3528,7 @@ w_quit(void)
 {
 	w_line("<<< QUIT", ms(1, 20));
 	w_line(">>> 221 2.0.0 mail.corp.example closing connection", ms(1, 10));
-	w_line("Disconnected", 0);
+	w_disconnect();
 }
 
 /* the summary of a session that sent no message, and its ending */
@@ -3524,6 +3579,7 @@ w_auth(uint32_t user, int good)
 	} else {
 		e = L(s, ">>> 501 5.7.0 Authentication failed");
 		w_end(s, e, ms(300, 2000), WE_AUTHFAIL, 0, 0, 0);
+		w_reply(501, "5.7.0", 0, 1);
 	}
 }
 
@@ -3535,11 +3591,14 @@ w_outbound(void)
 	int nr = 1 + (int)rnd(3), i, ok = 0, fin = (int)rnd(20);
 	uint64_t size = 800 + rnd(100000);
 
+	wb->sdir = 2;
 	w_line("Connected", ms(20, 300));
 	w_line("<<< 220 mx.remote.example ESMTP Postfix", ms(2, 50));
 	w_line(">>> EHLO mail.corp.example", ms(2, 50));
 	w_line("<<< 250-mx.remote.example", 0);
 	w_line("<<< 250 8BITMIME", ms(2, 50));
+	if (w_tls_turn++ % 3 != 0)
+		w_starttls(1);
 	s = w_begin();
 	e = L(p_u(L(s, ">>> MAIL FROM:<user"), rnd((uint32_t)naccounts)), "@corp.example>");
 	w_end(s, e, ms(2, 50), WE_NONE, 0, 0, 0);
@@ -3553,8 +3612,10 @@ w_outbound(void)
 		s = w_begin();
 		if (r == 0) {
 			w_end(s, L(s, "<<< 450 4.2.0 Greylisted, try again later"), ms(2, 50), WE_DEFERRAL, 0, 1, 0);
+			w_reply(450, "4.2.0", 1, 1);
 		} else if (r == 1) {
 			w_end(s, L(s, "<<< 550 5.1.1 User unknown"), ms(2, 50), WE_BOUNCE, 0, 1, 0);
+			w_reply(550, "5.1.1", 1, 1);
 		} else {
 			w_end(s, L(s, "<<< 250 2.1.5 Ok"), ms(2, 50), WE_NONE, 0, 0, 0);
 			q = L(p_mem(L(q, " <"), a, (size_t)(e - a)), ">");
@@ -3578,10 +3639,13 @@ w_outbound(void)
 			w_end(s, L(s, "<<< 554 5.7.1 Rejected by policy"), ms(2, 50), WE_BOUNCE, 0, (uint8_t)ok, 0);
 		else
 			w_end(s, L(s, "<<< 250 2.0.0 Ok: queued as 4F2A1B"), ms(2, 50), WE_DELIV, 0, (uint8_t)ok, 0);
+		/* the answer to the data, once per accepted recipient */
+		w_reply(fin == 0 ? 451 : fin == 1 ? 554 : 250, fin == 0 ? "4.3.0" : fin == 1 ? "5.7.1" : "2.0.0",
+		    1, ok);
 	}
 	w_line(">>> QUIT", ms(1, 20));
 	w_line("<<< 221 2.0.0 Bye", ms(1, 10));
-	w_line("Disconnected", 0);
+	w_disconnect();
 }
 
 static void
@@ -3604,6 +3668,8 @@ w_build(struct wstory *s, usec_t t)
 		w_line("<<< EHLO client.outside.example", ms(2, 30));
 		w_line(">>> 250-mail.corp.example Hello", 0);
 		w_line(">>> 250 SIZE", ms(2, 30));
+		if (w_tls_turn++ % 2 == 0)
+			w_starttls(0);
 		for (i = 0; i < nmsg; i++) {
 			e = w_ext_addr(sender);
 			*e = '\0';
@@ -3620,6 +3686,7 @@ w_build(struct wstory *s, usec_t t)
 		w_line("<<< EHLO laptop", ms(2, 30));
 		w_line(">>> 250-mail.corp.example Hello", 0);
 		w_line(">>> 250 AUTH LOGIN PLAIN", ms(2, 30));
+		w_starttls(0); /* submissions always */
 		w_auth(user, 1);
 		nmsg = 1 + (int)(rnd(4) == 0);
 		for (i = 0; i < nmsg; i++) {
@@ -3659,7 +3726,7 @@ w_build(struct wstory *s, usec_t t)
 		w_line("<<< QUIT", ms(1, 20));
 		w_line(">>> 221 2.0.0 closing connection", ms(1, 10));
 		w_incomplete("0 0 00:00:02 INCOMPLETE-SESSION", WX_ERROR);
-		w_line("Disconnected", 0);
+		w_disconnect();
 	} else if (r < 900) {
 		w_connect_server();
 		w_line("<<< EHLO scanner", ms(2, 30));
@@ -3667,7 +3734,7 @@ w_build(struct wstory *s, usec_t t)
 		w_line("<<< QUIT", ms(1, 20));
 		w_line(">>> 221 2.0.0 closing connection", ms(1, 10));
 		w_incomplete("0 0 00:00:00 INCOMPLETE-SESSION", WX_QUIT);
-		w_line("Disconnected", 0);
+		w_disconnect();
 	} else if (r < 915) {
 		w_connect_server();
 		w_line("<<< EHLO flaky", ms(2, 30));
@@ -3680,13 +3747,13 @@ w_build(struct wstory *s, usec_t t)
 		w_line(">>> 354 Enter mail, end with \".\" on a line by itself", ms(1000, 30000));
 		w_incomplete("<someone@flaky.example> <user1@corp.example> 1 0 00:00:31 INCOMPLETE-SESSION",
 		    WX_DATA);
-		w_line("Disconnected", 0);
+		w_disconnect();
 	} else if (r < 925) {
 		w_connect_server();
 		w_line("<<< EHLO slow", 300 * SEC);
 		w_line("TIMEOUT", ms(0, 2));
 		w_incomplete("0 0 00:05:00 INCOMPLETE-SESSION", WX_TIMEOUT);
-		w_line("Disconnected", 0);
+		w_disconnect();
 	} else if (r < 945) {
 		char *b;
 		w_line("Connected", ms(0, 2));
@@ -3696,7 +3763,8 @@ w_build(struct wstory *s, usec_t t)
 		    : i == 1 ? ">>> 421 4.7.0 Too many connections per minute, try later"
 		    : ">>> 421 4.7.0 Access denied by intrusion prevention"), ms(0, 2), WE_EXTRA, 0, 0,
 		    (uint8_t)(i == 0 ? WX_IP_R : i == 1 ? WX_IP_I : WX_IP_OTHER));
-		w_line("Disconnected", 0);
+		w_reply(421, "4.7.0", 0, 1);
+		w_disconnect();
 	} else if (r < 960) {
 		char *b = w_begin();
 		s->has_thread = 0;
@@ -3809,6 +3877,10 @@ w_apply(struct wstory *s, const struct wstep *st, int32_t d)
 		wcounts[d][st->x]++;
 		break;
 	}
+	if (st->hcode != 0)
+		h_reply_n(d, st->hout ? "out" : "in", st->hcode, st->henh, st->hn);
+	if (st->htls != 0)
+		h_tls(d, (st->htls - 1) / 2, (st->htls - 1) % 2);
 }
 
 static void

@@ -148,6 +148,29 @@ tally_file(const struct mta_parser *mp, void *state, const struct mta_sink *sink
 	return 0;
 }
 
+/* Files of a dated log in (series, day, split) order, as import reads them; others by name. */
+static const struct mta_parser *sort_parser;
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	const char *bx = strrchr(x, '/'), *by = strrchr(y, '/');
+	struct mta_file_key kx, ky;
+	int c;
+
+	bx = bx ? bx + 1 : x;
+	by = by ? by + 1 : y;
+	if (sort_parser->file_key == NULL || sort_parser->file_key(bx, &kx) != 0 ||
+	    sort_parser->file_key(by, &ky) != 0)
+		return strcmp(x, y);
+	if ((c = strcmp(kx.series, ky.series)) != 0)
+		return c;
+	if (kx.day != ky.day)
+		return kx.day < ky.day ? -1 : 1;
+	return kx.split < ky.split ? -1 : kx.split > ky.split;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -163,6 +186,8 @@ main(int argc, char **argv)
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return 1;
+	sort_parser = mp;
+	qsort(argv + 2, (size_t)(argc - 2), sizeof(*argv), file_cmp);
 	sink.emit = tally_event;
 	sink.ctx = t;
 	if (mp->state_open != NULL && (state = mp->state_open()) == NULL)

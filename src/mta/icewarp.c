@@ -35,6 +35,7 @@
 
 #include "civil.h"
 #include "event.h"
+#include "mta/reply.h"
 
 /* ---- format decisions (see ../shared/formats/icewarp.md) ------------- */
 
@@ -105,6 +106,7 @@ enum icewarp_dir { DIR_UNKNOWN, DIR_SERVER, DIR_CLIENT };
 enum icewarp_stage {
 	STAGE_NONE, STAGE_MAIL, STAGE_RCPT, STAGE_DATA, STAGE_INDATA, STAGE_POSTDATA,
 	STAGE_AUTH, STAGE_QUIT, STAGE_OTHER,
+	STAGE_STARTTLS, /* state version 2 */
 };
 
 /* Where an AUTH exchange is; the *_PASS state skips a line it never decodes. */
@@ -116,6 +118,7 @@ enum icewarp_flag {
 	FLAG_TIMEOUT = 1, /* a TIMEOUT was logged */
 	FLAG_5XX = 2,     /* a 5xx reply was logged */
 	FLAG_QUIT = 4,    /* the client said QUIT */
+	FLAG_TLS = 8,     /* STARTTLS was answered 220 (state version 2) */
 };
 
 #define ICEWARP_NIL UINT32_MAX
@@ -132,6 +135,7 @@ struct icewarp_session {
 	uint16_t ok_len, ok_n, ok_unnamed; /* client: recipients the remote accepted */
 	char ok[ICEWARP_ACCEPTED_BUF];     /* their addresses, NUL-separated */
 	uint64_t size;              /* client: the summary's size, for bytes_delivered */
+	int64_t start_t;            /* the time of its "Connected"; 0: not seen (state version 2) */
 	uint32_t hnext, prev, next; /* hash chain, LRU list (oldest first) */
 };
 
@@ -672,14 +676,19 @@ icewarp_emit(const struct mta_sink *k, struct mta_event *ev)
 	return k->emit(k->ctx, ev);
 }
 
+/* An event of type with a what word and the reply of its line (NULL: none). */
 static int
-icewarp_emit_word(const struct mta_sink *k, enum mta_event_type type, const char *what)
+icewarp_emit_word(const struct mta_sink *k, enum mta_event_type type, const char *what,
+    const struct mta_reply *rep)
 {
 	struct mta_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
-	ev.what = sv_make(what, strlen(what));
+	if (what != NULL)
+		ev.what = sv_make(what, strlen(what));
+	if (rep != NULL)
+		ev.reply = *rep;
 	return icewarp_emit(k, &ev);
 }
 
@@ -695,19 +704,47 @@ icewarp_emit_simple(const struct mta_sink *k, enum mta_event_type type)
 	return icewarp_emit(k, &ev);
 }
 
+/* A reply alone (EV_REPLY), or nothing when rep has none. */
+static int
+icewarp_emit_reply(const struct mta_sink *k, const struct mta_reply *rep)
+{
+	if (rep->code == 0)
+		return MTA_LINE_IGNORED;
+	return icewarp_emit_word(k, EV_REPLY, NULL, rep) != 0 ? -1 : MTA_LINE_COUNTED;
+}
+
+/*
+ * A client session's delivery took from its "Connected" to now: the only
+ * time IceWarp's SMTP log gives of an outbound message (docs/counting.md).
+ */
+static void
+icewarp_delay(const struct icewarp_session *x, int64_t now, struct mta_event *ev)
+{
+	int64_t ms;
+
+	if (x->start_t <= 0 || now < x->start_t)
+		return;
+	ms = (now - x->start_t) * 1000;
+	ev->has_delay = 1;
+	ev->delay_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 /* Per recipient the remote accepted in this client transaction: one event each. */
 static int
 icewarp_each_accepted(struct icewarp_session *x, const struct mta_sink *k,
-    enum delivery_status st)
+    enum delivery_status st, const struct mta_reply *rep, int64_t now)
 {
 	struct mta_event ev;
 	size_t pos = 0, i;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_DELIVERY;
+	ev.reply = *rep; /* the remote's answer to the data, once per recipient (as Postfix) */
 	/* only a delivery meets its message (size); a deferral must not create one */
-	if (st == DS_SENT)
+	if (st == DS_SENT) {
 		ev.qid = sv_make(icewarp_qid, sizeof(icewarp_qid) - 1);
+		icewarp_delay(x, now, &ev);
+	}
 	ev.status = st;
 	ev.forwarded = 1;
 	for (i = 0; i < x->ok_n && pos < x->ok_len; i++) {
@@ -733,13 +770,14 @@ icewarp_accepted_clear(struct icewarp_session *x)
 
 /* Client session, the remote's final answer to the data (or to DATA). */
 static int
-icewarp_client_final(struct icewarp_session *x, int code, const struct mta_sink *k)
+icewarp_client_final(struct icewarp_session *x, const struct mta_reply *rep,
+    const struct mta_sink *k, int64_t now)
 {
 	struct mta_event ev;
-	int rc;
+	int code = rep->code, rc;
 
 	if (code >= 400) {
-		rc = icewarp_each_accepted(x, k, code >= 500 ? DS_BOUNCED : DS_DEFERRED);
+		rc = icewarp_each_accepted(x, k, code >= 500 ? DS_BOUNCED : DS_DEFERRED, rep, now);
 	} else {
 		/* the size travels with a synthetic message, removed once delivered */
 		memset(&ev, 0, sizeof(ev));
@@ -748,7 +786,7 @@ icewarp_client_final(struct icewarp_session *x, int code, const struct mta_sink 
 		ev.size = x->size;
 		rc = icewarp_emit(k, &ev);
 		if (rc == 0)
-			rc = icewarp_each_accepted(x, k, DS_SENT);
+			rc = icewarp_each_accepted(x, k, DS_SENT, rep, now);
 		if (rc == 0)
 			rc = icewarp_emit_simple(k, EV_REMOVED);
 	}
@@ -770,16 +808,30 @@ icewarp_accept_rcpt(struct icewarp_session *x)
 	}
 }
 
-/* A reply in a client session (the remote speaks: "<<< 250 ..."). */
+/*
+ * A reply in a client session (the remote speaks: "<<< 250 ..."), rep's
+ * direction out.  Counted as Postfix counts a delivery's: a recipient's
+ * final answer (4xx/5xx to RCPT, else the answer to the data, per accepted
+ * recipient); any other 4xx/5xx (banner, EHLO, MAIL, DATA refused before
+ * any recipient) once, alone.
+ */
 static int
-icewarp_client_reply(struct icewarp_session *x, int code, int final, const struct mta_sink *k)
+icewarp_client_reply(struct icewarp_session *x, const struct mta_reply *rep, int final,
+    const struct mta_sink *k, int64_t now)
 {
 	struct mta_event ev;
+	int code = rep->code;
 
 	if (!final)
 		return MTA_LINE_IGNORED;
 	if (code >= 500)
 		x->flags |= FLAG_5XX;
+	if (x->stage == STAGE_STARTTLS) {
+		if (code == 220)
+			x->flags |= FLAG_TLS;
+		x->stage = STAGE_NONE;
+		return code >= 400 ? icewarp_emit_reply(k, rep) : MTA_LINE_IGNORED;
+	}
 	switch (x->stage) {
 	case STAGE_RCPT:
 		if (code < 300) {
@@ -793,6 +845,7 @@ icewarp_client_reply(struct icewarp_session *x, int code, int final, const struc
 		ev.rcpt = sv_make(x->rcpt, x->rcpt_len);
 		ev.status = code >= 500 ? DS_BOUNCED : DS_DEFERRED;
 		ev.forwarded = 1;
+		ev.reply = *rep;
 		return icewarp_emit(k, &ev) != 0 ? -1 : MTA_LINE_COUNTED;
 	case STAGE_DATA:
 		if (code == 354) {
@@ -809,11 +862,11 @@ icewarp_client_reply(struct icewarp_session *x, int code, int final, const struc
 			return MTA_LINE_IGNORED;
 		if (x->ok_n == 0 && x->ok_unnamed == 0) {
 			x->stage = STAGE_NONE;
-			return MTA_LINE_IGNORED;
+			return code >= 400 ? icewarp_emit_reply(k, rep) : MTA_LINE_IGNORED;
 		}
-		return icewarp_client_final(x, code, k) != 0 ? -1 : MTA_LINE_COUNTED;
+		return icewarp_client_final(x, rep, k, now) != 0 ? -1 : MTA_LINE_COUNTED;
 	default:
-		return MTA_LINE_IGNORED;
+		return code >= 400 ? icewarp_emit_reply(k, rep) : MTA_LINE_IGNORED;
 	}
 }
 
@@ -829,22 +882,39 @@ icewarp_ipblock_code(struct strview text)
 	return "other";
 }
 
-/* A reply in a server session (IceWarp speaks: ">>> 250 ..."). */
+/*
+ * A reply in a server session (IceWarp speaks: ">>> 250 ..."), rep's
+ * direction in.  Every final 4xx/5xx is counted once, with the event it
+ * makes (reject, AUTH failure, block) or alone; 2xx and 3xx are the
+ * dialogue, not counted (Postfix and Exim log only refusals).
+ */
 static int
-icewarp_server_reply(struct icewarp_session *x, int code, int final, struct strview text,
-    const struct mta_sink *k)
+icewarp_server_reply(struct icewarp_session *x, const struct mta_reply *rep, int final,
+    struct strview text, const struct mta_sink *k)
 {
+	struct mta_reply none;
+	int code = rep->code;
+
 	if (!final)
 		return MTA_LINE_IGNORED;
+	memset(&none, 0, sizeof(none));
+	if (code < 400)
+		rep = &none;
 	if (code >= 500)
 		x->flags |= FLAG_5XX;
 	if (code == 421) {
 		if (icewarp_contains(text, "timeout")) {
 			x->flags |= FLAG_TIMEOUT;
-			return MTA_LINE_IGNORED;
+			return icewarp_emit_reply(k, rep);
 		}
-		return icewarp_emit_word(k, EV_BLOCKED, icewarp_ipblock_code(text)) != 0 ? -1
+		return icewarp_emit_word(k, EV_BLOCKED, icewarp_ipblock_code(text), rep) != 0 ? -1
 		    : MTA_LINE_COUNTED;
+	}
+	if (x->stage == STAGE_STARTTLS) {
+		if (code == 220)
+			x->flags |= FLAG_TLS; /* "220 Ready to start TLS" */
+		x->stage = STAGE_NONE;
+		return icewarp_emit_reply(k, rep);
 	}
 	switch (x->stage) {
 	case STAGE_AUTH:
@@ -859,8 +929,8 @@ icewarp_server_reply(struct icewarp_session *x, int code, int final, struct strv
 		x->stage = STAGE_NONE;
 		icewarp_user_clear(x);
 		if (code < 500)
-			return MTA_LINE_IGNORED;
-		return icewarp_emit_simple(k, EV_AUTH_FAILED) != 0 ? -1 : MTA_LINE_COUNTED;
+			return icewarp_emit_reply(k, rep);
+		return icewarp_emit_word(k, EV_AUTH_FAILED, NULL, rep) != 0 ? -1 : MTA_LINE_COUNTED;
 	case STAGE_DATA:
 		if (code == 354) {
 			x->stage = STAGE_INDATA;
@@ -874,10 +944,10 @@ icewarp_server_reply(struct icewarp_session *x, int code, int final, struct strv
 		if (x->stage == STAGE_POSTDATA || x->stage == STAGE_INDATA)
 			x->stage = STAGE_NONE; /* the final reply ends the transaction */
 		if (code < 500)
-			return MTA_LINE_IGNORED;
-		return icewarp_emit_simple(k, EV_REJECT) != 0 ? -1 : MTA_LINE_COUNTED;
+			return icewarp_emit_reply(k, rep);
+		return icewarp_emit_word(k, EV_REJECT, NULL, rep) != 0 ? -1 : MTA_LINE_COUNTED;
 	default:
-		return MTA_LINE_IGNORED;
+		return icewarp_emit_reply(k, rep);
 	}
 }
 
@@ -902,6 +972,8 @@ icewarp_command(struct icewarp_session *x, struct strview c)
 	} else if (icewarp_verb(c, "RSET")) {
 		x->stage = STAGE_NONE;
 		icewarp_accepted_clear(x);
+	} else if (icewarp_verb(c, "STARTTLS")) {
+		x->stage = STAGE_STARTTLS;
 	} else {
 		x->stage = STAGE_OTHER;
 	}
@@ -1117,7 +1189,7 @@ icewarp_summary(struct icewarp_session *x, struct strview s, const struct mta_si
 		return MTA_LINE_UNPARSED;
 	if (!m.ok) {
 		const char *how = icewarp_ending(x, m.rest);
-		return icewarp_emit_word(k, EV_SESSION_INCOMPLETE, how) != 0 ? -1 : MTA_LINE_COUNTED;
+		return icewarp_emit_word(k, EV_SESSION_INCOMPLETE, how, NULL) != 0 ? -1 : MTA_LINE_COUNTED;
 	}
 	if (x->dir == DIR_CLIENT || (x->dir == DIR_UNKNOWN && !ICEWARP_UNKNOWN_DIRECTION_RECEIVES)) {
 		/* the size of what we deliver, for its final reply */
@@ -1155,7 +1227,7 @@ icewarp_antispam(struct strview m, const struct mta_sink *k)
 		n = 0; /* counted as "other" */
 	memcpy(what, m.p + i, n);
 	what[n] = '\0';
-	return icewarp_emit_word(k, EV_ANTISPAM, n > 0 ? what : "other") != 0 ? -1
+	return icewarp_emit_word(k, EV_ANTISPAM, n > 0 ? what : "other", NULL) != 0 ? -1
 	    : MTA_LINE_COUNTED;
 }
 
@@ -1176,28 +1248,51 @@ icewarp_direction(struct icewarp_session *x, int from_us, struct strview text)
 		x->dir = from_us ? DIR_CLIENT : DIR_SERVER; /* who sends commands is the client */
 }
 
-/* ">>> text" (IceWarp sent it) or "<<< text" (IceWarp received it). */
+/* ">>> text" (IceWarp sent it) or "<<< text" (IceWarp received it), at now. */
 static int
 icewarp_dialogue(struct icewarp_session *x, int from_us, struct strview text,
-    const struct mta_sink *k)
+    const struct mta_sink *k, int64_t now)
 {
+	struct mta_reply rep;
 	int final, code;
 
 	icewarp_direction(x, from_us, text);
 	code = icewarp_reply(text, &final);
+	memset(&rep, 0, sizeof(rep));
+	if (code >= 0 && mta_reply_parse(text, &rep) == 0)
+		rep.dir = x->dir == DIR_CLIENT ? MTA_DIR_OUT : MTA_DIR_IN;
 	if (x->dir == DIR_CLIENT) {
 		if (from_us) {
 			icewarp_command(x, text);
 			return MTA_LINE_IGNORED;
 		}
-		return code < 0 ? MTA_LINE_IGNORED : icewarp_client_reply(x, code, final, k);
+		return code < 0 ? MTA_LINE_IGNORED : icewarp_client_reply(x, &rep, final, k, now);
 	}
 	/* a server session, or one whose start we did not see: read as a server's */
 	if (!from_us)
 		return icewarp_server_command(x, text);
 	if (code < 0)
 		return MTA_LINE_IGNORED;
-	return icewarp_server_reply(x, code, final, text, k);
+	return icewarp_server_reply(x, &rep, final, text, k);
+}
+
+/*
+ * A session that ends: its TLS, when its direction is known and its start
+ * was seen (a session read from its middle may have missed STARTTLS).
+ */
+static int
+icewarp_session_end(const struct icewarp_session *x, const struct mta_sink *k)
+{
+	struct mta_event ev;
+
+	if (x->dir == DIR_UNKNOWN || x->start_t <= 0)
+		return MTA_LINE_IGNORED;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_TLS;
+	ev.has_tls = 1;
+	ev.dir = x->dir == DIR_CLIENT ? MTA_DIR_OUT : MTA_DIR_IN;
+	ev.tls = (x->flags & FLAG_TLS) != 0;
+	return icewarp_emit(k, &ev) != 0 ? -1 : MTA_LINE_COUNTED;
 }
 
 static int
@@ -1206,14 +1301,21 @@ icewarp_session_line(struct icewarp_state *s, const struct log_header *h,
 {
 	struct strview m = h->msg;
 	struct icewarp_session *x;
+	int rc;
 
-	if (sv_eq(m, "Connected"))
-		return icewarp_open_session(s, h->host, h->pid) == NULL ? -1 : MTA_LINE_IGNORED;
+	if (sv_eq(m, "Connected")) {
+		if ((x = icewarp_open_session(s, h->host, h->pid)) == NULL)
+			return -1;
+		x->start_t = h->when.t > 0 ? h->when.t : 1;
+		return MTA_LINE_IGNORED;
+	}
 	x = icewarp_find(s, h->host, h->pid);
 	if (sv_eq(m, "Disconnected")) {
-		if (x != NULL)
-			icewarp_remove(s, x);
-		return MTA_LINE_IGNORED;
+		if (x == NULL)
+			return MTA_LINE_IGNORED;
+		rc = icewarp_session_end(x, k);
+		icewarp_remove(s, x);
+		return rc;
 	}
 	if (!sv_starts(m, ">>> ") && !sv_starts(m, "<<< ") && !sv_starts(m, "*** ") &&
 	    !sv_eq(m, icewarp_timeout) && !sv_starts(m, "TIMEOUT "))
@@ -1228,7 +1330,7 @@ icewarp_session_line(struct icewarp_state *s, const struct log_header *h,
 		return icewarp_summary(x, sv_skip(m, 4), k);
 	if (sv_starts(m, ">>> ") && sv_find(m, icewarp_timeout) >= 0)
 		x->flags |= FLAG_TIMEOUT;
-	return icewarp_dialogue(x, m.p[0] == '>', sv_skip(m, 4), k);
+	return icewarp_dialogue(x, m.p[0] == '>', sv_skip(m, 4), k, h->when.t);
 }
 
 static int
@@ -1259,8 +1361,15 @@ icewarp_parse(const struct log_header *h, struct mta_event *ev)
 
 /* ---- saved state ------------------------------------------------------ */
 
-/* Version of the saved bytes: a blob of another version is not read. */
-#define ICEWARP_STATE_VERSION 1
+/*
+ * Version of the saved bytes.  2 (schema v6 on): the reserved word holds
+ * the session's start time, and the stage and flags have STARTTLS's
+ * values.  A version 1 blob (schema v5) has the same layout with a zero
+ * there, and is read as sessions whose start was not seen; a blob of
+ * another version is not read (the sessions start over, empty).
+ */
+#define ICEWARP_STATE_VERSION 2
+#define ICEWARP_STATE_V1 1
 /* Bytes of one saved session besides its strings. */
 #define ICEWARP_SAVED_FIXED 40
 
@@ -1305,7 +1414,7 @@ icewarp_state_save(void *state, unsigned char **blob, size_t *len)
 		p = icewarp_put_u64(p, x->size);
 		p = icewarp_put_u64(p, (uint64_t)x->rcpt_len | (uint64_t)x->ok_len << 16 |
 		    (uint64_t)x->ok_n << 32 | (uint64_t)x->ok_unnamed << 48);
-		p = icewarp_put_u64(p, 0); /* reserved */
+		p = icewarp_put_u64(p, (uint64_t)x->start_t); /* reserved in version 1 */
 		p = icewarp_put(p, x->peer, x->peer_len);
 		p = icewarp_put(p, x->user, x->user_len);
 		p = icewarp_put(p, x->rcpt, x->rcpt_len);
@@ -1337,7 +1446,8 @@ icewarp_state_clear(struct icewarp_state *s)
 
 /* One saved session at *p (bounded by end); -1 when the bytes do not hold one. */
 static int
-icewarp_load_one(struct icewarp_state *s, const unsigned char **pp, const unsigned char *end)
+icewarp_load_one(struct icewarp_state *s, const unsigned char **pp, const unsigned char *end,
+    int version)
 {
 	const unsigned char *p = *pp;
 	struct icewarp_session *x;
@@ -1354,7 +1464,8 @@ icewarp_load_one(struct icewarp_state *s, const unsigned char **pp, const unsign
 	if (peer_len == 0 || peer_len > ICEWARP_PEER_MAX || user_len > ICEWARP_USER_MAX ||
 	    rcpt_len > ICEWARP_ADDR_MAX || ok_len > ICEWARP_ACCEPTED_BUF ||
 	    (size_t)(end - p) < ICEWARP_SAVED_FIXED + peer_len + user_len + rcpt_len + ok_len ||
-	    p[1] > DIR_CLIENT || p[2] > STAGE_OTHER || p[3] > AUTH_OK)
+	    p[1] > DIR_CLIENT || p[2] > (version == ICEWARP_STATE_V1 ? STAGE_OTHER : STAGE_STARTTLS) ||
+	    p[3] > AUTH_OK)
 		return -1;
 	x = icewarp_open_session(s, sv_make((const char *)p + ICEWARP_SAVED_FIXED, peer_len),
 	    (long)icewarp_get_u64(p + 8));
@@ -1365,6 +1476,7 @@ icewarp_load_one(struct icewarp_state *s, const unsigned char **pp, const unsign
 	x->auth = p[3];
 	x->flags = p[4];
 	x->size = icewarp_get_u64(p + 16);
+	x->start_t = version == ICEWARP_STATE_V1 ? 0 : (int64_t)icewarp_get_u64(p + 32);
 	x->ok_n = (uint16_t)((lens >> 32) & 0xffff);
 	x->ok_unnamed = (uint16_t)(lens >> 48);
 	p += ICEWARP_SAVED_FIXED + peer_len;
@@ -1395,17 +1507,19 @@ icewarp_state_load(void *state, const unsigned char *blob, size_t len)
 	struct icewarp_state *s = state;
 	const unsigned char *p = blob, *end = blob + len;
 	uint64_t head, n, i;
+	int version;
 
 	icewarp_state_clear(s);
 	if (len < 8)
 		return len == 0 ? 0 : -1;
 	head = icewarp_get_u64(p);
-	if ((head & 0xff) != ICEWARP_STATE_VERSION)
+	version = (int)(head & 0xff);
+	if (version != ICEWARP_STATE_VERSION && version != ICEWARP_STATE_V1)
 		return -1;
 	n = head >> 8;
 	p += 8;
 	for (i = 0; i < n && i < ICEWARP_SESSIONS_MAX; i++)
-		if (icewarp_load_one(s, &p, end) != 0) {
+		if (icewarp_load_one(s, &p, end, version) != 0) {
 			icewarp_state_clear(s);
 			return -1;
 		}

@@ -37,6 +37,13 @@ for v in modern old; do
 		|| mt_fail "$v: report differs from the true counts:
 $out"
 	mt_log "ok: $v: $(echo "$out" | tail -n 1)"
+	# issue 14: the parser's replies and TLS sessions equal the truth, day by day
+	"$top_builddir/health_tally" icewarp $(ls -r "$D"/*.log) > "$MT_TMP/health-$v.json" \
+		|| mt_fail "$v: health_tally failed"
+	out=$($PY "$top_srcdir/tests/integration/health_compare.py" "$MT_TMP/expect-$v.json" \
+		"$MT_TMP/health-$v.json") || mt_fail "$v: the parser's replies and TLS differ from the truth:
+$out"
+	mt_log "ok: $v: $out"
 	# passwords are in the logs (base64), never in the history or anything printed
 	grep -q 'cHctdXNlc' "$D"/*.log || mt_fail "$v: the generator wrote no AUTH password"
 	for f in "$MT_TMP/$v.db" "$MT_TMP/import-$v.txt" "$MT_TMP/import-$v.err"; do

@@ -34,6 +34,21 @@ struct rec {
 
 static struct rec recs[REC_MAX];
 static int nrec;
+
+/*
+ * Issue 14's facts of the last lines, apart: a reply (on any event, or
+ * alone as EV_REPLY), a session's TLS (EV_TLS), a delivery's delay.  The
+ * events that carry nothing else (EV_REPLY, EV_TLS) are not in recs.
+ */
+struct hrec {
+	enum mta_event_type type;
+	int code, dir, tls, has_delay;
+	uint32_t delay_ms;
+	char enh[REC_STR], text[REC_STR];
+};
+
+static struct hrec hrecs[REC_MAX];
+static int nh;
 static struct log_header h;
 static struct syslog_clock clk;
 static void *state;
@@ -54,6 +69,23 @@ record(void *ctx, const struct mta_event *ev)
 	struct rec *r;
 
 	(void)ctx;
+	if (ev->reply.code != 0 || ev->type == EV_TLS || ev->has_delay) {
+		struct hrec *x;
+		ck_assert_int_lt(nh, REC_MAX);
+		x = &hrecs[nh++];
+		memset(x, 0, sizeof(*x));
+		x->type = ev->type;
+		x->code = ev->reply.code;
+		x->dir = ev->type == EV_TLS ? ev->dir : ev->reply.dir;
+		x->tls = ev->tls;
+		x->has_delay = ev->has_delay;
+		x->delay_ms = ev->delay_ms;
+		copy(x->enh, ev->reply.enh);
+		copy(x->text, ev->reply.text);
+		ck_assert(ev->type != EV_TLS || ev->has_tls);
+	}
+	if (ev->type == EV_REPLY || ev->type == EV_TLS)
+		return 0;
 	ck_assert_int_lt(nrec, REC_MAX);
 	r = &recs[nrec++];
 	memset(r, 0, sizeof(*r));
@@ -124,6 +156,7 @@ static void
 lines(const char *const *v)
 {
 	nrec = 0;
+	nh = 0;
 	for (; *v != NULL; v++)
 		ck_assert_msg(line(*v) >= MTA_LINE_IGNORED, "not recognised: %s", *v);
 }
@@ -216,10 +249,13 @@ START_TEST(server_session_2004)
 	ck_assert_str_eq(recs[1].qid, recs[0].qid);
 	ck_assert_int_eq(recs[2].type, EV_REMOVED);
 	ck_assert_str_eq(recs[2].qid, recs[0].qid);
-	/* the final 250 and the disconnection count nothing */
+	/* the final 250 counts nothing; the disconnection the session, plaintext inbound */
+	nh = 0;
 	ck_assert_int_eq(line("127.0.0.1 [00000A1C] 22:01:43 >>> 250 2.6.0 Message accepted"), MTA_LINE_IGNORED);
-	ck_assert_int_eq(line("127.0.0.1 [00000A1C] 22:01:43 Disconnected"), MTA_LINE_IGNORED);
+	ck_assert_int_eq(line("127.0.0.1 [00000A1C] 22:01:43 Disconnected"), MTA_LINE_COUNTED);
 	ck_assert_int_eq(nrec, 3);
+	ck_assert_int_eq(nh, 1);
+	ck_assert(hrecs[0].type == EV_TLS && hrecs[0].dir == MTA_DIR_IN && !hrecs[0].tls);
 }
 END_TEST
 
@@ -654,6 +690,199 @@ START_TEST(bad_summaries)
 }
 END_TEST
 
+/* Issue 14, server sessions: every final 4xx/5xx we gave, once; TLS per session at its end. */
+START_TEST(health_server)
+{
+	static const char *const v[] = {
+		"10.3.3.3 [0700] 10:00:00 Connected",
+		"10.3.3.3 [0700] 10:00:00 >>> 220 mail.corp.example ESMTP IceWarp",
+		"10.3.3.3 [0700] 10:00:01 <<< EHLO client",
+		"10.3.3.3 [0700] 10:00:01 >>> 250-mail.corp.example Hello",
+		"10.3.3.3 [0700] 10:00:01 >>> 250 STARTTLS",
+		"10.3.3.3 [0700] 10:00:01 <<< STARTTLS",
+		"10.3.3.3 [0700] 10:00:01 >>> 220 Ready to start TLS",
+		"10.3.3.3 [0700] 10:00:02 <<< EHLO client",
+		"10.3.3.3 [0700] 10:00:02 >>> 250 mail.corp.example Hello",
+		"10.3.3.3 [0700] 10:00:02 <<< FOO",
+		"10.3.3.3 [0700] 10:00:02 >>> 500 5.5.1 Command unrecognized",
+		"10.3.3.3 [0700] 10:00:03 <<< AUTH LOGIN",
+		"10.3.3.3 [0700] 10:00:03 >>> 334 VXNlcm5hbWU6",
+		"10.3.3.3 [0700] 10:00:03 <<< YQ==",
+		"10.3.3.3 [0700] 10:00:03 >>> 334 UGFzc3dvcmQ6",
+		"10.3.3.3 [0700] 10:00:03 <<< Yg==",
+		"10.3.3.3 [0700] 10:00:04 >>> 501 5.7.0 Authentication failed",
+		"10.3.3.3 [0700] 10:00:04 <<< MAIL FROM:<a@ext.example>",
+		"10.3.3.3 [0700] 10:00:04 >>> 250 2.1.0 <a@ext.example>... Sender ok",
+		"10.3.3.3 [0700] 10:00:04 <<< RCPT TO:<nobody@corp.example>",
+		"10.3.3.3 [0700] 10:00:04 >>> 550 5.1.1 Unknown user; rejecting",
+		"10.3.3.3 [0700] 10:00:05 <<< RCPT TO:<grey@corp.example>",
+		"10.3.3.3 [0700] 10:00:05 >>> 451 4.7.1 Greylisted",
+		"10.3.3.3 [0700] 10:00:05 <<< QUIT",
+		"10.3.3.3 [0700] 10:00:05 >>> 221 2.0.0 closing connection",
+		"10.3.3.3 [0700] 10:00:05 *** 0 0 00:00:05 INCOMPLETE-SESSION",
+		"10.3.3.3 [0700] 10:00:05 Disconnected",
+		/* intrusion prevention ([G]'s RSET text) and a timeout's 421: a block, a reply */
+		"10.3.3.4 [0701] 10:01:00 Connected",
+		"10.3.3.4 [0701] 10:01:00 >>> 421 4.7.0 Session refused, exceeding RSET command count",
+		"10.3.3.4 [0701] 10:01:00 Disconnected",
+		"10.3.3.5 [0702] 10:02:00 Connected",
+		"10.3.3.5 [0702] 10:02:00 >>> 220 hi",
+		"10.3.3.5 [0702] 10:07:00 >>> 421 4.4.2 Connection timeout",
+		"10.3.3.5 [0702] 10:07:00 Disconnected",
+		NULL,
+	};
+
+	lines(v);
+	/* reject, AUTH failure, incomplete, block: as before; the rest are replies and TLS */
+	ck_assert_int_eq(nrec, 4);
+	ck_assert_int_eq(recs[0].type, EV_AUTH_FAILED);
+	ck_assert_int_eq(recs[1].type, EV_REJECT);
+	ck_assert_int_eq(recs[2].type, EV_SESSION_INCOMPLETE);
+	ck_assert_str_eq(recs[2].what, "error");
+	ck_assert_int_eq(recs[3].type, EV_BLOCKED);
+	ck_assert_int_eq(nh, 8);
+	ck_assert(hrecs[0].type == EV_REPLY && hrecs[0].code == 500 && hrecs[0].dir == MTA_DIR_IN);
+	ck_assert_str_eq(hrecs[0].enh, "5.5.1");
+	ck_assert_str_eq(hrecs[0].text, "Command unrecognized");
+	ck_assert(hrecs[1].type == EV_AUTH_FAILED && hrecs[1].code == 501);
+	ck_assert_str_eq(hrecs[1].enh, "5.7.0");
+	ck_assert(hrecs[2].type == EV_REJECT && hrecs[2].code == 550 && hrecs[2].dir == MTA_DIR_IN);
+	ck_assert_str_eq(hrecs[2].text, "Unknown user; rejecting");
+	ck_assert(hrecs[3].type == EV_REPLY && hrecs[3].code == 451);
+	ck_assert_str_eq(hrecs[3].enh, "4.7.1");
+	ck_assert(hrecs[4].type == EV_TLS && hrecs[4].dir == MTA_DIR_IN && hrecs[4].tls);
+	ck_assert(hrecs[5].type == EV_BLOCKED && hrecs[5].code == 421 && hrecs[5].dir == MTA_DIR_IN);
+	/* the 421-only session has no direction: no TLS */
+	ck_assert(hrecs[6].type == EV_REPLY && hrecs[6].code == 421);
+	ck_assert(hrecs[7].type == EV_TLS && hrecs[7].dir == MTA_DIR_IN && !hrecs[7].tls);
+
+	nh = 0;
+	/* a STARTTLS refused is no TLS; a session seen from its middle reports none */
+	lines((const char *const[]){ "10.3.3.6 [0703] 10:03:00 Connected",
+	    "10.3.3.6 [0703] 10:03:00 >>> 220 hi", "10.3.3.6 [0703] 10:03:00 <<< STARTTLS",
+	    "10.3.3.6 [0703] 10:03:00 >>> 454 4.7.0 TLS not available",
+	    "10.3.3.6 [0703] 10:03:00 Disconnected", "10.3.3.7 [0704] 10:03:00 >>> 220 hi",
+	    "10.3.3.7 [0704] 10:03:00 <<< STARTTLS", "10.3.3.7 [0704] 10:03:00 >>> 220 go ahead",
+	    "10.3.3.7 [0704] 10:03:00 Disconnected", NULL });
+	ck_assert_int_eq(nh, 2);
+	ck_assert(hrecs[0].type == EV_REPLY && hrecs[0].code == 454);
+	ck_assert(hrecs[1].type == EV_TLS && !hrecs[1].tls);
+}
+END_TEST
+
+/* Issue 14, client sessions: the remote's final answer per recipient, TLS, the session's duration. */
+START_TEST(health_client)
+{
+	static const char *const v[] = {
+		"203.0.113.9 [0800] 10:00:00 Connected",
+		"203.0.113.9 [0800] 10:00:01 <<< 220 mx.remote.example ESMTP Postfix",
+		"203.0.113.9 [0800] 10:00:01 >>> EHLO mail.corp.example",
+		"203.0.113.9 [0800] 10:00:01 <<< 250 STARTTLS",
+		"203.0.113.9 [0800] 10:00:01 >>> STARTTLS",
+		"203.0.113.9 [0800] 10:00:02 <<< 220 2.0.0 Ready to start TLS",
+		"203.0.113.9 [0800] 10:00:02 >>> EHLO mail.corp.example",
+		"203.0.113.9 [0800] 10:00:02 <<< 250 8BITMIME",
+		"203.0.113.9 [0800] 10:00:02 >>> MAIL FROM:<u@corp.example>",
+		"203.0.113.9 [0800] 10:00:02 <<< 250 2.1.0 Ok",
+		"203.0.113.9 [0800] 10:00:02 >>> RCPT TO:<a@remote.example>",
+		"203.0.113.9 [0800] 10:00:02 <<< 250 2.1.5 Ok",
+		"203.0.113.9 [0800] 10:00:03 >>> RCPT TO:<b@remote.example>",
+		"203.0.113.9 [0800] 10:00:03 <<< 450 4.2.0 Greylisted",
+		"203.0.113.9 [0800] 10:00:03 >>> RCPT TO:<c@remote.example>",
+		"203.0.113.9 [0800] 10:00:03 <<< 250 2.1.5 Ok",
+		"203.0.113.9 [0800] 10:00:03 >>> DATA",
+		"203.0.113.9 [0800] 10:00:03 <<< 354 go",
+		"203.0.113.9 [0800] 10:00:04 *** <u@corp.example> <a@remote.example> <c@remote.example> 2 900 00:00:01 OK",
+		"203.0.113.9 [0800] 10:00:07 <<< 250 2.0.0 Ok: queued as 4F2A1B",
+		"203.0.113.9 [0800] 10:00:07 >>> MAIL FROM:<u@corp.example>",
+		"203.0.113.9 [0800] 10:00:07 <<< 550 5.7.1 Sender rejected",
+		"203.0.113.9 [0800] 10:00:07 >>> QUIT",
+		"203.0.113.9 [0800] 10:00:07 <<< 221 2.0.0 Bye",
+		"203.0.113.9 [0800] 10:00:08 Disconnected",
+		NULL,
+	};
+	int i;
+
+	lines(v);
+	/* b deferred; the message, a and c delivered, removed */
+	ck_assert_int_eq(nrec, 5);
+	ck_assert(recs[0].type == EV_DELIVERY && recs[0].status == DS_DEFERRED);
+	ck_assert_int_eq(nh, 5);
+	ck_assert(hrecs[0].type == EV_DELIVERY && hrecs[0].code == 450 && hrecs[0].dir == MTA_DIR_OUT);
+	ck_assert_str_eq(hrecs[0].enh, "4.2.0");
+	ck_assert(!hrecs[0].has_delay);
+	for (i = 1; i <= 2; i++) {
+		ck_assert(hrecs[i].type == EV_DELIVERY && hrecs[i].code == 250);
+		ck_assert(hrecs[i].dir == MTA_DIR_OUT && hrecs[i].has_delay);
+		ck_assert_uint_eq(hrecs[i].delay_ms, 7000); /* Connected 10:00:00, accepted 10:00:07 */
+		ck_assert_str_eq(hrecs[i].text, "Ok: queued as 4F2A1B");
+	}
+	ck_assert(hrecs[3].type == EV_REPLY && hrecs[3].code == 550 && hrecs[3].dir == MTA_DIR_OUT);
+	ck_assert(hrecs[4].type == EV_TLS && hrecs[4].dir == MTA_DIR_OUT && hrecs[4].tls);
+
+	/* the data refused: one reply per accepted recipient */
+	lines((const char *const[]){ "203.0.113.8 [0801] 11:00:00 Connected",
+	    "203.0.113.8 [0801] 11:00:00 <<< 220 mx", "203.0.113.8 [0801] 11:00:00 >>> MAIL FROM:<u@x>",
+	    "203.0.113.8 [0801] 11:00:00 <<< 250 ok", "203.0.113.8 [0801] 11:00:00 >>> RCPT TO:<a@r>",
+	    "203.0.113.8 [0801] 11:00:00 <<< 250 ok", "203.0.113.8 [0801] 11:00:00 >>> RCPT TO:<b@r>",
+	    "203.0.113.8 [0801] 11:00:00 <<< 250 ok", "203.0.113.8 [0801] 11:00:00 >>> DATA",
+	    "203.0.113.8 [0801] 11:00:00 <<< 354 go",
+	    "203.0.113.8 [0801] 11:00:01 <<< 554 5.7.1 Rejected by policy",
+	    "203.0.113.8 [0801] 11:00:01 Disconnected", NULL });
+	ck_assert_int_eq(nh, 3);
+	ck_assert(hrecs[0].code == 554 && hrecs[1].code == 554 && hrecs[0].type == EV_DELIVERY);
+	ck_assert(hrecs[2].type == EV_TLS && hrecs[2].dir == MTA_DIR_OUT && !hrecs[2].tls);
+}
+END_TEST
+
+/*
+ * The saved state of version 2 keeps a session's start and TLS; a schema
+ * v5 blob (version 1: the same layout, the start word zero) still loads,
+ * as sessions whose start was not seen; another version starts empty.
+ */
+START_TEST(health_state_versions)
+{
+	unsigned char *blob;
+	size_t len;
+
+	lines((const char *const[]){ "203.0.113.9 [0900] 10:00:00 Connected",
+	    "203.0.113.9 [0900] 10:00:01 <<< 220 mx", "203.0.113.9 [0900] 10:00:01 >>> STARTTLS",
+	    "203.0.113.9 [0900] 10:00:01 <<< 220 go", "203.0.113.9 [0900] 10:00:01 >>> MAIL FROM:<u@x>",
+	    "203.0.113.9 [0900] 10:00:01 <<< 250 ok", "203.0.113.9 [0900] 10:00:01 >>> RCPT TO:<a@r>",
+	    "203.0.113.9 [0900] 10:00:02 <<< 250 ok", "203.0.113.9 [0900] 10:00:02 >>> DATA", NULL });
+	ck_assert_int_eq(parser_icewarp.state_save(state, &blob, &len), 0);
+	ck_assert_uint_eq(blob[0], 2);
+	/* a restart: the session goes on with its start and TLS */
+	teardown();
+	setup();
+	ck_assert_int_eq(parser_icewarp.state_load(state, blob, len), 0);
+	lines((const char *const[]){ "203.0.113.9 [0900] 10:00:02 <<< 354 go",
+	    "203.0.113.9 [0900] 10:00:09 <<< 250 queued", "203.0.113.9 [0900] 10:00:09 Disconnected", NULL });
+	ck_assert_int_eq(nh, 2);
+	ck_assert(hrecs[0].type == EV_DELIVERY && hrecs[0].has_delay && hrecs[0].delay_ms == 9000);
+	ck_assert(hrecs[1].type == EV_TLS && hrecs[1].tls && hrecs[1].dir == MTA_DIR_OUT);
+	/* the same bytes as version 1 (schema v5 wrote the start word as zero) */
+	blob[0] = 1;
+	memset(blob + 8 + 32, 0, 8);
+	ck_assert_int_eq(parser_icewarp.state_load(state, blob, len), 0);
+	lines((const char *const[]){ "203.0.113.9 [0900] 10:00:02 <<< 354 go",
+	    "203.0.113.9 [0900] 10:00:09 <<< 250 queued", "203.0.113.9 [0900] 10:00:09 Disconnected", NULL });
+	ck_assert_int_eq(nrec, 3); /* delivered as before */
+	ck_assert_int_eq(nh, 1);   /* the delivery's reply; no delay, no TLS: the start is unknown */
+	ck_assert(hrecs[0].type == EV_DELIVERY && hrecs[0].code == 250 && !hrecs[0].has_delay);
+	/* version 1 knew no STARTTLS stage: such a blob is not read */
+	blob[8 + 2] = 9;
+	ck_assert_int_eq(parser_icewarp.state_load(state, blob, len), -1);
+	/* another version: not read, the state is empty */
+	blob[8 + 2] = 3;
+	blob[0] = 3;
+	ck_assert_int_eq(parser_icewarp.state_load(state, blob, len), -1);
+	lines((const char *const[]){ "203.0.113.9 [0900] 10:00:09 Disconnected", NULL });
+	ck_assert_int_eq(nh, 0);
+	free(blob);
+}
+END_TEST
+
 /* A session cut by a restart or a file split goes on from the saved state. */
 START_TEST(state_round_trip)
 {
@@ -843,6 +1072,9 @@ main(void)
 	tcase_add_test(tc, antispam);
 	tcase_add_test(tc, bad_summaries);
 	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, health_server);
+	tcase_add_test(tc, health_client);
+	tcase_add_test(tc, health_state_versions);
 	tcase_add_test(tc, file_names);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, bounded);
