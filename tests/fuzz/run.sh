@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not found"; exit 77; }
 out="$top/$build/fuzz"
 mkdir -p "$out/corpus" "$out/crashes"
-srcs="syslog_header civil mta/postfix mta/exim mta/icewarp mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime"
+srcs="syslog_header civil mta/postfix mta/exim mta/icewarp mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime delayhist health topk queue"
 files=""
 for s in $srcs; do files="$files $top/src/$s.c"; done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
