@@ -217,11 +217,10 @@ cut_at(struct strview s, const char *lit)
 	return at < 0 ? s : sv_make(s.p, (size_t)at);
 }
 
-/* "delay=12.5," in seconds, as milliseconds; 0 when absent (has_delay tells). */
+/* "12.5," (the value of delay=) in seconds, as milliseconds; 0 when it is no number. */
 static int
-delay_of(struct strview m, uint32_t *ms)
+delay_of(struct strview v, uint32_t *ms)
 {
-	struct strview v = field(m, "delay=", ", ");
 	uint64_t n = 0, frac = 0, scale = 1000;
 	size_t i;
 
@@ -261,37 +260,39 @@ is_loopback(struct strview client)
  * session to the internet.
  */
 static void
-outbound_session(const struct log_header *h, struct strview rest, struct mta_event *ev)
+outbound_session(const struct log_header *h, int reused, struct mta_event *ev)
 {
-	long at = sv_find(ev->relay, "[");
+	const char *br = ev->relay.n > 0 ? memchr(ev->relay.p, '[', ev->relay.n) : NULL;
 
-	if (!sv_eq(h->service, "smtp") || at < 0 || is_loopback(ev->relay) ||
-	    memchr(ev->relay.p + at, '/', ev->relay.n - (size_t)at) != NULL)
-		return;
-	if (sv_find(rest, ", conn_use=") >= 0)
+	if (reused || br == NULL || !sv_eq(h->service, "smtp") || is_loopback(ev->relay) ||
+	    memchr(br, '/', ev->relay.n - (size_t)(br - ev->relay.p)) != NULL)
 		return;
 	ev->has_tls = 1;
 	ev->tls_unsaid = 1;
 	ev->dir = MTA_DIR_OUT;
 }
 
-/* The reply in a delivery's "status=... (...)": ours to report, direction out. */
+/*
+ * The reply in a delivery's "status=word (...)" (st starts at "status="):
+ * "(250 ...)" or "(host X said: 451 ...)", the server's, direction out.
+ */
 static void
-delivery_reply(struct strview rest, struct mta_event *ev)
+delivery_reply(struct strview st, struct mta_event *ev)
 {
-	long at = sv_find(rest, "status=");
 	struct strview r;
+	long at;
+	size_t n;
 
-	if (at < 0)
+	for (n = 7; n < st.n && st.p[n] != ' '; n++)
+		;
+	if (n + 2 > st.n || st.p[n + 1] != '(')
 		return;
-	r = sv_skip(rest, (size_t)at);
-	at = sv_find(r, " (");
-	if (at < 0)
-		return;
-	r = sv_skip(r, (size_t)at + 2);
-	at = sv_find(r, " said: ");
-	if (at >= 0)
+	r = sv_skip(st, n + 2);
+	if (sv_starts(r, "host ")) {
+		if ((at = sv_find(r, " said: ")) < 0)
+			return;
 		r = sv_skip(r, (size_t)at + 7);
+	}
 	if (reply_at(r, MTA_DIR_OUT, &ev->reply)) {
 		ev->reply.text = cut_at(ev->reply.text, " (in reply to ");
 		if (ev->reply.text.n > 0 && ev->reply.text.p[ev->reply.text.n - 1] == ')')
@@ -302,7 +303,8 @@ delivery_reply(struct strview rest, struct mta_event *ev)
 static void
 parse_delivery(const struct log_header *h, struct strview rest, struct mta_event *ev)
 {
-	int found;
+	int found, reused;
+	long at;
 
 	struct strview orig;
 
@@ -321,14 +323,24 @@ parse_delivery(const struct log_header *h, struct strview rest, struct mta_event
 	}
 	ev->type = EV_DELIVERY;
 	ev->relay = field(rest, "relay=", ", ");
+	/* then, in Postfix's order: [conn_use=N, ]delay=, delays=, dsn=, status= */
+	if (ev->relay.p != NULL)
+		rest = sv_skip(rest, (size_t)(ev->relay.p + ev->relay.n - rest.p));
+	reused = sv_starts(rest, ", conn_use=");
+	if (reused && (at = sv_find(sv_skip(rest, 2), ", ")) >= 0)
+		rest = sv_skip(rest, (size_t)at + 2);
+	if (sv_starts(rest, ", delay="))
+		ev->has_delay = (unsigned)delay_of(sv_skip(rest, 8), &ev->delay_ms);
+	if ((at = sv_find(rest, "status=")) < 0)
+		return;
+	rest = sv_skip(rest, (size_t)at);
 	ev->status = status_of(rest);
 	ev->local_delivery = is_local_service(h->service);
 	if (ev->status == DS_SENT)
 		ev->newqid = queued_as(rest);
-	ev->has_delay = (unsigned)delay_of(rest, &ev->delay_ms);
 	if (!ev->local_delivery)
 		delivery_reply(rest, ev);
-	outbound_session(h, rest, ev);
+	outbound_session(h, reused, ev);
 }
 
 static int
@@ -510,16 +522,42 @@ cause_word(const char *const *table, const char *other, struct strview cmd)
 	return sv_make(other, strlen(other));
 }
 
-/* Does an smtpd "cmd=N" or "cmd=N/M" count show at least one success? -1: absent. */
-static int
-command_ok(struct strview counts, const char *key)
-{
-	long at = sv_find(counts, key);
+/* The smtpd commands of a disconnect line that say how its session ended. */
+enum { CMD_QUIT = 1, CMD_DATA = 2, CMD_BDAT = 4, CMD_MAIL = 8, CMD_RCPT = 16, CMD_STARTTLS = 32,
+	CMD_COUNTS = 64 };
 
-	if (at < 0)
-		return -1;
-	counts = sv_skip(counts, (size_t)at + strlen(key));
-	return counts.n > 0 && counts.p[0] >= '1' && counts.p[0] <= '9';
+/*
+ * " ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4" in one pass: a bit for each
+ * command above that succeeded at least once (its count before '/' is not
+ * 0), CMD_COUNTS when the line has command counts at all.
+ */
+static unsigned
+command_counts(struct strview c)
+{
+	static const struct { const char *name; size_t n; unsigned bit; } cmds[] = {
+		{ "quit=", 5, CMD_QUIT }, { "data=", 5, CMD_DATA }, { "bdat=", 5, CMD_BDAT },
+		{ "mail=", 5, CMD_MAIL }, { "rcpt=", 5, CMD_RCPT }, { "starttls=", 9, CMD_STARTTLS },
+		{ "commands=", 9, CMD_COUNTS },
+	};
+	const char *p = c.p, *end = c.p + c.n, *sp;
+	unsigned bits = 0;
+	size_t i, n;
+
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		sp = memchr(p, ' ', (size_t)(end - p));
+		n = sp != NULL ? (size_t)(sp - p) : (size_t)(end - p);
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (n > cmds[i].n && p[0] == cmds[i].name[0] &&
+			    memcmp(p, cmds[i].name, cmds[i].n) == 0) {
+				if (cmds[i].bit == CMD_COUNTS || (p[cmds[i].n] >= '1' && p[cmds[i].n] <= '9'))
+					bits |= cmds[i].bit;
+				break;
+			}
+		p += n;
+	}
+	return bits;
 }
 
 /*
@@ -534,28 +572,30 @@ command_ok(struct strview counts, const char *key)
 static void
 parse_disconnect(const struct log_header *h, struct strview m, struct mta_event *ev)
 {
-	struct strview client = sv_skip(m, 16), counts;
-	long at = sv_find(client, "] ");
+	struct strview client = sv_skip(m, 16);
+	const char *br = memchr(client.p, ']', client.n);
+	unsigned c;
 
 	ev->type = EV_IGNORED;
-	if (at < 0 || sv_find(client, " commands=") < 0)
+	if (br == NULL)
 		return;
-	counts = sv_skip(client, (size_t)at + 1);
-	client.n = (size_t)at + 1;
+	c = command_counts(sv_skip(client, (size_t)(br + 1 - client.p)));
+	if (!(c & CMD_COUNTS))
+		return;
+	client.n = (size_t)(br + 1 - client.p);
 	if (!is_loopback(client)) {
 		ev->has_tls = 1;
 		ev->dir = MTA_DIR_IN;
-		ev->tls = command_ok(counts, " starttls=") == 1 || sv_find(h->program, "/smtps/") >= 0 ||
+		ev->tls = (c & CMD_STARTTLS) || sv_find(h->program, "/smtps/") >= 0 ||
 		    sv_find(h->program, "/submissions/") >= 0;
 	}
-	if (command_ok(counts, " quit=") != 1 || command_ok(counts, " data=") == 1 ||
-	    command_ok(counts, " bdat=") == 1) {
+	if (!(c & CMD_QUIT) || (c & (CMD_DATA | CMD_BDAT))) {
 		ev->type = ev->has_tls ? EV_TLS : EV_IGNORED;
 		return;
 	}
 	ev->type = EV_SESSION_INCOMPLETE;
-	ev->what = command_ok(counts, " mail=") != 1 ? sv_make("no_mail", 7)
-	    : command_ok(counts, " rcpt=") != 1 ? sv_make("no_rcpt", 7) : sv_make("no_data", 7);
+	ev->what = !(c & CMD_MAIL) ? sv_make("no_mail", 7) : !(c & CMD_RCPT) ? sv_make("no_rcpt", 7)
+	    : sv_make("no_data", 7);
 }
 
 /* "[addr]:port" after "from " (or at the start): postscreen's name of a session. */
@@ -734,6 +774,8 @@ parse_rspamd(struct strview m, struct mta_event *ev)
 static int
 is_filter_program(struct strview prog)
 {
+	if (prog.n < 6 || (prog.p[0] != 'a' && prog.p[0] != 'r'))
+		return 0;
 	return sv_eq(prog, "amavis") || sv_eq(prog, "amavisd") || sv_eq(prog, "amavisd-new") ||
 	    sv_eq(prog, "rspamd");
 }

@@ -431,6 +431,178 @@ START_TEST(auth_failed)
 }
 END_TEST
 
+/* Issue 14: every mail-flow health shape, field by field. */
+START_TEST(health_shapes)
+{
+	/* replies we gave: code, enhanced code, text up to "; from=<" */
+	ck_assert_int_eq(pm("postfix/smtpd", "NOQUEUE: reject: RCPT from h[192.0.2.9]: 550 5.1.1 <u@x>:"
+	    " Recipient address rejected: User unknown; from=<s@y> to=<u@x> proto=ESMTP helo=<h>"), EV_REJECT);
+	ck_assert_uint_eq(ev.reply.code, 550);
+	ck_assert_uint_eq(ev.reply.dir, MTA_DIR_IN);
+	ck_assert_sv(ev.reply.enh, "5.1.1");
+	ck_assert_sv(ev.reply.text, "<u@x>: Recipient address rejected: User unknown");
+	ck_assert_int_eq(ev.what.n, 0);
+	/* a milter's reject logs the enhanced code only: Postfix's default code for its class */
+	ck_assert_int_eq(pm("postfix/cleanup", "4104E3D: milter-reject: END-OF-MESSAGE from h[61.238.241.86]:"
+	    " 5.7.1 Blocked by SpamAssassin; from=<w@c> to=<v@e> proto=ESMTP helo=<e>"), EV_REJECT);
+	ck_assert_uint_eq(ev.reply.code, 550);
+	ck_assert_sv(ev.reply.enh, "5.7.1");
+	ck_assert_sv(ev.reply.text, "Blocked by SpamAssassin");
+	ck_assert_sv(ev.what, "milter_reject");
+	ck_assert_int_eq(pm("postfix/smtpd", "NOQUEUE: milter-reject: RCPT from h[8.8.8.8]: 451 4.7.1 Greylisting;"
+	    " from=<a@b> to=<c@d>"), EV_REJECT);
+	ck_assert_uint_eq(ev.reply.code, 451);
+	ck_assert_sv(ev.what, "milter_tempfail");
+	ck_assert_int_eq(pm("postfix/cleanup", "4104E3D: milter-discard: END-OF-MESSAGE from h[192.0.2.1]:"
+	    " milter triggers DISCARD action; from=<a@b> to=<c@d>"), EV_ANTISPAM);
+	ck_assert_sv(ev.what, "milter_discard");
+	/* servers' replies, direction out; the sent's 2xx; "(in reply to ...)" cut */
+	ck_assert_int_eq(pm("postfix/smtp", "A0E85200BD: to=<w@l.example.org>, relay=open.example.nl[10.49.140.10]:25,"
+	    " delay=2.3, delays=0.25/0.05/2/0.04, dsn=4.2.0, status=deferred (host open.example.nl[10.49.140.10]"
+	    " said: 450 4.2.0 <w@l.example.org>: Recipient address rejected: Greylisted (in reply to RCPT TO command))"),
+	    EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 450);
+	ck_assert_uint_eq(ev.reply.dir, MTA_DIR_OUT);
+	ck_assert_sv(ev.reply.enh, "4.2.0");
+	ck_assert_sv(ev.reply.text, "<w@l.example.org>: Recipient address rejected: Greylisted");
+	ck_assert_uint_eq(ev.has_delay, 1);
+	ck_assert_uint_eq(ev.delay_ms, 2300);
+	ck_assert_uint_eq(ev.has_tls, 1);     /* a session opened to a server ... */
+	ck_assert_uint_eq(ev.tls_unsaid, 1);  /* ... whose TLS another line says */
+	ck_assert_uint_eq(ev.dir, MTA_DIR_OUT);
+	ck_assert_int_eq(pf("Feb 24 16:18:40 letterman postfix/smtp[59649]: 5270320179: to=<hebj@telia.com>,"
+	    " relay=mail.telia.com[81.236.60.210]:25, delay=2017, delays=0.1/2017/0.03/0.05, dsn=2.0.0,"
+	    " status=sent (250 2.0.0 6FVIjIMwUJwU66FVIjAEB0 mail accepted for delivery)"), EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 250);
+	ck_assert_sv(ev.reply.text, "6FVIjIMwUJwU66FVIjAEB0 mail accepted for delivery");
+	ck_assert_uint_eq(ev.delay_ms, 2017000);
+	/* multi-line reply: the first line's code and enhanced code */
+	ck_assert_int_eq(pm("postfix/smtp", "4E74613FE76: to=<r@gmail.com>, relay=gmail-smtp-in.l.google.com"
+	    "[2607:f8b0:400e:c04::1b]:25, delay=1.9, delays=0.05/0/1.1/0.71, dsn=5.7.1, status=bounced (host"
+	    " gmail-smtp-in.l.google.com[2607:f8b0:400e:c04::1b] said: 550-5.7.1 [2607:4100:3:25:100::2] Our"
+	    " system has detected (in reply to end of DATA command))"), EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 550);
+	ck_assert_sv(ev.reply.enh, "5.7.1");
+	/* a cached connection (conn_use=2) opened no session; its delay still counts */
+	ck_assert_int_eq(pm("postfix/smtp", "ABCDE12345: to=<a@r.example>, relay=mx.r.example[10.0.0.1]:25,"
+	    " conn_use=2, delay=0.35, delays=0.1/0/0/0.25, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as X)"),
+	    EV_DELIVERY);
+	ck_assert_uint_eq(ev.has_tls, 0);
+	ck_assert_uint_eq(ev.delay_ms, 350);
+	/* no session to the loopback (a content filter) or over a socket; none without a code */
+	ck_assert_int_eq(pm("postfix/smtp", "7EE668039: to=<admin@example.com>, relay=127.0.0.1[127.0.0.1]:2525,"
+	    " delay=3.6, delays=0.2/0.02/0.04/3.3, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 153053D)"),
+	    EV_DELIVERY);
+	ck_assert_uint_eq(ev.has_tls, 0);
+	ck_assert_sv(ev.newqid, "153053D");
+	ck_assert_int_eq(pm("postfix/smtp", "AD6E41CDC05C: to=<admin@example.com>, relay=sub1.example.com"
+	    "[private/dovecot-lmtp], delay=0.15, delays=0.04/0/0.02/0.08, dsn=2.0.0, status=sent (250 2.0.0 Saved)"),
+	    EV_DELIVERY);
+	ck_assert_uint_eq(ev.has_tls, 0);
+	ck_assert_int_eq(pm("postfix/smtp", "UVWXY33333: to=<d@example.com>, relay=none, delay=30,"
+	    " delays=0.1/0/29.9/0, dsn=4.4.1, status=deferred (connect to mx.example.com[10.0.0.4]:25:"
+	    " Connection timed out)"), EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 0);
+	ck_assert_uint_eq(ev.has_tls, 0);
+	ck_assert_int_eq(pm("postfix/local", "2A22C263F6: to=<u@h.example.com>, relay=local, delay=0.07,"
+	    " delays=0.04/0/0/0.03, dsn=2.0.0, status=sent (delivered to command: procmail)"), EV_DELIVERY);
+	ck_assert_uint_eq(ev.reply.code, 0);
+	ck_assert_uint_eq(ev.delay_ms, 70);
+	ck_assert_int_eq(pm("postfix/smtp", "2690D8044: host mta7.am0.yahoodns.net[66.196.118.34] said: 451 4.3.2"
+	    " Internal error reading data (in reply to MAIL FROM command)"), EV_REPLY);
+	ck_assert_uint_eq(ev.reply.code, 451);
+	ck_assert_sv(ev.reply.text, "Internal error reading data");
+	/* TLS to servers; the loopback's is no session to the internet */
+	ck_assert_int_eq(pm("postfix/smtp", "Verified TLS connection established to mx2.comcast.net"
+	    "[2001:558:fe21:2a::6]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"), EV_TLS);
+	ck_assert_uint_eq(ev.dir, MTA_DIR_OUT);
+	ck_assert_uint_eq(ev.tls, 1);
+	ck_assert_int_eq(pm("postfix/smtp", "Untrusted TLS connection established to 127.0.0.1[127.0.0.1]:2525:"
+	    " TLSv1.2 with cipher AECDH-AES256-SHA (256/256 bits)"), EV_IGNORED);
+	/* smtpd's broken sessions */
+	ck_assert_int_eq(pm("postfix/smtpd", "lost connection after DATA (7774180 bytes) from unknown[72.13.58.7]"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "lost_after_data");
+	ck_assert_int_eq(pm("postfix/smtpd", "timeout after END-OF-MESSAGE from unknown[72.13.58.7]"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "timeout_after_eom");
+	ck_assert_int_eq(pm("postfix/smtpd", "lost connection after FROB from unknown[72.13.58.7]"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "lost_after_other");
+	ck_assert_int_eq(pm("postfix/smtpd", "too many errors after RCPT from example.com[192.0.2.11]"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "too_many_errors");
+	ck_assert_int_eq(pm("postfix/smtpd", "warning: Connection rate limit exceeded: 31 from"
+	    " spamhost.domain.org[192.0.2.123] for service smtpd"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "rate_limit");
+	ck_assert_int_eq(pm("postfix/smtpd", "warning: hostname x does not resolve to address 192.0.2.44"),
+	    EV_IGNORED);
+	/* disconnect: QUIT without a message is broken; without QUIT its cause was logged */
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from unknown[192.0.2.1] helo=1 auth=0/1 quit=1"
+	    " commands=2/3"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "no_mail");
+	ck_assert_uint_eq(ev.has_tls, 1);
+	ck_assert_uint_eq(ev.dir, MTA_DIR_IN);
+	ck_assert_uint_eq(ev.tls, 0);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from unknown[93.188.162.137] ehlo=2 starttls=1 mail=1"
+	    " rcpt=0/1 rset=1 noop=1 quit=1 commands=7/8"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "no_rcpt");
+	ck_assert_uint_eq(ev.tls, 1);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from unknown[72.10.165.66] ehlo=2 starttls=1 mail=1"
+	    " rcpt=1 data=0/1 quit=1 commands=5/7"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "no_data");
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from unknown[72.10.165.66] ehlo=1 mail=1 rcpt=1 data=1"
+	    " quit=1 commands=5"), EV_TLS);
+	ck_assert_uint_eq(ev.tls, 0);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from example.net[158.247.23.50] ehlo=2 starttls=1"
+	    " mail=1 rcpt=0/1 bdat=0/1 commands=4/6"), EV_TLS);
+	ck_assert_uint_eq(ev.tls, 1);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from example.net[158.247.23.50] ehlo=1 mail=1 rcpt=1"
+	    " bdat=1 quit=1 commands=5"), EV_TLS);
+	ck_assert_int_eq(pm("postfix/smtps/smtpd", "disconnect from h[192.0.2.7] ehlo=1 auth=1 mail=1 rcpt=1"
+	    " data=1 quit=1 commands=6"), EV_TLS);
+	ck_assert_uint_eq(ev.tls, 1); /* wrapper mode: TLS without STARTTLS */
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from localhost[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=1"
+	    " quit=1 commands=5"), EV_IGNORED);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from localhost[127.0.0.1] ehlo=1 quit=1 commands=2"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_uint_eq(ev.has_tls, 0);
+	ck_assert_int_eq(pm("postfix/smtpd", "disconnect from h[192.0.2.1]"), EV_IGNORED); /* before 3.0 */
+	/* postscreen: each verdict with its session's [addr]:port */
+	ck_assert_int_eq(pm("postfix/postscreen", "PREGREET 6 after 1.2 from [216.81.72.72]:43421: RSET\\r\\n"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "pregreet");
+	ck_assert_sv(ev.session, "[216.81.72.72]:43421");
+	ck_assert_int_eq(pm("postfix/postscreen", "DNSBL rank 3 for [111.73.45.149]:1038"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "dnsbl");
+	ck_assert_sv(ev.session, "[111.73.45.149]:1038");
+	ck_assert_int_eq(pm("postfix/postscreen", "HANGUP after 63 from [111.73.45.149]:1038 in tests after SMTP"
+	    " handshake"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "hangup");
+	ck_assert_sv(ev.session, "[111.73.45.149]:1038");
+	ck_assert_int_eq(pm("postfix/postscreen", "NON-SMTP COMMAND from [192.0.2.1]:12345 after CONNECT: GET /"),
+	    EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "non_smtp_command");
+	ck_assert_int_eq(pm("postfix/postscreen", "DENYLISTED [192.0.2.1]:12345"), EV_SESSION_INCOMPLETE);
+	ck_assert_sv(ev.what, "denylisted");
+	ck_assert_sv(ev.session, "[192.0.2.1]:12345");
+	ck_assert_int_eq(pm("postfix/postscreen", "PASS NEW [192.0.2.1]:36051"), EV_IGNORED);
+	ck_assert_int_eq(pm("postfix/postscreen", "warning: psc_cache_update: btree:x: x"), EV_IGNORED);
+	/* content filters' verdicts through syslog */
+	ck_assert_int_eq(pm("amavis", "(01234-05) Blocked SPAM {RejectedInbound}, [192.0.2.30]:4711 <x@o>"
+	    " -> <u@e>, Hits: 12.1"), EV_ANTISPAM);
+	ck_assert_sv(ev.what, "blocked_spam");
+	ck_assert_int_eq(pm("amavisd", "(01234-06-2) Passed BAD-HEADER {RelayedInbound}, <y@o> -> <u@e>"),
+	    EV_ANTISPAM);
+	ck_assert_sv(ev.what, "passed_bad-header");
+	ck_assert_int_eq(pm("amavis", "(01234-06) Checking: dbMGZd2Hclq6 [192.0.2.31] <y@o> -> <u@e>"), EV_IGNORED);
+	ck_assert_int_eq(pm("rspamd", "<a1b2c3>; task; rspamd_task_write_log: id: <m@x>, qid: <F00BA12345>,"
+	    " ip: 192.0.2.30, (default: F (no action): [-0.50/15.00] [R_SPF_ALLOW(-0.2)]), len: 2013"), EV_ANTISPAM);
+	ck_assert_sv(ev.what, "rspamd_no_action");
+	ck_assert_int_eq(pm("rspamd", "<a1b2c3>; lua; spamassassin.lua:10: rule loaded"), EV_IGNORED);
+}
+END_TEST
+
 START_TEST(noise_and_unknown)
 {
 	static const char *const noise[] = {
@@ -876,6 +1048,7 @@ main(void)
 	tcase_add_test(tc, reject);
 	tcase_add_test(tc, auth_failed);
 	tcase_add_test(tc, noise_and_unknown);
+	tcase_add_test(tc, health_shapes);
 	tcase_add_test(tc, queue_ids);
 	tcase_add_test(tc, instances);
 	tcase_add_test(tc2, fields_in_addresses);
