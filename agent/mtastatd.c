@@ -339,6 +339,10 @@ reload(struct mtastat *ctx)
 	ctx->reloading = 0;
 	if (!ctx->ingest_ready)
 		ctx->stop = 1;
+	/* the history may be another file now: the health rows start from it */
+	ctx->health.base_day = 0;
+	if (ctx->ingest_ready && mib_health_refresh(ctx) != 0)
+		log_warn("snmp", "mail-flow health not reloaded; tried again after the next commit");
 }
 
 /*

@@ -150,3 +150,13 @@ $ERR.3.1.2.4007001 1" "$(walk $ERR | sed 's/ Counter32:/ /' | sed 's/  */ /')"
 compare_report 2026-11-05 2026-11-04
 assoc_check "Nov 5, Nov 3 in the history"
 mt_expect "mtastatReplyTable on Nov 5: only today's code" "$REPLY.5.1.550.5001001 1" "$(walk $REPLY.5)"
+
+# SIGHUP reopens the history (maybe another file): the rows are loaded from it again, the same here.
+walk $ERR > "$MT_TMP/err.before"
+kill -HUP "$MT_MTASTATD_PID"
+mt_wait_for "the reload logged" grep -q "SIGHUP: reloading" "$MT_TMP/mtastatd.log"
+mt_wait_for "the history reopened" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $ERR.1.1.1.5001001)\" = 2 ]"
+walk $ERR > "$MT_TMP/err.after"
+cmp -s "$MT_TMP/err.before" "$MT_TMP/err.after" || mt_fail "mtaGroupErrorTable changed across SIGHUP"
+compare_report 2026-11-05 2026-11-04
+mt_log "ok: the same rows after SIGHUP"
