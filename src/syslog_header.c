@@ -148,18 +148,28 @@ set_program(struct log_header *h, const char *p, size_t n)
 	h->service = slash == NULL ? h->program : sv_make(slash + 1, n - (size_t)(slash + 1 - p));
 }
 
-/* "tag[pid]: msg" or "tag: msg" */
+/* Bytes that end a syslog tag (TAG_END) or separate its components (TAG_SLASH). */
+#define TAG_END 1
+#define TAG_SLASH 2
+static const unsigned char tag_class[256] = {
+	['['] = TAG_END, [':'] = TAG_END, [' '] = TAG_END, ['/'] = TAG_SLASH,
+};
+
+/* "tag[pid]: msg" or "tag: msg"; one pass finds the tag's end and its last '/' */
 static int
 parse_tag(struct log_header *h, const char *p, const char *end)
 {
-	const char *q = p;
+	const char *q = p, *slash = NULL;
 	long pid = -1;
+	unsigned char k;
 
-	while (q < end && *q != '[' && *q != ':' && *q != ' ')
-		q++;
+	for (; q < end && (k = tag_class[(unsigned char)*q]) != TAG_END; q++)
+		if (k == TAG_SLASH)
+			slash = q;
 	if (q == p || q >= end)
 		return -1;
-	set_program(h, p, (size_t)(q - p));
+	h->program = sv_make(p, (size_t)(q - p));
+	h->service = slash == NULL ? h->program : sv_make(slash + 1, (size_t)(q - slash - 1));
 	if (*q == '[') {
 		pid = 0;
 		for (q++; q < end && *q >= '0' && *q <= '9'; q++)
@@ -286,6 +296,36 @@ remember(struct syslog_clock *c, const char *p, size_t keylen, const struct log_
 	c->cache = *lt;
 }
 
+/*
+ * The cache by minute: the stamp up to its minute (keylen bytes) as the
+ * last line had it, then ":ss".  Lines within a minute share it (within a
+ * second was a hit for two lines in three on a busy log, a minute for all
+ * but a few).
+ */
+static int
+cached_minute(struct syslog_clock *c, const char *p, const char *end, size_t keylen,
+    struct log_time *lt)
+{
+	int ss;
+
+	if (c->cache_len != keylen || (size_t)(end - p) < keylen + 3 || p[keylen] != ':' ||
+	    memcmp(c->cache_key, p, keylen) != 0 || sv_digits(p + keylen + 1, 2, &ss) != 0 ||
+	    ss > 60)
+		return 0;
+	*lt = c->cache;
+	lt->t += ss;
+	return 1;
+}
+
+static void
+remember_minute(struct syslog_clock *c, const char *p, size_t keylen, const struct log_time *lt)
+{
+	int ss = (p[keylen + 1] - '0') * 10 + (p[keylen + 2] - '0');
+
+	remember(c, p, keylen, lt);
+	c->cache.t -= ss;
+}
+
 int
 syslog_iso_time(struct syslog_clock *c, const char *p, const char *end, struct log_time *lt)
 {
@@ -311,6 +351,7 @@ int
 syslog_parse(struct syslog_clock *c, const char *line, size_t len, struct log_header *h)
 {
 	const char *p = line, *end = line + len;
+	size_t key;
 	int n;
 
 	if (p < end && *p == '<') {
@@ -322,21 +363,23 @@ syslog_parse(struct syslog_clock *c, const char *line, size_t len, struct log_he
 			return parse_5424(p + 2, end, h);
 	}
 	if (end - p >= 19 && p[4] == '-' && p[0] >= '0' && p[0] <= '9') {
-		/* The cache key stops before the fraction: lines in one second share it. */
-		if (!cached(c, p, 19, &h->when)) {
+		/* "YYYY-MM-DDThh:mm" is the key: lines in one minute share it */
+		if (!cached_minute(c, p, end, 16, &h->when)) {
 			if (parse_iso_time(p, end, &h->when) < 0)
 				return -1;
-			remember(c, p, 19, &h->when);
+			remember_minute(c, p, 16, &h->when);
 		}
 		/* RFC 3339 allows a space for the 'T': the stamp then ends at the next one */
 		n = (int)(word_end(p + 11, end) - p);
 	} else {
 		if (end - p < 16)
 			return -1;
-		if (!cached(c, p, 15, &h->when)) {
+		/* up to the minute is the key; the byte after it must be the seconds' ':' */
+		key = p[5] == ' ' ? 11 : 12; /* "Mmm d hh:mm", else "Mmm dd"/"Mmm  d" */
+		if (!cached_minute(c, p, end, key, &h->when)) {
 			if (parse_bsd_time(c, p, end, &h->when) < 0)
 				return -1;
-			remember(c, p, 15, &h->when);
+			remember_minute(c, p, key, &h->when);
 		}
 		/* "Mmm d hh:mm:ss" ends at 14 at the earliest; a fraction may follow. */
 		n = (int)(word_end(p + 14, end) - p);

@@ -396,6 +396,26 @@ START_TEST(time_cache)
 	/* and the BSD stamp after it is not taken from the ISO cache */
 	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:07 mx postfix/smtpd[1]: j"), 0);
 	assert_when(2026, 11, 2, 10, 0, 7);
+	/* the cache holds the minute: its seconds are read from every line */
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:59 mx p[1]: k"), 0);
+	assert_when(2026, 11, 2, 10, 0, 59);
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:60 mx p[1]: leap"), 0);
+	ck_assert_int_eq(h.when.t, wall(2026, 11, 2, 10, 0, 60));
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:00 mx p[1]: l"), 0);
+	assert_when(2026, 11, 2, 10, 0, 0);
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:61 mx p[1]: m"), -1);
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:x7 mx p[1]: n"), -1);
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:7 mx p[1]: o"), -1);
+	/* the same minute of another day (two digits, padded, unpadded) */
+	ck_assert_int_eq(parse_s(&c, "Nov 12 10:00:05 mx p[1]: p"), 0);
+	assert_when(2026, 11, 12, 10, 0, 5);
+	ck_assert_int_eq(parse_s(&c, "Nov  2 10:00:06 mx p[1]: q"), 0);
+	assert_when(2026, 11, 2, 10, 0, 6);
+	ck_assert_int_eq(parse_s(&c, "Nov 2 10:00:04 mx p[1]: r"), 0);
+	assert_when(2026, 11, 2, 10, 0, 4);
+	ck_assert_int_eq(parse_s(&c, "2026-11-01T00:00:59.5Z mx p[1]: s"), 0);
+	assert_when(2026, 11, 1, 0, 0, 59);
+	ck_assert_int_eq(parse_s(&c, "2026-11-01T00:00:5Z mx p[1]: t"), -1);
 }
 END_TEST
 
