@@ -262,6 +262,7 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		    sqlite3_errmsg(ctx->store.db));
 	free(ids.v);
 	accounts_mark_unusual(ctx, today);
+	mib_table_touch(&mib_account_table);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("model", "accounts for day %d loaded from the history: %zu rows in %ld us",
 	    (int)today, ctx->accounts.n, (long)((t1.tv_sec - t0.tv_sec) * 1000000 +
@@ -439,6 +440,7 @@ alarm_account(struct mtastat *ctx, const struct alarm *a)
 	} else if (acct != NULL && a->kind == AK_ACCOUNT_USUAL) {
 		acct->unusual = 0;
 	}
+	mib_table_touch(&mib_account_table);
 	return acct;
 }
 
@@ -719,6 +721,7 @@ accounts_rollover(struct mtastat *ctx, int32_t today)
 	}
 	ctx->accounts_day = today;
 	ctx->usual.ready = 0; /* the usual values kept were the old day's */
+	mib_table_touch(&mib_account_table);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("model", "accounts for day %d rolled over: %zu rows in %ld us", (int)today,
 	    ctx->accounts.n, (long)((t1.tv_sec - t0.tv_sec) * 1000000 +
@@ -755,6 +758,7 @@ model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t 
 			row->relayed_yesterday += e->v[0];
 		}
 	}
+	mib_table_touch(&mib_account_table);
 	if (!ctx->catching_up)
 		evaluate(ctx);
 }

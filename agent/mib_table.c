@@ -77,6 +77,7 @@ mib_table_row(struct mib_table *t, uint32_t index)
 int
 mib_table_add(struct mib_table *t, uint32_t index, void *data)
 {
+	t->gen++;
 	netsnmp_tdata_row *row = netsnmp_tdata_create_row();
 	u_long idx = index;
 
@@ -94,6 +95,7 @@ mib_table_add(struct mib_table *t, uint32_t index, void *data)
 int
 mib_table_add_n(struct mib_table *t, const uint32_t *idx, void *data)
 {
+	t->gen++;
 	netsnmp_tdata_row *row;
 	unsigned i;
 	long v;
@@ -131,12 +133,14 @@ mib_table_row_n(struct mib_table *t, const uint32_t *idx)
 void
 mib_table_remove(struct mib_table *t, netsnmp_tdata_row *row)
 {
+	t->gen++;
 	free(netsnmp_tdata_remove_and_delete_row(t->tdata, row));
 }
 
 void
 mib_table_clear(struct mib_table *t)
 {
+	t->gen++;
 	netsnmp_tdata_row *row;
 
 	if (t->tdata == NULL)
@@ -162,4 +166,10 @@ mib_table_varbind(const struct mib_table *t, const void *row, uint32_t index, un
 	if (vb == NULL)
 		return -1;
 	return mib_value_to_varbind(&mv, vb);
+}
+
+void
+mib_table_touch(struct mib_table *t)
+{
+	t->gen++;
 }

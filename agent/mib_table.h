@@ -28,6 +28,7 @@ struct mib_table {
 	 */
 	unsigned nindex;
 	int priority;
+	uint64_t gen;           /* bumped by every change of its rows (mib_table_touch) */
 };
 
 /* The most indexes a table has (mtaGroupErrorEntry: applIndex, group, code). */
@@ -46,6 +47,8 @@ netsnmp_tdata_row *mib_table_row_n(struct mib_table *, const uint32_t *idx);
 void mib_table_remove(struct mib_table *, netsnmp_tdata_row *);
 /* Remove every row. */
 void mib_table_clear(struct mib_table *);
+/* Rows were changed in place: what is computed over them is to be computed again. */
+void mib_table_touch(struct mib_table *);
 
 /* Append "entry.col.index" = value(row, col) to a notification's varbinds. */
 int mib_table_varbind(const struct mib_table *, const void *row, uint32_t index, unsigned col,

@@ -51,6 +51,7 @@ stats "$MT_TMP/udp.txt" "GET from one socket every 20 ms"
 stats "$MT_TMP/lat.txt" "snmpget process every 100 ms"
 grep "longest loop turn" "$MT_TMP/mtastatd.log" | sed 's/.*\] //'
 echo "turns over 20 ms, by kind:"
-sed -n 's/.*long loop turn: \([0-9]*\) us (\(.*\))/\2 \1/p' "$MT_TMP/mtastatd.log" | sort | \
-	awk '{ n[$1" "$2]++; if ($NF > m[$1" "$2]) m[$1" "$2] = $NF } END { for (k in n) printf "  %s: %d, longest %.1f ms\n", k, n[k], m[k] / 1000 }'
+sed -n 's/.*long loop turn: \([0-9]*\) us (\(.*\))/\2|\1/p' "$MT_TMP/mtastatd.log" | \
+	awk -F'|' '{ n[$1]++; if ($2 > m[$1]) m[$1] = $2 } END { for (k in n) printf "  %s: %d, longest %.1f ms\n", k, n[k], m[k] / 1000 }'
+echo "day changes:"
 grep -E "accounts for day" "$MT_TMP/mtastatd.log" | sed 's/.*\] /  /' | head -20

@@ -345,6 +345,17 @@ START_TEST(summary_counts_rows)
 	ck_assert_uint_eq(sum.indicators_out, 2);
 	ck_assert_ptr_nonnull(sum.last);
 	ck_assert_str_eq(sum.last->text, "newest");
+	/* counts are kept between requests, made again once the model touches the rows */
+	r->relayed_today = 500;
+	mib_table_touch(&mib_account_table);
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over, 3);
+	ck_assert_uint_eq(sum.accounts_unusual, 0);
+	r->relayed_today = 60;
+	mib_table_touch(&mib_account_table);
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over, 2);
+	ck_assert_uint_eq(sum.accounts_unusual, 1);
 
 	/* an indicator notification finds its row by the alarm's subject */
 	found = mib_indicator_find(indicator_defs[IND_RELAY].name, &index);
