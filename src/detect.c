@@ -336,7 +336,9 @@ indicator_alarm(struct detect_result *r, const struct mtastat_config *cfg, struc
 
 	snprintf(key, sizeof(key), "%s:%s", today ? "today" : "day", name);
 	snprintf(other, sizeof(other), "%s:%s", today ? "day" : "today", name);
-	if ((st = state_get(ss, key)) == NULL || (t.other = state_get(ss, other)) == NULL)
+	/* the second may grow the array: the first is looked up again after it */
+	if (state_get(ss, key) == NULL || (t.other = state_get(ss, other)) == NULL ||
+	    (st = state_get(ss, key)) == NULL)
 		return -1;
 	if (!cfg->prediction)
 		t.other = NULL; /* the rules of 2621a82: each view its own alarm */
