@@ -148,28 +148,21 @@ set_program(struct log_header *h, const char *p, size_t n)
 	h->service = slash == NULL ? h->program : sv_make(slash + 1, n - (size_t)(slash + 1 - p));
 }
 
-/* Bytes that end a syslog tag (TAG_END) or separate its components (TAG_SLASH). */
-#define TAG_END 1
-#define TAG_SLASH 2
-static const unsigned char tag_class[256] = {
-	['['] = TAG_END, [':'] = TAG_END, [' '] = TAG_END, ['/'] = TAG_SLASH,
-};
+/* Bytes that end a syslog tag. */
+static const unsigned char tag_end[256] = { ['['] = 1, [':'] = 1, [' '] = 1 };
 
-/* "tag[pid]: msg" or "tag: msg"; one pass finds the tag's end and its last '/' */
+/* "tag[pid]: msg" or "tag: msg" */
 static int
 parse_tag(struct log_header *h, const char *p, const char *end)
 {
-	const char *q = p, *slash = NULL;
+	const char *q = p;
 	long pid = -1;
-	unsigned char k;
 
-	for (; q < end && (k = tag_class[(unsigned char)*q]) != TAG_END; q++)
-		if (k == TAG_SLASH)
-			slash = q;
+	while (q < end && !tag_end[(unsigned char)*q])
+		q++;
 	if (q == p || q >= end)
 		return -1;
-	h->program = sv_make(p, (size_t)(q - p));
-	h->service = slash == NULL ? h->program : sv_make(slash + 1, (size_t)(q - slash - 1));
+	set_program(h, p, (size_t)(q - p));
 	if (*q == '[') {
 		pid = 0;
 		for (q++; q < end && *q >= '0' && *q <= '9'; q++)

@@ -471,8 +471,11 @@ is_noise(struct strview m)
 	};
 	size_t i;
 
+	if (m.n == 0)
+		return 0;
+	/* the first byte first: most prefixes are over before a memcmp */
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (sv_starts(m, prefixes[i]))
+		if (prefixes[i][0] == m.p[0] && sv_starts(m, prefixes[i]))
 			return 1;
 	return 0;
 }
