@@ -486,6 +486,20 @@ exim_duration(struct strview v, uint32_t *ms)
 	return 0;
 }
 
+/* The first ": " of s, or NULL (memchr is much cheaper than memmem on every deferral). */
+static const char *
+exim_colon(struct strview s)
+{
+	const char *p = s.p, *end = s.p + s.n;
+
+	while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == ' ')
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* A " DT=<duration>" that +deliver_time puts after a failure's message (deliver.c) is not the reply's. */
 static void
 exim_cut_dt(struct strview *text)
@@ -506,8 +520,8 @@ static const char *const exim_remote_error[] = {
 };
 
 /*
- * "...: SMTP error from remote mail server after <command>: 451 4.7.1 text":
- * the reply a remote server gave us.  An address in the command ("RCPT
+ * "...: SMTP error from remote mail server after <command>: 451 4.7.1 text",
+ * the message after the fields: the reply a remote server gave us.  An address in the command ("RCPT
  * TO:<r>") is skipped whole; older Exims put "host h [ip]: " before the
  * code, so the reply is the first ": " followed by a 4xx/5xx code.
  */
@@ -516,20 +530,24 @@ exim_remote_reply(struct strview r, struct mta_event *ev)
 {
 	struct mta_reply rep;
 	const char *gt, *lt, *colon;
-	size_t i;
-	long at = -1;
+	size_t i, n;
 
-	for (i = 0; at < 0 && i < sizeof(exim_remote_error) / sizeof(exim_remote_error[0]); i++)
-		if ((at = sv_find(r, exim_remote_error[i])) >= 0)
-			r = sv_skip(r, (size_t)at + strlen(exim_remote_error[i]));
-	if (at < 0)
+	/* the message follows the fields' first ": " (deliver.c): no search through the line */
+	if ((colon = exim_colon(r)) == NULL)
 		return;
-	colon = memmem(r.p, r.n, ": ", 2);
+	r = sv_skip(r, (size_t)(colon + 2 - r.p));
+	for (i = 0, n = 0; n == 0 && i < sizeof(exim_remote_error) / sizeof(exim_remote_error[0]); i++)
+		if (sv_starts(r, exim_remote_error[i]))
+			n = strlen(exim_remote_error[i]);
+	if (n == 0)
+		return;
+	r = sv_skip(r, n);
+	colon = exim_colon(r);
 	lt = memchr(r.p, '<', r.n);
 	if (lt != NULL && (colon == NULL || lt < colon) &&
 	    (gt = memchr(lt, '>', r.n - (size_t)(lt - r.p))) != NULL)
 		r = sv_skip(r, (size_t)(gt + 1 - r.p));
-	while ((colon = memmem(r.p, r.n, ": ", 2)) != NULL) {
+	while ((colon = exim_colon(r)) != NULL) {
 		r = sv_skip(r, (size_t)(colon + 2 - r.p));
 		memset(&rep, 0, sizeof(rep));
 		if (mta_reply_parse(r, &rep) == 0 && rep.code >= 400) {
@@ -664,7 +682,7 @@ exim_reject(struct strview r, struct mta_event *ev)
 	size_t pos = 0, at;
 	uint16_t code = 550;
 	int temp = 0;
-	long colon;
+	const char *colon;
 
 	do {
 		w = exim_word(r, &pos);
@@ -707,8 +725,8 @@ exim_reject(struct strview r, struct mta_event *ev)
 		while (r.n > 0 && r.p[0] == ' ')
 			r = sv_skip(r, 1);
 	} else {
-		colon = sv_find(r, ": ");
-		r = colon < 0 ? sv_make(r.p + r.n, 0) : sv_skip(r, (size_t)colon + 2);
+		colon = exim_colon(r);
+		r = colon == NULL ? sv_make(r.p + r.n, 0) : sv_skip(r, (size_t)(colon + 2 - r.p));
 	}
 	exim_reject_reply(r, code, ev);
 	return kind;
@@ -793,6 +811,12 @@ static const struct {
 	{ "too many connections", "rate_limit" }, { "load average", "overload" },
 };
 
+/* "SMTP connection [Ci=n ]from <host> lost while reading message data[ (header)]" */
+static const char *const exim_lost_data[] = {
+	" lost while reading message data", " lost while reading message data (header)",
+	" lost while reading message data (after header)",
+};
+
 static void
 exim_broken_event(struct mta_event *ev, const char *what, uint16_t code)
 {
@@ -869,10 +893,14 @@ exim_broken_session(struct strview m, struct mta_event *ev)
 			}
 		return 0;
 	}
-	if (sv_starts(m, "SMTP connection from ") &&
-	    sv_find(m, " lost while reading message data") >= 0) {
-		exim_broken_event(ev, "lost_after_data", 0);
-		return 1;
+	if (sv_starts(m, "SMTP connection ")) {
+		/* ends so (receive.c): a search through every +smtp_connection line would cost more */
+		for (i = 0; i < sizeof(exim_lost_data) / sizeof(exim_lost_data[0]); i++)
+			if (sv_ends(m, exim_lost_data[i])) {
+				exim_broken_event(ev, "lost_after_data", 0);
+				return 1;
+			}
+		return 0;
 	}
 	if ((what = exim_incomplete(exim_after_fields(m))) != NULL) {
 		exim_broken_event(ev, what, 0);

@@ -572,6 +572,10 @@ START_TEST(broken_sessions)
 		/* exim-testsuite */
 		{ "1999-03-02 09:44:33 SMTP connection from the.local.host.name (myhost.test.ex) "
 		  "[ip4.ip4.ip4.ip4] lost while reading message data (header)", "lost_after_data", 0 },
+		{ "2026-03-02 09:44:33 SMTP connection Ci=77 from (h) [192.0.2.1] lost while reading "
+		  "message data (after header)", "lost_after_data", 0 },
+		{ "2026-03-02 09:44:33 SMTP connection from (h) [192.0.2.1] lost while reading "
+		  "message data", "lost_after_data", 0 },
 		/* fail2ban-exim.log */
 		{ "2013-06-02 06:54:20 [13314] SMTP protocol synchronization error (input sent without "
 		  "waiting for greeting): rejected connection from H=[211.148.195.192]:25936 "
@@ -604,6 +608,7 @@ START_TEST(broken_sessions)
 		"H=(h) [192.0.2.1] incomplete transaction (RSET) from <a@b>",
 		"H=(h) [192.0.2.1] incomplete transaction (sync failure) from <a@b>",
 		"SMTP connection from (h) [192.0.2.1] closed by QUIT",
+		"SMTP connection from (lost while reading message data) [192.0.2.1] closed by QUIT",
 		"SMTP call from [192.0.2.1] dropped: something new",
 		"Connection from [192.0.2.7] refused: something new",
 		"TLS error on connection from (x) [192.0.2.1] (SSL_accept): error",
@@ -723,7 +728,7 @@ START_TEST(shared_corpus)
 		  { 21, 0, 0, 0, 0, 0, 0 } },
 		{ "fail2ban-exim-spam.log", { 0, 3, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0 },
 		  { 5, 0, 0, 0, 0, 0, 0 } },
-		{ "exim-testsuite/*", { 0, 1692, 0, 0, 1076, 2190, 70, 1238, 344, 154, 7, 13, 0, 0, 9, 0 },
+		{ "exim-testsuite/*", { 0, 1691, 0, 0, 1076, 2190, 70, 1238, 344, 154, 7, 14, 0, 0, 9, 0 },
 		  { 179, 842, 133, 123, 132, 194, 0 } },
 	};
 	const char *top = getenv("top_srcdir");
