@@ -90,6 +90,7 @@ echo "$line" | grep -q "$Q.5.0 = Gauge32: $N" || mt_fail "no message count $N in
 echo "$line" | grep -q "$Q.18.0 = Gauge32: $((N - 1))" || mt_fail "no limit $((N - 1)) in: $line"
 echo "$line" | grep -q "\"Queue holds $N messages (limit $((N - 1)))\"" || mt_fail "no alarm text in: $line"
 mt_expect "mtastatQueueAlarmState (raised)" 2 "$(get $Q.20.0)"
+mt_expect "mtastatActiveAlarms counts it" 1 "$(get $R.1.1.23.0)"
 
 # Held: the same messages in another queue, no second alarm.
 postsuper -c "$PF/etc" -h ALL 2>> "$MT_TMP/postfix.log" || mt_fail "postsuper -h failed"
@@ -106,6 +107,7 @@ line=$(grep "$R.0.11\b" "$MT_TMP/traps.log")
 echo "$line" | grep -q "$Q.5.0 = Gauge32: 0" || mt_fail "no message count 0 in: $line"
 mt_expect "mtastatQueueMessages after postsuper -d" 0 "$(get $Q.5.0)"
 mt_expect "mtastatQueueAlarmState (normal)" 1 "$(get $Q.20.0)"
+mt_expect "mtastatActiveAlarms after the clear" 0 "$(get $R.1.1.23.0)"
 samples=$(get $Q.21.0)
 mt_wait_for "two more samples" sh -c "[ \$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.21.0) -ge $((samples + 2)) ]"
 mt_expect "queue alarms sent" 1 "$(grep -c "$R.0.10\b" "$MT_TMP/traps.log")"
