@@ -381,6 +381,7 @@ on_broken(struct correlator *c, const struct log_time *t, const struct mta_event
 				return 0;
 		c->recent[c->recent_next] = h;
 		c->recent_next = (c->recent_next + 1) % CORR_RECENT_SESSIONS;
+		c->recent_dirty = 1;
 	}
 	if (aggregate_health(c->agg, t->day, t->hour, H_BROKEN, 1) != 0)
 		return -1;
@@ -450,4 +451,43 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 		break;
 	}
 	return 0;
+}
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void
+correlate_recent_save(const struct correlator *c, unsigned char *out)
+{
+	size_t i;
+
+	put_u32(out, c->recent_next);
+	for (i = 0; i < CORR_RECENT_SESSIONS; i++)
+		put_u32(out + 4 + 4 * i, c->recent[i]);
+}
+
+void
+correlate_recent_load(struct correlator *c, const unsigned char *blob, size_t len)
+{
+	size_t i;
+
+	memset(c->recent, 0, sizeof(c->recent));
+	c->recent_next = 0;
+	if (len != CORR_RECENT_BYTES)
+		return;
+	c->recent_next = get_u32(blob) % CORR_RECENT_SESSIONS;
+	for (i = 0; i < CORR_RECENT_SESSIONS; i++)
+		c->recent[i] = get_u32(blob + 4 + 4 * i);
 }

@@ -18,11 +18,15 @@
  * Postscreen decides in seconds; 256 covers the sessions of those seconds.
  */
 #define CORR_RECENT_SESSIONS 256
+/* The ring as bytes, kept with the read positions: a restart forgets no session. */
+#define CORR_RECENT_BYTES (4 * CORR_RECENT_SESSIONS + 4)
+#define CORR_RECENT_KEY "correlate:recent_sessions"
 
 struct correlator {
 	struct msgtable q;
 	uint32_t recent[CORR_RECENT_SESSIONS];
 	unsigned recent_next;
+	int recent_dirty;     /* changed since it was last saved */
 	struct aggregate *agg;
 	struct topk_set names;   /* senders, recipients, domains: per-day top-K lists */
 	const struct mtastat_config *cfg;
@@ -31,5 +35,8 @@ struct correlator {
 int correlate_init(struct correlator *, const struct mtastat_config *, struct aggregate *);
 void correlate_free(struct correlator *);
 int correlate(struct correlator *, const struct log_time *, const struct mta_event *);
+/* The recent-session ring as CORR_RECENT_BYTES bytes, and back (a short blob: empty). */
+void correlate_recent_save(const struct correlator *, unsigned char *out);
+void correlate_recent_load(struct correlator *, const unsigned char *blob, size_t len);
 
 #endif

@@ -21,6 +21,38 @@ list_load(void *ctx, enum agg_kind kind, int32_t day, struct topk *t)
 	return store_list_rows(ctx, kind, day, TOPK_SLOTS, list_row, t);
 }
 
+/* The correlator's recent sessions as the last commit left them. */
+static int
+load_recent(struct ingest *ig)
+{
+	unsigned char *blob;
+	size_t len;
+	int found = store_state_get(ig->store, CORR_RECENT_KEY, &blob, &len);
+
+	if (found < 0)
+		return -1;
+	if (found > 0)
+		correlate_recent_load(&ig->corr, blob, len);
+	free(blob);
+	return 0;
+}
+
+/* The recent sessions as one more position without a file, when they changed. */
+static int
+recent_position(struct ingest *ig, struct file_pos **out, size_t *n)
+{
+	if (!ig->corr.recent_dirty)
+		return 0;
+	if (ig->recent_pos == NULL && (ig->recent_pos = calloc(1, sizeof(*ig->recent_pos))) == NULL)
+		return -1;
+	correlate_recent_save(&ig->corr, ig->recent_blob);
+	ig->recent_pos->state_key = CORR_RECENT_KEY;
+	ig->recent_pos->state = ig->recent_blob;
+	ig->recent_pos->state_len = sizeof(ig->recent_blob);
+	out[(*n)++] = ig->recent_pos;
+	return 0;
+}
+
 int
 ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *store)
 {
@@ -36,6 +68,10 @@ ingest_init(struct ingest *ig, const struct mtastat_config *cfg, struct store *s
 		ig->corr.names.load_ctx = store;
 	}
 	if (store != NULL && store_load_queue(store, &ig->corr.q) != 0) {
+		correlate_free(&ig->corr);
+		return -1;
+	}
+	if (store != NULL && load_recent(ig) != 0) {
 		correlate_free(&ig->corr);
 		return -1;
 	}
@@ -164,6 +200,8 @@ ingest_free(struct ingest *ig)
 	ig->own_pstate = NULL;
 	correlate_free(&ig->corr);
 	aggregate_free(&ig->agg);
+	free(ig->recent_pos);
+	ig->recent_pos = NULL;
 }
 
 /* This run's tally; the last slot pools programs beyond the limit. */
@@ -330,12 +368,14 @@ ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 	size_t n = npos, i;
 	int rc;
 
-	all = malloc((npos + ig->nseries + 1) * sizeof(*all));
+	all = malloc((npos + ig->nseries + 2) * sizeof(*all));
 	if (all == NULL)
 		return -1;
 	for (i = 0; i < npos; i++)
 		all[i] = pos[i];
 	rc = series_positions(ig, all, &n);
+	if (rc == 0)
+		rc = recent_position(ig, all, &n);
 	if (rc == 0)
 		rc = topk_flush(&ig->corr.names, &ig->agg);
 	if (rc == 0)
@@ -346,6 +386,7 @@ ingest_commit(struct ingest *ig, struct file_pos *const *pos, size_t npos)
 		return -1;
 	for (i = 0; i < ig->nseries; i++)
 		ig->series[i]->dirty = 0;
+	ig->corr.recent_dirty = 0;
 	if (ev > ig->evictions_committed)
 		log_warn("ingest", "queue table full (queuetable %u): %llu message(s) evicted so far",
 		    ig->cfg->queuetable, (unsigned long long)ev);
@@ -410,8 +451,9 @@ ingest_batch(struct ingest *ig, struct store_batch *b, struct file_pos *const *p
 	/* the top-K lists that changed go with the batch (kept in the aggregate if this fails) */
 	if (topk_flush(&ig->corr.names, &ig->agg) != 0)
 		return -1;
-	series = malloc((ig->nseries + 1) * sizeof(*series));
-	if (series == NULL || series_positions(ig, series, &n) != 0) {
+	series = malloc((ig->nseries + 2) * sizeof(*series));
+	if (series == NULL || series_positions(ig, series, &n) != 0 ||
+	    recent_position(ig, series, &n) != 0) {
 		free(series);
 		return -1;
 	}
@@ -435,6 +477,7 @@ ingest_batch(struct ingest *ig, struct store_batch *b, struct file_pos *const *p
 	ig->lines_at_batch = ig->lines;
 	for (i = 0; i < ig->nseries; i++)
 		ig->series[i]->dirty = 0;
+	ig->corr.recent_dirty = 0;
 	ig->nprograms = 0;
 	clock_gettime(CLOCK_MONOTONIC, &ig->commit_time);
 	return 0;

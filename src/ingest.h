@@ -68,6 +68,9 @@ struct ingest {
 	/* unparsed lines per program in this process, for the end-of-import summary */
 	struct program_count programs[INGEST_PROGRAMS_MAX + 1];
 	unsigned nrun_programs, last_program;
+	/* the correlator's recent sessions, saved with the positions when they changed */
+	struct file_pos *recent_pos;
+	unsigned char recent_blob[CORR_RECENT_BYTES];
 };
 
 int ingest_init(struct ingest *, const struct mtastat_config *, struct store *);

@@ -61,6 +61,21 @@ PYEOF
 ) || mt_fail "health differs from the truth:
 $out"
 mt_log "ok: $out"
+# Stopped between a postscreen session's PREGREET and its DNSBL and HANGUP
+# lines: the next run remembers the session (kept with the read positions)
+# and counts it once, as the single run does.
+head -n 1 "$F/health-postfix.log" > "$MT_TMP/part1.log"
+tail -n +2 "$F/health-postfix.log" > "$MT_TMP/part2.log"
+for f in part1.log part2.log; do
+	"$M" import --quiet --year 2026 --db "$MT_TMP/split.db" "$MT_TMP/$f" > /dev/null || mt_fail "import $f failed"
+done
+"$M" import --quiet --year 2026 --db "$MT_TMP/split.db" "$F/health-postfix-2.log" > /dev/null \
+	|| mt_fail "import 2 (split) failed"
+"$M" report --json --db "$MT_TMP/split.db" > "$MT_TMP/split.json" || mt_fail "report --json (split) failed"
+mt_expect "health after a stop inside a postscreen session" \
+	"$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["health"])' "$MT_TMP/all.json")" \
+	"$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["health"])' "$MT_TMP/split.json")"
+
 mt_expect "example of 451 4.7.1" "Greylisted, try later" \
 	"$($PY -c 'import json,sys; print([r["example"] for r in json.load(open(sys.argv[1]))["health"]["replies"]["out"] if r["code"] == 451][0])' "$MT_TMP/all.json")"
 
