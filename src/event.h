@@ -99,7 +99,9 @@ struct mta_event {
 	 * Issue 14.  EV_SESSION_INCOMPLETE's what is the cause of a broken
 	 * session ("lost_after_rcpt", "timeout_after_data", "too_many_errors",
 	 * "rate_limit", "pregreet", "dnsbl", "hangup", "no_mail", IceWarp's kinds);
-	 * EV_BLOCKED's what is an intrusion-prevention reason.
+	 * EV_BLOCKED's what is an intrusion-prevention reason; EV_REJECT's what,
+	 * when set, is a content filter's verdict that is also counted as
+	 * antispam_<what> (Postfix's milter_reject).
 	 */
 	struct mta_reply reply;  /* any event type; reply.code 0 when the line has none */
 	uint8_t dir;             /* EV_TLS, or has_tls: enum mta_dir */
