@@ -5,8 +5,8 @@
 # shows in mtastatQueueSamplerStatus/Error through a real snmpd, is logged
 # once per cause (not per sample), keeps the last good values, and SNMP
 # keeps answering while the sampler hangs.  Exim: the admin-user hint, and
-# no per-queue instances.  A queue alarm still standing at a restart is
-# announced again once, not on SIGHUP.
+# no per-queue instances; IceWarp's folder through the real find.  A queue
+# alarm still standing at a restart is announced again once, not on SIGHUP.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 mt_init
 
@@ -146,4 +146,17 @@ mt_expect "mtastatQueueSamplerError" '"exit 1: exim: permission denied"' "$(get 
 mt_expect "the admin-user hint logged" 1 "$(logged 'needs an Exim admin user')"
 # a walk passes over the instances that do not exist
 mt_expect "objects in a walk of mtastatQueue under Exim" 11 "$(snmpwalk -v2c -c public -On "127.0.0.1:$MT_SNMP_PORT" $Q | wc -l)"
+
+# IceWarp's queue folder through the real find(1): files in it and one level down.
+mkdir -p "$F/q/retry"
+printf '%01000d' 0 > "$F/q/a.dat"
+printf 'xy' > "$F/q/retry/b.dat"
+touch -d @1700000000 "$F/q/a.dat"
+sed -i "s|^queue .*|queue icewarp $F/q|; /^queuecommand /d" "$MT_TMP/mtastat.conf"
+kill -HUP "$MT_MTASTATD_PID"
+mt_wait_for "two files counted in the IceWarp folder" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $Q.5.0)\" = 2 ]"
+mt_expect "mtastatQueueSamplerStatus (icewarp)" 3 "$(get $Q.1.0)"
+mt_expect "mtastatQueueKBytes (1002 bytes)" 1 "$(get $Q.6.0)"
+set -- $(get $Q.7.0 $Q.4.0)
+mt_expect "mtastatQueueOldestAge (icewarp)" $(( $2 - 1700000000 )) "$1"
 exit 0
