@@ -288,6 +288,37 @@ for day in $DAYS; do
 	out=$(compare "$dir/truth.json" "$dir/report.json") || mt_fail "$day: mtastat differs from the truth:
 $out"
 	mt_log "ok: $day: $out"
+	# issue 14 from a real Exim: the parser's replies and TLS sessions (health_tally)
+	# against the client's and the sinks' truth, over the run
+	"$top_builddir/health_tally" exim "$log" > "$dir/health.json" || mt_fail "$day: health_tally failed"
+	out=$($PY - "$dir/truth.json" "$dir/health.json" "$dir/sinks/accept.log" << 'PYEOF'
+import json, sys
+truth, health = json.load(open(sys.argv[1]))["days"], json.load(open(sys.argv[2]))["health"]
+sessions_out = sum(1 for l in open(sys.argv[3]) if l.startswith("accepted "))
+t = lambda k: sum(d.get(k, 0) for d in truth.values())
+rep = lambda f: sum(n for d in health.values() for k, n in d["replies"].items() if f(k.split()))
+tls = lambda k: sum(d["tls"][k] for d in health.values())
+checks = [
+    # the accepting sink's 250 to the data, once per recipient (C=, default selector)
+    ("remote 2xx = relayed", rep(lambda k: k[0] == "out" and k[1][0] == "2"), t("relayed")),
+    # the deferring sink's 451 to RCPT on each == line, the refusing one's 554 on each **
+    ("remote 4xx = deferrals", rep(lambda k: k[0] == "out" and k[1][0] == "4"), t("deferrals")),
+    ("remote 5xx = bounced", rep(lambda k: k[0] == "out" and k[1][0] == "5"), t("bounced")),
+    ("our 535 = auth_failed", rep(lambda k: k[0] == "in" and k[1] == "535"), t("auth_failed")),
+    ("our other refusals = rejected", rep(lambda k: k[0] == "in" and k[1] != "535"), t("rejected")),
+    # no TLS is offered either way: every SMTP reception and transaction is plaintext
+    ("TLS sessions", tls("in") + tls("out"), 0),
+    ("plaintext inbound = received", tls("in_plain"), t("received")),
+    ("plaintext outbound = sink transactions", tls("out_plain"), sessions_out),
+]
+for name, got, want in checks:
+    print("%s: %d%s" % (name, got, "" if got == want else " (truth %d)" % want))
+bad = [c for c in checks if c[1] != c[2]]
+sys.exit(1 if bad or not t("relayed") or not t("deferrals") or not t("bounced") else 0)
+PYEOF
+	) || mt_fail "$day: the parser's health facts differ from the truth:
+$out"
+	mt_log "ok: $day: health: $(echo $out)"
 	# the log is what the test says it is: two days, SASL set ids on '<='
 	# (also for forged senders), expiries after midnight
 	next=$(date -u -d "$day + 1 day" +%F)
