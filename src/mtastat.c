@@ -24,6 +24,8 @@
 #include "store.h"
 
 #define MTASTAT_CONFIG_DEFAULT SYSCONFDIR "/mtastat.conf"
+/* SQLite page cache of the import's reading connection, KiB (a string for the PRAGMA). */
+#define IMPORT_READER_CACHE_KIB "256"
 /* Rows in each top list of the text report. */
 #define REPORT_TOP_DEFAULT 20
 /* More rows than any list holds; keeps --top an int for SQL's LIMIT. */
@@ -310,6 +312,8 @@ cmd_import(int argc, char **argv)
 		config_free(&c.cfg);
 		return 1;
 	}
+	/* this connection only looks files and lists up: the writer thread has its own */
+	sqlite3_exec(store.db, "PRAGMA cache_size = -" IMPORT_READER_CACHE_KIB, NULL, NULL, NULL);
 	if (ingest_init(&ig, &c.cfg, &store) != 0) {
 		free(fmt);
 		store_close(&store);

@@ -29,6 +29,18 @@ topk_init(struct topk_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void
+list_free(struct topk *t)
+{
+	uint32_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < TOPK_SLOTS; i++)
+		free(t->slot[i].name);
+	free(t);
+}
+
 void
 topk_free(struct topk_set *s)
 {
@@ -36,7 +48,7 @@ topk_free(struct topk_set *s)
 
 	for (k = 0; k < TOPK_KINDS; k++)
 		for (d = 0; d < TOPK_DAYS; d++)
-			free(s->lists[k][d]);
+			list_free(s->lists[k][d]);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -124,6 +136,29 @@ heap_fix(struct topk *t, uint32_t i)
 	}
 }
 
+/*
+ * Room for a name of n bytes in the slot, its current name kept (the index
+ * still compares it): the buffer stays when it fits, so the tail's names
+ * churning through a slot rarely allocate.  -1: no memory, nothing changed.
+ */
+static int
+slot_reserve(struct topk_slot *x, size_t n)
+{
+	size_t cap = (n | 31) + 1; /* names that churn through a slot have similar lengths */
+	char *m;
+
+	if (x->name != NULL && n <= x->name_cap)
+		return 0;
+	if ((m = malloc(cap)) == NULL)
+		return -1;
+	if (x->name != NULL)
+		memcpy(m, x->name, x->len);
+	free(x->name);
+	x->name = m;
+	x->name_cap = (uint16_t)cap;
+	return 0;
+}
+
 static void
 slot_set(struct topk_slot *x, uint64_t h, const char *p, size_t n)
 {
@@ -133,7 +168,7 @@ slot_set(struct topk_slot *x, uint64_t h, const char *p, size_t n)
 }
 
 /* Space-saving: a known name counts; a new one takes a free slot or the smallest. */
-static void
+static int
 count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 {
 	uint64_t h = hash_of(p, n);
@@ -147,11 +182,13 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 		x->v1 += v1;
 		heap_fix(t, x->heap);
 		t->dirty = 1;
-		return;
+		return 0;
 	}
 	if (t->n < TOPK_SLOTS) {
 		i = (int)t->n;
 		x = &t->slot[i];
+		if (slot_reserve(x, n) != 0)
+			return -1;
 		slot_set(x, h, p, n);
 		x->count = v0;
 		x->err = 0;
@@ -162,14 +199,16 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 		t->index[at] = (uint16_t)(i + 1);
 		heap_fix(t, x->heap);
 		t->dirty = 1;
-		return;
+		return 0;
 	}
 	/* full: only what raises a count takes the smallest slot (a retraction of an
 	 * unlisted name, a relayed-only recipient, cannot make it a top name) */
 	if (v0 <= 0)
-		return;
+		return 0;
 	i = t->heap[0];
 	x = &t->slot[i];
+	if (slot_reserve(x, n) != 0)
+		return -1;
 	{
 		uint32_t old;
 		if (lookup(t, x->hash, x->name, x->len, &old) == i)
@@ -183,6 +222,7 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 	t->index[at] = (uint16_t)(i + 1);
 	heap_fix(t, 0);
 	t->dirty = 1;
+	return 0;
 }
 
 void
@@ -191,7 +231,8 @@ topk_load_row(struct topk *t, struct strview name, int64_t v0, int64_t v1)
 	size_t n = name.n > AGG_NAME_MAX ? AGG_NAME_MAX : name.n;
 	int dirty = t->dirty;
 
-	count(t, name.p, n, v0, v1);
+	/* out of memory: the row is left out, as if the list had not kept it */
+	(void)count(t, name.p, n, v0, v1);
 	t->dirty = dirty; /* what is stored is not a change */
 }
 
@@ -270,8 +311,7 @@ topk_add(struct topk_set *s, struct aggregate *a, enum agg_kind kind, int32_t da
 			low[i] = (name.p[i] >= 'A' && name.p[i] <= 'Z') ? (char)(name.p[i] + 32) : name.p[i];
 		name.p = low;
 	}
-	count(t, name.p, n, v0, v1);
-	return 0;
+	return count(t, name.p, n, v0, v1);
 }
 
 int

@@ -30,8 +30,8 @@
 
 /* Names per list and day: a report shows the top 20; room for the tail's churn. */
 #define TOPK_SLOTS 1024
-/* Days per kind in memory: the day being read, the one before midnight, one spare. */
-#define TOPK_DAYS 3
+/* Days per kind in memory: the day being read and the one before midnight. */
+#define TOPK_DAYS 2
 /* The kinds kept as lists: AGG_SENDER, AGG_RCPT, AGG_DOMAIN. */
 #define TOPK_KINDS 3
 
@@ -40,9 +40,9 @@ struct topk_slot {
 	int64_t count;   /* the estimate: exact count since the name took the slot + err */
 	int64_t err;     /* the smallest count when it took the slot: what it may have had */
 	int64_t v1;      /* the second value (relayed, bytes) since it took the slot */
-	uint16_t len;
+	char *name;      /* malloc'd, name_cap bytes: names are short, AGG_NAME_MAX is not */
+	uint16_t len, name_cap;
 	uint16_t heap;   /* position in the min-heap */
-	char name[AGG_NAME_MAX];
 };
 
 struct topk {
