@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "detect.h"
 #include "event.h"
@@ -255,10 +256,13 @@ mib_health_refresh(struct mtastat *ctx)
 {
 	struct health_snapshot snap;
 	int32_t today = health_today(ctx);
+	int whole = ctx->health.base_day != today;
+	struct timespec t0, t1;
 	size_t i;
 
 	if (!ctx->store_open)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&snap, 0, sizeof(snap));
 	if (ctx->health.base_day != today) {
 		struct health_reply *base = NULL;
@@ -293,7 +297,13 @@ mib_health_refresh(struct mtastat *ctx)
 	for (i = 0; i < snap.ncauses; i++)
 		if (add_cause(&snap.causes[i]) != 0)
 			return -1;
-	return mib_std_errors_refresh(ctx);
+	if (mib_std_errors_refresh(ctx) != 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("snmp", "health of day %d loaded%s: %zu replies, %zu causes in %ld us", (int)today,
+	    whole ? " with the history before it" : "", snap.nreplies, snap.ncauses,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+	return 0;
 }
 
 /* Midnight without a line: today's rows start again. */
