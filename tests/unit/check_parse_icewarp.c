@@ -883,6 +883,68 @@ START_TEST(health_state_versions)
 }
 END_TEST
 
+/*
+ * A blob written by the parser of schema v5 (state version 1; made by
+ * src/mta/icewarp.c of commit 58c6cf0 after the lines below up to the
+ * cut): a client session waiting for the answer to its data, two
+ * recipients accepted, and a server session authenticated as
+ * alice@corp.example in the middle of a transaction.  Today's parser
+ * goes on with both.
+ */
+static const unsigned char state_v1[] = {
+/* 175 bytes */
+	0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x02, 0x05, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0xd2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x22, 0x00,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x32, 0x30, 0x33, 0x2e, 0x30, 0x2e, 0x31, 0x31, 0x33, 0x2e, 0x39, 0x62,
+	0x40, 0x72, 0x65, 0x6d, 0x6f, 0x74, 0x65, 0x2e, 0x65, 0x78, 0x61, 0x6d,
+	0x70, 0x6c, 0x65, 0x61, 0x40, 0x72, 0x65, 0x6d, 0x6f, 0x74, 0x65, 0x2e,
+	0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x00, 0x62, 0x40, 0x72, 0x65,
+	0x6d, 0x6f, 0x74, 0x65, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65,
+	0x00, 0x08, 0x01, 0x01, 0x05, 0x00, 0x12, 0x00, 0x00, 0x00, 0x05, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x31, 0x30, 0x2e, 0x32, 0x2e, 0x32, 0x2e,
+	0x32, 0x61, 0x6c, 0x69, 0x63, 0x65, 0x40, 0x63, 0x6f, 0x72, 0x70, 0x2e,
+	0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65,
+};
+
+START_TEST(state_from_schema_v5)
+{
+	static const char *const rest[] = {
+		"203.0.113.9 [0900] 10:00:04 <<< 250 2.0.0 queued",
+		"203.0.113.9 [0900] 10:00:04 Disconnected",
+		"10.2.2.2 [0500] 10:00:02 <<< RCPT TO:<x@ext.example>",
+		"10.2.2.2 [0500] 10:00:02 >>> 250 ok",
+		"10.2.2.2 [0500] 10:00:02 <<< DATA",
+		"10.2.2.2 [0500] 10:00:02 >>> 354 go",
+		"10.2.2.2 [0500] 10:00:03 *** <forged@ext.example> <x@ext.example> 1 10 00:00:01 OK",
+		NULL,
+	};
+
+	ck_assert_uint_eq(state_v1[0], 1);
+	ck_assert_int_eq(parser_icewarp.state_load(state, state_v1, sizeof(state_v1)), 0);
+	lines(rest);
+	/* the client's message: queued (its size), a and b delivered, removed */
+	ck_assert_int_eq(nrec, 7);
+	ck_assert(recs[0].type == EV_QUEUED && recs[0].size == 1234);
+	ck_assert(recs[1].type == EV_DELIVERY && recs[1].status == DS_SENT && recs[1].forwarded);
+	ck_assert_str_eq(recs[1].rcpt, "a@remote.example");
+	ck_assert_str_eq(recs[2].rcpt, "b@remote.example");
+	ck_assert_int_eq(recs[3].type, EV_REMOVED);
+	/* the server's message, under the account the saved AUTH named */
+	ck_assert(recs[4].type == EV_QUEUED && recs[4].origin);
+	ck_assert_str_eq(recs[4].sasl, "alice@corp.example");
+	ck_assert_str_eq(recs[4].sender, "forged@ext.example");
+	ck_assert_str_eq(recs[5].rcpt, "x@ext.example");
+	/* their replies count; no delay and no TLS: version 1 did not keep the start */
+	ck_assert_int_eq(nh, 2);
+	ck_assert(hrecs[0].code == 250 && hrecs[0].dir == MTA_DIR_OUT && !hrecs[0].has_delay);
+	ck_assert(hrecs[1].code == 250 && !hrecs[1].has_delay);
+}
+END_TEST
+
 /* A session cut by a restart or a file split goes on from the saved state. */
 START_TEST(state_round_trip)
 {
@@ -1075,6 +1137,7 @@ main(void)
 	tcase_add_test(tc, health_server);
 	tcase_add_test(tc, health_client);
 	tcase_add_test(tc, health_state_versions);
+	tcase_add_test(tc, state_from_schema_v5);
 	tcase_add_test(tc, file_names);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, bounded);
