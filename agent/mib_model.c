@@ -52,11 +52,49 @@ map_slot(struct account_map *m, const char *name)
 	return &m->slot[i];
 }
 
+/* The slot of index in the taken set: its own, or the free one it would take. */
+static uint32_t *
+taken_slot(uint32_t *set, size_t cap, uint32_t index)
+{
+	size_t i = ((size_t)index * 2654435761U) & (cap - 1);
+
+	while (set[i] != 0 && set[i] != index)
+		i = (i + 1) & (cap - 1);
+	return &set[i];
+}
+
+static int
+taken_add(struct account_map *m, uint32_t index)
+{
+	if ((m->ntaken + 1) * 2 > m->taken_cap) {
+		size_t cap = m->taken_cap ? m->taken_cap * 2 : 1024, i;
+		uint32_t *set = calloc(cap, sizeof(*set));
+		if (set == NULL)
+			return -1;
+		for (i = 0; i < m->taken_cap; i++)
+			if (m->taken[i] != 0)
+				*taken_slot(set, cap, m->taken[i]) = m->taken[i];
+		free(m->taken);
+		m->taken = set;
+		m->taken_cap = cap;
+	}
+	*taken_slot(m->taken, m->taken_cap, index) = index;
+	m->ntaken++;
+	return 0;
+}
+
+static int
+taken_has(const struct account_map *m, uint32_t index)
+{
+	return m->taken_cap > 0 && *taken_slot(m->taken, m->taken_cap, index) == index;
+}
+
 static int
 map_put(struct account_map *m, struct account_row *row)
 {
 	if ((m->n + 1) * 2 > m->cap) {
-		struct account_map bigger = { NULL, m->cap ? m->cap * 2 : 1024, 0 };
+		struct account_map bigger = { NULL, m->cap ? m->cap * 2 : 1024, 0, m->taken,
+			m->taken_cap, m->ntaken };
 		size_t i;
 		bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
 		if (bigger.slot == NULL)
@@ -78,6 +116,7 @@ static void
 map_clear(struct account_map *m)
 {
 	free(m->slot);
+	free(m->taken);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -94,11 +133,11 @@ account_shown(char *out, size_t outlen, const char *name, size_t len)
 
 /* A free mtastatAccountIndex for name: its hash, else the next free number. */
 static uint32_t
-account_index_free(const char *name)
+account_index_free(const struct account_map *m, const char *name)
 {
 	uint32_t index = mib_account_index(name);
 
-	while (mib_table_row(&mib_account_table, index) != NULL)
+	while (taken_has(m, index))
 		index = mib_account_probe(index);
 	return index;
 }
@@ -112,10 +151,11 @@ account_new(struct mtastat *ctx, uint32_t id, const char *name)
 		return NULL;
 	row->id = id;
 	snprintf(row->name, sizeof(row->name), "%s", name);
-	row->index = account_index_free(row->name);
+	row->index = account_index_free(&ctx->accounts, row->name);
 	row->limit = config_relay_limit(&ctx->cfg, name);
 	row->count_messages = ctx->cfg.relaycount_messages;
-	if (mib_table_add(&mib_account_table, row->index, row) != 0) {
+	if (taken_add(&ctx->accounts, row->index) != 0 ||
+	    mib_table_add(&mib_account_table, row->index, row) != 0) {
 		free(row);
 		return NULL;
 	}

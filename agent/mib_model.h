@@ -38,6 +38,13 @@ struct usual_job {
 struct account_map {
 	struct account_row **slot;  /* open addressing by name */
 	size_t cap, n;
+	/*
+	 * The mtastatAccountIndex values taken (open addressing, 0: free): a
+	 * lookup in the table itself after an insert re-sorts net-snmp's whole
+	 * array, once per new account.
+	 */
+	uint32_t *taken;
+	size_t taken_cap, ntaken;
 };
 
 int model_register(void);

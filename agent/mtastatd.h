@@ -61,7 +61,7 @@ struct commit_state {
 	int64_t newest_t;          /* newest event's log time written (the model's "now") */
 	size_t *npos;              /* per log: its positions in the batch */
 	/* the loop's longest turns (work between two waits), for the catch-up bench */
-	long max_turn_us;
+	long max_turn_us, max_turn_cpu_us;
 	uint64_t turns, turns_over_20ms;
 };
 
@@ -126,8 +126,9 @@ int watch_start(struct mtastat *);
 int watch_work(struct mtastat *);
 /* Hand what was read to the writer (when it is free); at exit and when due. */
 int watch_commit(struct mtastat *);
-/* Time a turn of the loop that began at t0 (CLOCK_MONOTONIC), for the longest-turn record. */
-void watch_turn(struct mtastat *, const struct timespec *t0, const char *what);
+/* Time a turn of the loop (wall and thread CPU clocks, from watch_turn_begin). */
+void watch_turn_begin(struct timespec t0[2]);
+void watch_turn(struct mtastat *, const struct timespec t0[2], const char *what);
 void watch_stop(struct mtastat *);
 
 #endif

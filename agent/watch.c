@@ -26,6 +26,10 @@
 
 /* Lines per log per loop turn: a few milliseconds, so a GET never waits long. */
 #define WATCH_SLICE_LINES 5000
+/* ... read in chunks this size, and no more once a turn has read this long. */
+#define WATCH_CHUNK_LINES 500
+#define WATCH_SLICE_MS 5
+#define WATCH_OUT_OF_TIME (-2)
 /*
  * The daemon commits at most this many lines at once: the writer thread
  * writes one such batch while the loop reads the next, and the loop waits
@@ -175,10 +179,10 @@ static void
 on_tick(unsigned int reg, void *data)
 {
 	struct mtastat *ctx = data;
-	struct timespec t0;
+	struct timespec t0[2];
 	int was_failing = ctx->history.failing;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	watch_turn_begin(t0);
 	ctx->work_pending = 1;
 	if (was_failing ? history_retry_due(ctx) : ctx->ig.lines != ctx->ig.lines_at_batch) {
 		if (was_failing)
@@ -191,7 +195,21 @@ on_tick(unsigned int reg, void *data)
 		model_tick(ctx);
 		notify_mail_tick(&ctx->mail, &ctx->store, ctx->commit.newest_t);
 	}
-	watch_turn(ctx, &t0, "tick");
+	watch_turn(ctx, t0, "tick");
+}
+
+/* A part of a long turn, named in the debug log (-D watch) when it is long itself. */
+static void
+phase_time(struct timespec *t0, const char *what)
+{
+	struct timespec now;
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+	if (us > WATCH_TURN_LONG_US / 2)
+		log_debug("watch", "long loop turn part: %ld us (%s)", us, what);
+	*t0 = now;
 }
 
 /* The writer is done with the batch: publish it, or keep it to write again. */
@@ -199,6 +217,7 @@ static void
 commit_result(struct mtastat *ctx, struct store_batch *b)
 {
 	struct commit_state *c = &ctx->commit;
+	struct timespec t0;
 	size_t i, k = 0;
 
 	if (b->rc != 0) {
@@ -218,11 +237,15 @@ commit_result(struct mtastat *ctx, struct store_batch *b)
 	c->phase = COMMIT_IDLE;
 	if (ctx->history.failing)
 		history_resumed(ctx);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	model_after_batch(ctx, &b->agg, b->acct_id);
+	phase_time(&t0, "the model");
 	/* the health rows: only a batch with replies, causes or sessions changes them */
 	if ((b->agg.nhealth > 0 || b->agg.nkeyed > 0) && mib_health_refresh(ctx) != 0)
 		log_warn("snmp", "mail-flow health not refreshed; tried again after the next commit");
+	phase_time(&t0, "the health rows");
 	store_batch_clear(b);
+	phase_time(&t0, "emptying the batch");
 	ctx->work_pending = 1; /* reading may have waited for this */
 }
 
@@ -231,31 +254,51 @@ on_writer(int fd, void *data)
 {
 	struct mtastat *ctx = data;
 	struct store_batch *b = writer_result(&ctx->commit.writer);
-	struct timespec t0;
+	struct timespec t0[2];
 
 	if (b == NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	watch_turn_begin(t0);
 	commit_result(ctx, b);
-	watch_turn(ctx, &t0, "batch written");
+	watch_turn(ctx, t0, "batch written");
 }
 
 void
-watch_turn(struct mtastat *ctx, const struct timespec *t0, const char *what)
+watch_turn_begin(struct timespec t0[2])
+{
+	clock_gettime(CLOCK_MONOTONIC, &t0[0]);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0[1]);
+}
+
+static long
+us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+/*
+ * A turn's wall time is what a GET waits; its CPU time is the loop's own
+ * work, the part of the wall time left when other processes take the cores.
+ */
+void
+watch_turn(struct mtastat *ctx, const struct timespec t0[2], const char *what)
 {
 	struct commit_state *c = &ctx->commit;
-	struct timespec now;
-	long us;
+	struct timespec now[2];
+	long us, cpu;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+	watch_turn_begin(now);
+	us = us_between(&t0[0], &now[0]);
+	cpu = us_between(&t0[1], &now[1]);
 	c->turns++;
 	if (us > WATCH_TURN_LONG_US) {
 		c->turns_over_20ms++;
-		log_debug("watch", "long loop turn: %ld us (%s)", us, what);
+		log_debug("watch", "long loop turn: %ld us, cpu %ld us (%s)", us, cpu, what);
 	}
 	if (us > c->max_turn_us)
 		c->max_turn_us = us;
+	if (cpu > c->max_turn_cpu_us)
+		c->max_turn_cpu_us = cpu;
 }
 
 static void
@@ -337,11 +380,36 @@ watch_start(struct mtastat *ctx)
 	return 0;
 }
 
+/*
+ * One log's share of a turn: chunks of WATCH_CHUNK_LINES until its slice,
+ * its end or WATCH_SLICE_MS since t0 (then WATCH_OUT_OF_TIME): lines cost
+ * more or less by MTA and by load, the time a GET may wait does not.
+ */
+static long
+watch_read(struct mtastat *ctx, struct follow *f, const struct timespec *t0)
+{
+	struct timespec now;
+	long n, total = 0;
+
+	while (total < WATCH_SLICE_LINES) {
+		n = follow_read_slice(f, &ctx->ig, WATCH_CHUNK_LINES);
+		if (n < 0)
+			return total > 0 ? total : n;
+		total += n;
+		if (n < WATCH_CHUNK_LINES)
+			return total;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ms_between(t0, &now) >= WATCH_SLICE_MS)
+			return WATCH_OUT_OF_TIME;
+	}
+	return total;
+}
+
 int
 watch_work(struct mtastat *ctx)
 {
 	struct commit_state *c = &ctx->commit;
-	struct timespec t0;
+	struct timespec t0[2];
 	size_t i;
 	long n;
 	int backlog = 0, finished = 0, was_catching_up;
@@ -354,10 +422,10 @@ watch_work(struct mtastat *ctx)
 	/* the writer is a full batch behind: wait for it (on_writer wakes us) */
 	if (c->phase != COMMIT_IDLE && ctx->ig.lines - ctx->ig.lines_at_batch >= ctx->cfg.commit_lines)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	watch_turn_begin(t0);
 	for (i = 0; i < ctx->nlogs; i++) {
-		n = follow_read_slice(&ctx->logs[i], &ctx->ig, WATCH_SLICE_LINES);
-		if (n >= WATCH_SLICE_LINES)
+		n = watch_read(ctx, &ctx->logs[i], &t0[0]);
+		if (n >= WATCH_SLICE_LINES || n == WATCH_OUT_OF_TIME)
 			backlog = 1;
 		if (ctx->logs[i].has_done)
 			finished = 1; /* a rotated file waits for its commit */
@@ -371,7 +439,7 @@ watch_work(struct mtastat *ctx)
 		model_caught_up(ctx); /* the backlog ended on a commit: judge it now */
 	/* a finished file is due again once the writer is free, not in a busy loop */
 	ctx->work_pending = backlog || (finished && c->phase == COMMIT_IDLE);
-	watch_turn(ctx, &t0, "read");
+	watch_turn(ctx, t0, "read");
 	return ctx->work_pending;
 }
 
@@ -448,8 +516,9 @@ watch_stop(struct mtastat *ctx)
 		unregister_readfd(writer_fd(&ctx->commit.writer));
 		writer_stop(&ctx->commit.writer);
 		ctx->commit.writer_on = 0;
-		log_info("watch", "longest loop turn %ld ms; %llu of %llu turns over 20 ms",
-		    ctx->commit.max_turn_us / 1000, (unsigned long long)ctx->commit.turns_over_20ms,
+		log_info("watch", "longest loop turn %ld ms (the most CPU in one: %ld ms); %llu of %llu"
+		    " turns over 20 ms", ctx->commit.max_turn_us / 1000,
+		    ctx->commit.max_turn_cpu_us / 1000, (unsigned long long)ctx->commit.turns_over_20ms,
 		    (unsigned long long)ctx->commit.turns);
 	}
 	store_batch_free(&ctx->commit.batch);

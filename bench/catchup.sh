@@ -51,7 +51,11 @@ stats "$MT_TMP/udp.txt" "GET from one socket every 20 ms"
 stats "$MT_TMP/lat.txt" "snmpget process every 100 ms"
 grep "longest loop turn" "$MT_TMP/mtastatd.log" | sed 's/.*\] //'
 echo "turns over 20 ms, by kind:"
-sed -n 's/.*long loop turn: \([0-9]*\) us (\(.*\))/\2|\1/p' "$MT_TMP/mtastatd.log" | \
+sed -n 's/.*long loop turn: \([0-9]*\) us, cpu \([0-9]*\) us (\(.*\))/\3|\1|\2/p' "$MT_TMP/mtastatd.log" | \
+	awk -F'|' '{ n[$1]++; if ($2 > m[$1]) m[$1] = $2; if ($3 > c[$1]) c[$1] = $3 }
+	    END { for (k in n) printf "  %s: %d, longest %.1f ms, the most CPU in one %.1f ms\n", k, n[k], m[k] / 1000, c[k] / 1000 }'
+echo "parts of long turns over 10 ms:"
+sed -n 's/.*long loop turn part: \([0-9]*\) us (\(.*\))/\2|\1/p' "$MT_TMP/mtastatd.log" | \
 	awk -F'|' '{ n[$1]++; if ($2 > m[$1]) m[$1] = $2 } END { for (k in n) printf "  %s: %d, longest %.1f ms\n", k, n[k], m[k] / 1000 }'
 echo "day changes:"
 grep -E "accounts for day" "$MT_TMP/mtastatd.log" | sed 's/.*\] /  /' | head -20
