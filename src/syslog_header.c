@@ -269,16 +269,6 @@ parse_5424(const char *p, const char *end, struct log_header *h)
 	return 0;
 }
 
-static int
-cached(struct syslog_clock *c, const char *p, size_t keylen, struct log_time *lt)
-{
-	if (c->cache_len == keylen && memcmp(c->cache_key, p, keylen) == 0) {
-		*lt = c->cache;
-		return 1;
-	}
-	return 0;
-}
-
 static void
 remember(struct syslog_clock *c, const char *p, size_t keylen, const struct log_time *lt)
 {
@@ -326,15 +316,12 @@ syslog_iso_time(struct syslog_clock *c, const char *p, const char *end, struct l
 
 	if (end - p < 19 || p[4] != '-' || p[0] < '0' || p[0] > '9')
 		return -1;
-	if (cached(c, p, 19, lt)) {
-		/* the stamp's own length: its fraction and offset, as parsed the first time */
-		for (q = p + 19; q < end && *q != ' '; q++)
-			;
-		return (int)(q - p);
+	/* by minute, as syslog_parse; the stamp's own length: its fraction and offset */
+	if (!cached_minute(c, p, end, 16, lt)) {
+		if (parse_iso_time(p, end, lt) < 0)
+			return -1;
+		remember_minute(c, p, 16, lt);
 	}
-	if (parse_iso_time(p, end, lt) < 0)
-		return -1;
-	remember(c, p, 19, lt);
 	for (q = p + 19; q < end && *q != ' '; q++)
 		;
 	return (int)(q - p);
