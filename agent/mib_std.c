@@ -153,8 +153,10 @@ mib_appl_value(const void *r, unsigned col, struct mib_value *mv)
 	case COL_APPL_NAME:
 		mib_value_str(mv, name, appl_name(ctx, name, sizeof(name)));
 		return 0;
+	case COL_APPL_VERSION:
+		mib_value_str(mv, ctx->std.version, strlen(ctx->std.version));
+		return 0;
 	case COL_APPL_DIRECTORY_NAME:
-	case COL_APPL_VERSION:  /* the logs do not say which version of the MTA wrote them */
 	case COL_APPL_URL:
 		mib_value_str(mv, "", 0);
 		return 0;
@@ -500,6 +502,21 @@ history_empty(const struct totals *t)
 	return t->lines == 0;
 }
 
+/* applVersion: the logs do not say it, the MTA's tool does (mta_version.h). */
+static void
+version_probe(struct mtastat *ctx)
+{
+	const struct mta_parser *p = ctx->cfg.nlogs > 0 ? ctx->cfg.logs[0].parser : NULL;
+	const char *confdir = ctx->cfg.queue.mta == QUEUE_POSTFIX ? ctx->cfg.queue.dir : NULL;
+
+	if (p == NULL)
+		return;
+	if (mta_version(p->name, confdir, ctx->std.version, sizeof(ctx->std.version)) == 0)
+		log_info("snmp", "applVersion: %s %s", p->name, ctx->std.version);
+	else
+		log_info("snmp", "applVersion: the version of %s is not known here (empty)", p->name);
+}
+
 int
 mib_std_start(struct mtastat *ctx)
 {
@@ -507,6 +524,7 @@ mib_std_start(struct mtastat *ctx)
 	ctx->std.started = netsnmp_get_agent_uptime();
 	ctx->std.oper = 0;
 	ctx->std.oper_since = 0;
+	version_probe(ctx);
 	if (add_row(&mib_appl_table, ctx, 0) != 0 || add_row(&mib_mta_table, ctx, 0) != 0 ||
 	    add_row(&mib_mta_group_table, ctx, MIB_STD_GROUP_IN) != 0 ||
 	    add_row(&mib_mta_group_table, ctx, MIB_STD_GROUP_OUT) != 0) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "mib_table.h"
+#include "mta_version.h"
 
 struct mtastat;
 
@@ -54,6 +55,7 @@ struct mib_std_state {
 	int oper;                /* applOperStatus as last seen, 0: not yet */
 	unsigned long oper_since; /* sysUpTime when it became so, 0: before this run */
 	unsigned alarm_id;
+	char version[MTA_VERSION_MAX]; /* applVersion: asked of the MTA's tool at start */
 };
 
 /* One row of any of the standard tables: the context and the row's own indexes. */

@@ -141,6 +141,9 @@ mt_expect "columns of mtaTable served" "1 3 4 6 9" \
 
 # applTable: the same applIndex, the MTA's name, up while its log is fresh.
 mt_expect "applName" 'STRING: "postfix"' "$(val $APPL.2.1)"
+# applVersion: what Postfix's own tool says here (empty where it has no main.cf)
+v=$(/usr/sbin/postconf -h mail_version 2>/dev/null | tr -cd '0-9A-Za-z.+_-')
+mt_expect "applVersion (postconf -h mail_version: '$v')" "STRING: \"$v\"" "$(val $APPL.4.1 | sed 's/^""$/STRING: ""/')"
 mt_expect "applOperStatus while the log is fresh" "INTEGER: 1" "$(val $APPL.6.1)"
 mt_expect "applLastChange (no change in this run)" "Timeticks: (0) 0:00:00.00" "$(val $APPL.7.1)"
 case "$(val $APPL.16.1)" in

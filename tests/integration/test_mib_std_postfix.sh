@@ -97,4 +97,7 @@ mt_expect "mtastatReplyToday out 451 $enh = report" "$n451" "$(get $M.6.1.5.2.45
 mt_expect "mtaGroupAccumulatedOutboundAssociations = report's sessions out" "$sessions_out" \
 	"$(get $GRP.16.1.2)"
 mt_expect "applName" '"postfix"' "$(get $APPL.2.1)"
+v=$(postconf -c "$PF/etc" -h mail_version)
+[ -n "$v" ] || mt_fail "postconf -c $PF/etc -h mail_version says nothing"
+mt_expect "applVersion = postconf -h mail_version" "\"$v\"" "$(get $APPL.4.1)"
 mt_expect "applOperStatus (the log is fresh)" 1 "$(get $APPL.6.1)"

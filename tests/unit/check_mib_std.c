@@ -14,6 +14,7 @@
 #include "mib_health.h"
 #include "mib_std.h"
 #include "mtastatd.h"
+#include "mta_version.h"
 
 static void
 setup(void)
@@ -250,6 +251,37 @@ START_TEST(health_values)
 }
 END_TEST
 
+START_TEST(mta_version_of_tools)
+{
+	const char *exim[] = { "/bin/echo", "Exim version 4.96 #2 built 02-Jul-2023", NULL };
+	const char *postfix[] = { "/bin/echo", "3.7.11", NULL };
+	const char *none[] = { "/bin/echo", "no version here", NULL };
+	const char *hostile[] = { "/bin/echo", "1.2\033[31m\r\nSubject: x", NULL };
+	const char *failed[] = { "/bin/sh", "-c", "echo 1.2; exit 3", NULL };
+	const char *relative[] = { "echo", "1.2", NULL };
+	const char *hung[] = { "/bin/sleep", "10", NULL };
+	char v[MTA_VERSION_MAX];
+	struct timespec t0, t1;
+
+	ck_assert_int_eq(mta_version_run(exim, v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "4.96");
+	ck_assert_int_eq(mta_version_run(postfix, v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "3.7.11");
+	ck_assert_int_eq(mta_version_run(none, v, sizeof(v)), -1);
+	ck_assert_str_eq(v, "");
+	ck_assert_int_eq(mta_version_run(hostile, v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "1.2");
+	ck_assert_int_eq(mta_version_run(failed, v, sizeof(v)), -1);
+	ck_assert_int_eq(mta_version_run(relative, v, sizeof(v)), -1);
+	ck_assert_int_eq(mta_version("icewarp", NULL, v, sizeof(v)), -1);
+	/* a tool that hangs is killed at the timeout */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(mta_version_run(hung, v, sizeof(v)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, MTA_VERSION_TIMEOUT_MS / 1000 + 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -263,6 +295,7 @@ main(void)
 	tcase_add_test(tc, mta_counters_from_totals);
 	tcase_add_test(tc, error_table_from_reply_totals);
 	tcase_add_test(tc, health_values);
+	tcase_add_test(tc, mta_version_of_tools);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
