@@ -2,10 +2,10 @@
  * The MTA's queue, sampled: messages and bytes per queue and the age of the
  * oldest message, read from the output of the MTA's own tool (Postfix
  * `postqueue -j`, Exim `exim -bpc`, a `find` over IceWarp's queue folder)
- * run as a child process.  This file knows the configuration, the output
- * formats (fed in pieces, as a pipe delivers them: memory stays bounded
- * however long the output) and the alarm rule; queue_run.c runs the child,
- * queue_store.c keeps the time series.
+ * run as a child process.  Here: the configuration and the alarm rule
+ * (queue.c) and the output formats, fed in pieces as a pipe delivers them,
+ * in bounded memory however long the output (queue_parse.c); queue_run.c
+ * runs the child, queue_store.c keeps the time series.
  */
 #ifndef MTASTAT_QUEUE_H
 #define MTASTAT_QUEUE_H
@@ -71,7 +71,7 @@ void queue_config_finish(struct queue_config *);
 /* The program the sampler runs. */
 const char *queue_command(const struct queue_config *);
 /*
- * The child's argv into v (at least 8 slots), pointing into cfg and the
+ * The child's argv into v (at least 12 slots), pointing into cfg and the
  * constants; NULL-terminated.  0, or -1 when sampling is off.
  */
 int queue_argv(const struct queue_config *, const char **v, size_t nv);
