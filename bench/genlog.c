@@ -1620,6 +1620,10 @@ count_sent(struct story *s, int q, const struct rcpt *r, int day)
 	}
 }
 
+/* Mail-flow health truth (defined with the Exim run's, below). */
+static void h_reply(int day, const char *dir, int code, const char *enh);
+static void h_tls(int day, int out, int tls);
+
 static void
 emit(struct story *s, const struct step *st)
 {
@@ -1666,6 +1670,7 @@ emit(struct story *s, const struct step *st)
 		p = L(p, ": EHLO User\\r\\n");
 		break;
 	case OP_PS_REJECT:
+		h_reply(day, "in", 550, "5.7.1");
 		p = header(p, st->t, P_POSTSCREEN, pid_postscreen);
 		p = L(p, "NOQUEUE: reject: RCPT from ");
 		p = p_psaddr(p, s);
@@ -1771,6 +1776,8 @@ emit(struct story *s, const struct step *st)
 		p = L(p, "disconnect from ");
 		p = p_client(p, s);
 		v = (uint32_t)st->x >> 4;
+		/* the session's TLS: STARTTLS on submission; clients are never on the loopback */
+		h_tls(day, 0, (st->x & 15) == 0 && s->kind == K_SUBMISSION);
 		switch (st->x & 15) {
 		case 0: /* a message */
 			if (s->kind == K_SUBMISSION)
@@ -1817,6 +1824,7 @@ emit(struct story *s, const struct step *st)
 		p = p_client(p, s);
 		break;
 	case OP_RCPT_REJECT:
+		h_reply(day, "in", 550, "5.1.1");
 		p = header(p, st->t, P_SMTPD, s->smtpd_pid);
 		p = p_qid(p, s, Q_MAIN);
 		p = L(p, "reject: RCPT from ");
@@ -1839,27 +1847,32 @@ emit(struct story *s, const struct step *st)
 		p = p_client(p, s);
 		switch (st->x) {
 		case 0:
+			h_reply(day, "in", 454, "4.7.1");
 			p = L(p, ": 454 4.7.1 <");
 			p = p_mem(p, r->addr, r->alen);
 			p = L(p, ">: Relay access denied");
 			break;
 		case 1:
+			h_reply(day, "in", 550, "5.1.1");
 			p = L(p, ": 550 5.1.1 <");
 			p = p_mem(p, r->addr, r->alen);
 			p = L(p, ">: Recipient address rejected: User unknown in virtual mailbox table");
 			break;
 		case 2:
+			h_reply(day, "in", 450, "4.7.25");
 			p = L(p, ": 450 4.7.25 Client host rejected: cannot find your hostname, [");
 			p = p_mem(p, s->ip, s->iplen);
 			*p++ = ']';
 			break;
 		case 3:
+			h_reply(day, "in", 554, "5.7.1");
 			p = L(p, ": 554 5.7.1 Service unavailable; Client host [");
 			p = p_mem(p, s->ip, s->iplen);
 			p = L(p, "] blocked using bl.spamcop.net; Blocked - see https://www.spamcop.net/bl.shtml?");
 			p = p_mem(p, s->ip, s->iplen);
 			break;
 		default:
+			h_reply(day, "in", 504, "5.5.2");
 			p = L(p, ": 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname");
 			break;
 		}
@@ -1877,6 +1890,7 @@ emit(struct story *s, const struct step *st)
 		break;
 	case OP_MILTER_REJECT:
 		pxcounts[day][PX_MILTER_REJECT]++;
+		h_reply(day, "in", 550, "5.7.1"); /* logged "5.7.1" only: Postfix's default code */
 		p = header(p, st->t, P_CLEANUP, pool_pid(&pp_cleanup));
 		p = p_qid(p, s, Q_MAIN);
 		p = L(p, "milter-reject: END-OF-MESSAGE from ");
@@ -1924,6 +1938,7 @@ emit(struct story *s, const struct step *st)
 			p = L(p, "forwarded as ");
 			p = p_mem(p, s->qid[Q_FWD], s->qlen[Q_FWD]);
 		} else if (r->agent == A_LMTP) {
+			h_reply(day, "out", 250, "2.0.0");
 			p = L(p, "250 2.0.0 <");
 			p = p_mem(p, r->addr, r->alen);
 			p = L(p, "> ");
@@ -1936,6 +1951,7 @@ emit(struct story *s, const struct step *st)
 		} else {
 			switch (rnd(4)) {
 			case 0:
+				h_reply(day, "out", 250, "2.0.0");
 				p = L(p, "250 2.0.0 OK  ");
 				p = p_u(p, (uint64_t)(st->t / SEC));
 				p = L(p, " ");
@@ -1945,6 +1961,7 @@ emit(struct story *s, const struct step *st)
 				p = L(p, " - gsmtp");
 				break;
 			case 1:
+				h_reply(day, "out", 250, "2.6.0");
 				p = L(p, "250 2.6.0 <");
 				p = p_hex(p, s->seq, 8);
 				p = L(p, "@corp.example> [InternalId=");
@@ -1952,6 +1969,7 @@ emit(struct story *s, const struct step *st)
 				p = L(p, "] Queued mail for delivery");
 				break;
 			default:
+				h_reply(day, "out", 250, "2.0.0");
 				p = L(p, "250 2.0.0 Ok: queued as ");
 				p = p_hex(p, next_rand(), 10 + (int)rnd(2));
 				break;
@@ -1987,6 +2005,7 @@ emit(struct story *s, const struct step *st)
 				p = p_delays(p, s, q, st->t, ms(10, 300), 0);
 				p = L(p, ", dsn=4.7.1, status=deferred (host ");
 				p = p_mem(p, r->host, r->hlen);
+				h_reply(day, "out", 450, "4.7.1");
 				p = L(p, " said: 450 4.7.1 <");
 				p = p_mem(p, r->addr, r->alen);
 				p = L(p, ">: Recipient address rejected: Greylisted, see"
@@ -1998,6 +2017,7 @@ emit(struct story *s, const struct step *st)
 				p = p_delays(p, s, q, st->t, 0, ms(5, 100));
 				p = L(p, ", dsn=4.2.2, status=deferred (host ");
 				p = p_mem(p, r->host, r->hlen);
+				h_reply(day, "out", 452, "4.2.2");
 				p = L(p, " said: 452 4.2.2 <");
 				p = p_mem(p, r->addr, r->alen);
 				p = L(p, "> Mailbox is full (in reply to end of DATA command))");
@@ -2020,12 +2040,14 @@ emit(struct story *s, const struct step *st)
 		if (r->agent == A_LMTP) {
 			p = L(p, ", dsn=5.2.2, status=bounced (host ");
 			p = p_mem(p, r->host, r->hlen);
+			h_reply(day, "out", 552, "5.2.2");
 			p = L(p, " said: 552 5.2.2 <");
 			p = p_mem(p, r->addr, r->alen);
 			p = L(p, "> Quota exceeded (mailbox for user is full) (in reply to end of DATA command))");
 		} else {
 			p = L(p, ", dsn=5.1.1, status=bounced (host ");
 			p = p_mem(p, r->host, r->hlen);
+			h_reply(day, "out", 550, "5.1.1");
 			p = L(p, " said: 550 5.1.1 <");
 			p = p_mem(p, r->addr, r->alen);
 			p = L(p, ">: Recipient address rejected: User unknown (in reply to RCPT TO command))");
@@ -2040,6 +2062,8 @@ emit(struct story *s, const struct step *st)
 		p = p_to(p, r);
 		p = L(p, ", relay=127.0.0.1[127.0.0.1]:10024, ");
 		p = p_delays(p, s, q, st->t, ms(0, 5), ms(150, 2500));
+		/* the content filter's reply: a server's reply to us like any other */
+		h_reply(day, "out", 250, st->op == OP_HANDOFF ? "2.0.0" : "2.7.0");
 		if (st->op == OP_HANDOFF) {
 			p = L(p, ", dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025):"
 			    " 250 2.0.0 Ok: queued as ");
@@ -2054,6 +2078,7 @@ emit(struct story *s, const struct step *st)
 		}
 		break;
 	case OP_SMTP_TLS:
+		h_tls(day, 1, 1);
 		p = header(p, st->t, P_SMTP, pool_pid(&pp_smtp));
 		p = st->x == 0 ? L(p, "Verified TLS connection established to ") :
 		    st->x == 1 ? L(p, "Trusted TLS connection established to ") :

@@ -334,7 +334,8 @@ parse_delivery(const struct log_header *h, struct strview rest, struct mta_event
 	ev->local_delivery = is_local_service(h->service);
 	if (ev->status == DS_SENT)
 		ev->newqid = queued_as(rest);
-	if (!ev->local_delivery)
+	/* an LMTP server's reply is a server's reply (Exim counts its "LMTP error" too) */
+	if (!ev->local_delivery || sv_eq(h->service, "lmtp"))
 		delivery_reply(rest, ev);
 	outbound_session(h, reused, ev);
 }
