@@ -43,6 +43,11 @@ $out"
 			"$MT_TMP/health-$v.json") || mt_fail "$v: the parser's replies and TLS differ from the truth:
 $out"
 		mt_log "ok: $v: $out"
+		# and the same through correlator, store and report (every delivery with a delay)
+		out=$($PY "$top_srcdir/tests/integration/health_report_compare.py" "$MT_TMP/expect-$v.json" \
+			"$MT_TMP/report-$v.json" --delays) || mt_fail "$v: the report's health differs from the truth:
+$out"
+		mt_log "ok: $v: $out"
 	done
 done
 # the four logs describe the same mail
@@ -78,6 +83,25 @@ out=$($PY "$top_srcdir/bench/compare.py" "$MT_TMP/expect-mainlog-all.json" "$MT_
 	|| mt_fail "split at midnight: report differs from the true counts:
 $out"
 mt_log "ok: split at midnight ($inflight long ids in flight): $(echo "$out" | tail -n 1)"
+out=$($PY "$top_srcdir/tests/integration/health_report_compare.py" "$MT_TMP/expect-mainlog-all.json" \
+	"$MT_TMP/report-split.json" --delays) || mt_fail "split at midnight: the report's health differs:
+$out"
+mt_log "ok: split at midnight: $out"
+# without QT= (default selector), the delays of messages in flight at midnight
+# come from the receipts the history kept
+L="$MT_TMP/mainlog-mainlog-default"
+n=$(grep -n -m1 '^2026-12-31 ' "$L" | cut -d: -f1)
+head -n $((n - 1)) "$L" > "$MT_TMP/day1d.log"
+tail -n +"$n" "$L" > "$MT_TMP/restd.log"
+for part in day1d restd; do
+	"$M" import --quiet --mta exim --config "$CONF" --db "$MT_TMP/splitd.db" "$MT_TMP/$part.log" > /dev/null \
+		|| mt_fail "import of $part failed"
+done
+"$M" report --json --db "$MT_TMP/splitd.db" > "$MT_TMP/report-splitd.json"
+out=$($PY "$top_srcdir/tests/integration/health_report_compare.py" "$MT_TMP/expect-mainlog-default.json" \
+	"$MT_TMP/report-splitd.json" --delays) || mt_fail "split at midnight, no QT=: the report's health differs:
+$out"
+mt_log "ok: split at midnight, no QT=: $out"
 
 # --mta: a Postfix log read as Exim (or IceWarp) is refused by name
 mt_refused "a Postfix log read as Exim" 1 "none of its 1729 line(s) matches the exim format" \

@@ -44,6 +44,11 @@ $out"
 		"$MT_TMP/health-$v.json") || mt_fail "$v: the parser's replies and TLS differ from the truth:
 $out"
 	mt_log "ok: $v: $out"
+	# and the same through correlator, store and report (every delivery with a delay)
+	out=$($PY "$top_srcdir/tests/integration/health_report_compare.py" "$MT_TMP/expect-$v.json" \
+		"$MT_TMP/report-$v.json" --delays) || mt_fail "$v: the report's health differs from the truth:
+$out"
+	mt_log "ok: $v: $out"
 	# passwords are in the logs (base64), never in the history or anything printed
 	grep -q 'cHctdXNlc' "$D"/*.log || mt_fail "$v: the generator wrote no AUTH password"
 	for f in "$MT_TMP/$v.db" "$MT_TMP/import-$v.txt" "$MT_TMP/import-$v.err"; do
