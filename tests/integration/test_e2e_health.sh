@@ -79,6 +79,15 @@ mt_expect "health after a stop inside a postscreen session" \
 mt_expect "example of 451 4.7.1" "Greylisted, try later" \
 	"$($PY -c 'import json,sys; print([r["example"] for r in json.load(open(sys.argv[1]))["health"]["replies"]["out"] if r["code"] == 451][0])' "$MT_TMP/all.json")"
 
+# A hostile recipient in a reject's text (an escape sequence, UTF-8, a CR)
+# reaches the example as printable ASCII only: every other byte is '?'.
+printf 'Nov  5 10:00:00 mx postfix/smtpd[42]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 550 5.1.1 <\033[31m\303\251\r@x>: Recipient address rejected; from=<a@b> to=<c@d> proto=ESMTP helo=<h>\n' \
+	> "$MT_TMP/hostile.log"
+"$M" import --quiet --year 2026 --db "$MT_TMP/hostile.db" "$MT_TMP/hostile.log" > /dev/null || mt_fail "import of the hostile line failed"
+mt_expect "a hostile example, sanitised" "<?[31m???@x>: Recipient address rejected" \
+	"$("$M" report --json --db "$MT_TMP/hostile.db" | $PY -c 'import json,sys; print(json.load(sys.stdin)["health"]["replies"]["in"][0]["example"])')"
+"$M" report --db "$MT_TMP/hostile.db" | grep -q "$(printf '\033')" && mt_fail "an escape byte reached the text report"
+
 "$M" report --db "$DB" > "$MT_TMP/report.txt" || mt_fail "report failed"
 for section in "SMTP replies we gave (in)" "SMTP replies servers gave us (out)" \
 	"Broken sessions by cause" "TLS" "Delivery delay"; do
