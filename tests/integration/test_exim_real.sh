@@ -4,7 +4,8 @@
 # (exim_real_client.py) submits with and without AUTH (forged senders under
 # one account), relays to loopback sinks that accept, defer (until the retry
 # rule expires the messages after midnight) and refuse, delivers locally, is
-# rejected at RCPT and fails AUTH once; it records the truth from its own
+# rejected at RCPT and fails AUTH once (its authenticated sessions over
+# STARTTLS; the accepting sink requires TLS); it records the truth from its own
 # answers and from what the sinks and mailboxes received.  `mtastat import`
 # of Exim's main log, and mtastatd following it through a real snmpd, must
 # match that truth exactly.
@@ -71,6 +72,11 @@ else
 fi
 # Exim's processes run as that user: they must reach the test directory.
 chmod 755 "$MT_TMP"
+# A self-signed certificate for Exim's STARTTLS and the accepting sink's
+# (issue 14: TLS in both directions, read from Exim's X= fields).
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 3 \
+	-keyout "$MT_TMP/key.pem" -out "$MT_TMP/cert.pem" > /dev/null 2>&1 || mt_fail "openssl req failed"
+chmod 644 "$MT_TMP/key.pem" "$MT_TMP/cert.pem"
 M="$top_builddir/mtastat"
 printf 'localdomain local.example\n' > "$MT_TMP/mtastat.conf"
 
@@ -103,7 +109,9 @@ keep_environment = TZ : LD_LIBRARY_PATH : LD_PRELOAD : FAKETIME : NSS_WRAPPER_PA
 timezone = UTC
 daemon_smtp_ports = $exim_port
 local_interfaces = 127.0.0.1
-tls_advertise_hosts =
+tls_advertise_hosts = *
+tls_certificate = $MT_TMP/cert.pem
+tls_privatekey = $MT_TMP/key.pem
 host_lookup =
 rfc1413_hosts =
 delay_warning =
@@ -204,7 +212,7 @@ run_exim() {
 		"$xuid" "$xgid" "$dir" > "$dir/passwd"
 	printf 'root:x:0:\nDebian-exim:x:%s:\n' "$xgid" > "$dir/group"
 	[ "$(id -u)" -ne 0 ] || chown -R "$xuid:$xgid" "$dir/spool" "$dir/log" "$dir/mail"
-	start_sink accept
+	start_sink accept --tls "$MT_TMP/cert.pem" "$MT_TMP/key.pem"
 	port_accept=$sink_port
 	start_sink defer --defer-rcpt
 	port_defer=$sink_port
@@ -306,15 +314,18 @@ checks = [
     ("remote 5xx = bounced", rep(lambda k: k[0] == "out" and k[1][0] == "5"), t("bounced")),
     ("our 535 = auth_failed", rep(lambda k: k[0] == "in" and k[1] == "535"), t("auth_failed")),
     ("our other refusals = rejected", rep(lambda k: k[0] == "in" and k[1] != "535"), t("rejected")),
-    # no TLS is offered either way: every SMTP reception and transaction is plaintext
-    ("TLS sessions", tls("in") + tls("out"), 0),
-    ("plaintext inbound = received", tls("in_plain"), t("received")),
-    ("plaintext outbound = sink transactions", tls("out_plain"), sessions_out),
+    # the client's authenticated sessions use STARTTLS, the others not; the
+    # accepting sink requires it: every transaction to it is TLS (X=)
+    ("TLS inbound = received over TLS", tls("in"), t("received_tls")),
+    ("plaintext inbound = the other receptions", tls("in_plain"), t("received") - t("received_tls")),
+    ("TLS outbound = sink transactions", tls("out"), sessions_out),
+    ("plaintext outbound", tls("out_plain"), 0),
 ]
 for name, got, want in checks:
     print("%s: %d%s" % (name, got, "" if got == want else " (truth %d)" % want))
 bad = [c for c in checks if c[1] != c[2]]
-sys.exit(1 if bad or not t("relayed") or not t("deferrals") or not t("bounced") else 0)
+sys.exit(1 if bad or not t("relayed") or not t("deferrals") or not t("bounced") or
+         not t("received_tls") or t("received_tls") == t("received") else 0)
 PYEOF
 	) || mt_fail "$day: the parser's health facts differ from the truth:
 $out"
