@@ -667,6 +667,21 @@ exim_reject_reply(struct strview s, uint16_t code, struct mta_event *ev)
 	ev->reply = rep;
 }
 
+/* The verbs after "rejected" (then: the word that must follow), what they are and Exim's code. */
+static const struct {
+	const char *verb, *then;
+	enum exim_reject_kind kind;
+	uint16_t code;
+} exim_verbs[] = {
+	{ "RCPT", NULL, EXIM_REJECT, 550 }, { "MAIL", NULL, EXIM_REJECT, 550 },
+	{ "EHLO", NULL, EXIM_REJECT, 550 }, { "HELO", NULL, EXIM_REJECT, 550 },
+	{ "from", NULL, EXIM_REJECT, 550 }, { "after", "DATA", EXIM_REJECT, 550 },
+	{ "by", "local_scan()", EXIM_REJECT, 550 },
+	{ "connection", NULL, EXIM_REJECT_REPLY, 550 }, { "DATA", NULL, EXIM_REJECT_REPLY, 550 },
+	{ "EXPN", NULL, EXIM_REJECT_REPLY, 550 }, { "AUTH", NULL, EXIM_REJECT_REPLY, 503 },
+	{ "ETRN", NULL, EXIM_REJECT_REPLY, 458 }, { "ATRN", NULL, EXIM_REJECT_REPLY, 450 },
+};
+
 /*
  * "[H=... F=<...> ...] [temporarily] rejected RCPT|MAIL|EHLO|HELO|after
  * DATA|from <...>|by local_scan()": the verb is the first word that is not
@@ -677,10 +692,10 @@ exim_reject_reply(struct strview s, uint16_t code, struct mta_event *ev)
 static enum exim_reject_kind
 exim_reject(struct strview r, struct mta_event *ev)
 {
-	enum exim_reject_kind kind = EXIM_REJECT;
+	enum exim_reject_kind kind = EXIM_NOT_REJECT;
 	struct strview w, arg;
-	size_t pos = 0, at;
-	uint16_t code = 550;
+	size_t pos = 0, at, i;
+	uint16_t code = 0;
 	int temp = 0;
 	const char *colon;
 
@@ -694,22 +709,21 @@ exim_reject(struct strview r, struct mta_event *ev)
 	if (!sv_eq(w, "rejected"))
 		return EXIM_NOT_REJECT;
 	w = exim_word(r, &pos);
-	if (sv_eq(w, "RCPT") || sv_eq(w, "MAIL") || sv_eq(w, "EHLO") || sv_eq(w, "HELO") ||
-	    sv_eq(w, "from"))
-		;
-	else if (sv_eq(w, "after") && sv_starts((w = exim_word(r, &pos)), "DATA"))
-		;
-	else if (sv_eq(w, "by") && sv_starts((w = exim_word(r, &pos)), "local_scan()"))
-		;
-	else if (sv_eq(w, "connection") || sv_eq(w, "DATA") || sv_eq(w, "EXPN"))
-		kind = EXIM_REJECT_REPLY;
-	else if (sv_eq(w, "AUTH"))
-		kind = EXIM_REJECT_REPLY, code = 503;
-	else if (sv_eq(w, "ETRN"))
-		kind = EXIM_REJECT_REPLY, code = 458;
-	else if (sv_eq(w, "ATRN"))
-		kind = EXIM_REJECT_REPLY, code = 450;
-	else
+	for (i = 0; kind == EXIM_NOT_REJECT && i < sizeof(exim_verbs) / sizeof(exim_verbs[0]); i++) {
+		if (!sv_eq(w, exim_verbs[i].verb))
+			continue;
+		at = pos;
+		arg = exim_verbs[i].then != NULL ? exim_word(r, &at) : SV_NULL;
+		if (exim_verbs[i].then != NULL && !sv_starts(arg, exim_verbs[i].then))
+			continue;
+		if (exim_verbs[i].then != NULL) {
+			w = arg; /* "DATA:", "local_scan():" may end the verb */
+			pos = at;
+		}
+		kind = exim_verbs[i].kind;
+		code = exim_verbs[i].code;
+	}
+	if (kind == EXIM_NOT_REJECT)
 		return EXIM_NOT_REJECT; /* by non-SMTP ACL, VRFY (252), text */
 	if (temp)
 		code = 451;
