@@ -248,13 +248,18 @@ json_byte(struct queue_parser *p, unsigned char c)
 		json_close(p, (char)c);
 		return;
 	case ':':
-		if (p->expect != J_COLON)
+		if (p->expect != J_COLON) {
 			p->bad = 1;
+			return;
+		}
 		p->expect = J_VALUE;
 		return;
 	case ',':
-		if (p->expect != J_AFTER)
+		/* J_AFTER only inside a container: depth >= 1 */
+		if (p->expect != J_AFTER || p->depth == 0) {
 			p->bad = 1;
+			return;
+		}
 		p->expect = p->stack[p->depth - 1] == '{' ? J_KEY : J_VALUE;
 		return;
 	case '"':

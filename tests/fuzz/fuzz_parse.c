@@ -4,7 +4,8 @@
  * behind them, fed with whatever a stranger could write into a log line.
  * Input: one or more lines separated by '\n'; each line goes through every
  * parser; a parser with memory (IceWarp's sessions) keeps it across the
- * lines of one input, and its saved state is read back at the end.
+ * lines of one input, and its saved state is read back at the end.  The
+ * same bytes go to the queue sampler's parsers as a tool's output.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "conf.h"
 #include "correlate.h"
 #include "event.h"
+#include "queue.h"
 #include "syslog_header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +48,39 @@ fuzz_state_round_trip(const struct mta_parser *mp, void *state)
 	mp->state_close(again);
 	free(a);
 	free(b);
+}
+
+/*
+ * The queue sampler's parsers on the same bytes as a tool's output: fed
+ * whole or cut at a point the input picks, the sample must be the same, and
+ * Postfix's per-queue counts must add up to the whole.
+ */
+static void
+fuzz_queue(const uint8_t *data, size_t size)
+{
+	static const int mtas[] = { QUEUE_POSTFIX, QUEUE_EXIM, QUEUE_ICEWARP };
+	struct queue_sample a, b;
+	struct queue_parser p;
+	size_t k, cut = size > 0 ? data[0] % size : 0;
+	uint64_t sum;
+	int i, ra, rb;
+
+	for (i = 0; i < 3; i++) {
+		a.time = b.time = 1700000000;
+		queue_parser_init(&p, mtas[i], &a);
+		ra = queue_parser_feed(&p, (const char *)data, size);
+		ra = ra != 0 ? ra : queue_parser_end(&p);
+		queue_parser_init(&p, mtas[i], &b);
+		rb = queue_parser_feed(&p, (const char *)data, cut);
+		rb = rb != 0 ? rb : queue_parser_feed(&p, (const char *)data + cut, size - cut);
+		rb = rb != 0 ? rb : queue_parser_end(&p);
+		if (ra != rb || (ra == 0 && memcmp(&a, &b, sizeof(a)) != 0))
+			abort();
+		for (k = 0, sum = 0; mtas[i] == QUEUE_POSTFIX && k < QN_COUNT; k++)
+			sum += a.msgs[k];
+		if (mtas[i] == QUEUE_POSTFIX && sum != a.total)
+			abort();
+	}
 }
 
 int
@@ -113,5 +148,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	correlate_free(&corr);
 	aggregate_free(&agg);
+	fuzz_queue(data, size);
 	return 0;
 }

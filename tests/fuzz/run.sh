@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not found"; exit 77; }
 out="$top/$build/fuzz"
 mkdir -p "$out/corpus" "$out/crashes"
-srcs="syslog_header civil mta/postfix mta/exim mta/icewarp mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime delayhist health topk queue"
+srcs="syslog_header civil mta/postfix mta/exim mta/icewarp mta/registry conf correlate msgtable aggregate sanitize log stats dateandtime delayhist health topk queue queue_parse"
 files=""
 for s in $srcs; do files="$files $top/src/$s.c"; done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -25,6 +25,9 @@ for f in "$top"/../shared/corpus/postfix/*.log "$top"/../shared/corpus/exim/*.lo
 		printf '%s\n' "$line" > "$out/corpus/seed$i"
 	done < "$f"
 done
+# postqueue -j output (the queue sampler's parser): the whole file as one seed too
+i=$((i + 1))
+cat "$top/tests/fixtures/postqueue-j.log" > "$out/corpus/seed$i"
 # IceWarp lines only mean something in their session: whole sessions as seeds
 for f in "$top"/../shared/corpus/icewarp/*.log "$top"/tests/fixtures/icewarp/*.log; do
 	[ -f "$f" ] || continue

@@ -96,6 +96,9 @@ START_TEST(postqueue_json_hostile_records_skipped)
 		"{\"queue_name\": \"deferred\", \"message_size\": 1} x\n",
 		"{\"queue_name\": \"defe\x01rred\", \"message_size\": 1}\n",
 		"{\"queue_name\": \"deferred\", \"message_size\": 1, \"x\": \"\\q\"}\n",
+		",{\"queue_name\": \"deferred\", \"message_size\": 1}\n",   /* found by the fuzzer */
+		"{\"queue_name\": \"deferred\", \"message_size\": 1},\n",
+		":\n",
 	};
 	char deep[4096];
 	struct queue_sample s;
