@@ -1362,7 +1362,7 @@ icewarp_parse(const struct log_header *h, struct mta_event *ev)
 /* ---- saved state ------------------------------------------------------ */
 
 /*
- * Version of the saved bytes.  2 (schema v6 on): the reserved word holds
+ * Version of the saved bytes.  2 (issue 14): the reserved word holds
  * the session's start time, and the stage and flags have STARTTLS's
  * values.  A version 1 blob (schema v5) has the same layout with a zero
  * there, and is read as sessions whose start was not seen; a blob of
