@@ -3290,7 +3290,9 @@ x_main(const char *expect, uint64_t target)
  * application relaying, a delivery to a remote MX (2xx, 4xx, 5xx per
  * recipient and after the data), an AUTH failure, a session that ends
  * without a message (QUIT, gone after 354, TIMEOUT), an intrusion-prevention
- * 421; and single lines: SYSTEM events, antispam verdicts.  Thread ids come
+ * 421; STARTTLS in some sessions both ways, a VRFY refused, a sender the
+ * remote MX refuses (issue 14's truth: replies, TLS); and single lines:
+ * SYSTEM events, antispam verdicts.  Thread ids come
  * from a small pool and are reused; sessions interleave.  --format old
  * writes Merak's full RFC 822 date in every line; --pad pads the first
  * column.  Passwords are "pw-<user>-Secret!" (the e2e test greps for them).
@@ -3461,6 +3463,8 @@ w_starttls(int client)
 
 /* every other inbound session and two of three outbound ones use TLS: a counter, not the seed */
 static unsigned w_tls_turn;
+/* and now and then a refusal of another kind (also a counter) */
+static unsigned w_odd_turn;
 
 /* an external address: local part, word, number, tld */
 static char *
@@ -3627,6 +3631,15 @@ w_outbound(void)
 	s = w_begin();
 	e = L(p_u(L(s, ">>> MAIL FROM:<user"), rnd((uint32_t)naccounts)), "@corp.example>");
 	w_end(s, e, ms(2, 50), WE_NONE, 0, 0, 0);
+	if (w_odd_turn++ % 9 == 0) {
+		/* the remote refuses the sender: a reply that names no recipient */
+		w_line("<<< 550 5.7.1 Sender blocked", ms(2, 50));
+		w_reply(550, "5.7.1", 1, 1);
+		w_line(">>> QUIT", ms(1, 20));
+		w_line("<<< 221 2.0.0 Bye", ms(1, 10));
+		w_disconnect();
+		return;
+	}
 	w_line("<<< 250 2.1.0 Ok", ms(2, 50));
 	q = L(sum, "*** <sender@corp.example>");
 	for (i = 0; i < nr; i++) {
@@ -3693,6 +3706,12 @@ w_build(struct wstory *s, usec_t t)
 		w_line("<<< EHLO client.outside.example", ms(2, 30));
 		w_line(">>> 250-mail.corp.example Hello", 0);
 		w_line(">>> 250 SIZE", ms(2, 30));
+		if (w_odd_turn++ % 5 == 0) {
+			/* a refusal that is no reject: counted as a reply alone */
+			w_line("<<< VRFY postmaster", ms(2, 30));
+			w_line(">>> 502 5.5.1 VRFY not allowed", ms(2, 30));
+			w_reply(502, "5.5.1", 0, 1);
+		}
 		if (w_tls_turn++ % 2 == 0)
 			w_starttls(0);
 		for (i = 0; i < nmsg; i++) {
