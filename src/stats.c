@@ -342,6 +342,7 @@ load_health(struct store *s, struct day_series *ds)
 			if (unsaid > t->out_tls)
 				t->out_plain += unsaid - t->out_tls;
 			sessions = t->in_tls + t->in_plain + t->out_tls + t->out_plain;
+			ds->ln[day - ds->first][L_PLAIN_SHARE] = sessions;
 			if (sessions >= STATS_LEVEL_MIN)
 				ds->lv[day - ds->first][L_PLAIN_SHARE] = health_plain_share(t);
 			memset(t, 0, sizeof(t));
@@ -386,6 +387,7 @@ load_delays(struct store *s, struct day_series *ds)
 		rc = sqlite3_step(st);
 		d = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : INT32_MAX;
 		if (d != day && day != INT32_MIN) {
+			ds->ln[day - ds->first][L_DELAY_P95] = (int64_t)total;
 			if (total >= STATS_LEVEL_MIN)
 				ds->lv[day - ds->first][L_DELAY_P95] = delayhist_quantile(n, 0.95, UINT32_MAX);
 			memset(n, 0, DELAY_BUCKETS * sizeof(*n));
@@ -417,7 +419,8 @@ stats_load(struct store *s, int32_t first, int32_t last, struct day_series *ds)
 	ds->history_start = INT32_MAX;
 	ds->h = calloc((size_t)(last - first + 1), sizeof(*ds->h));
 	ds->lv = calloc((size_t)(last - first + 1), sizeof(*ds->lv));
-	if (ds->h == NULL || ds->lv == NULL) {
+	ds->ln = calloc((size_t)(last - first + 1), sizeof(*ds->ln));
+	if (ds->h == NULL || ds->lv == NULL || ds->ln == NULL) {
 		stats_series_free(ds);
 		return -1;
 	}
@@ -457,8 +460,10 @@ stats_series_free(struct day_series *ds)
 {
 	free(ds->h);
 	free(ds->lv);
+	free(ds->ln);
 	ds->h = NULL;
 	ds->lv = NULL;
+	ds->ln = NULL;
 }
 
 /* Cumulative count of day up to hour `hours` (exclusive) plus frac of that hour. */
@@ -584,6 +589,24 @@ level_of(const struct day_series *ds, int32_t day, enum level l)
 	return ds->lv[day - ds->first][l];
 }
 
+/* Does today have enough samples, against the window's usual day, to judge its level? */
+static int
+level_enough(const struct day_series *ds, int32_t today, const int32_t *win, int nwin,
+    enum level l)
+{
+	double sum = 0;
+	int i, n = 0;
+
+	if (ds->ln == NULL || today < ds->first || today > ds->last)
+		return 0;
+	for (i = 0; i < nwin; i++)
+		if (!isnan(level_of(ds, win[i], l))) {
+			sum += (double)ds->ln[win[i] - ds->first][l];
+			n++;
+		}
+	return n > 0 && (double)ds->ln[today - ds->first][l] >= STATS_LEVEL_SOFAR_SHARE * sum / n;
+}
+
 /* v against the levels of the window's days that have one. */
 static void
 level_judge(struct baseline *b, const struct day_series *ds, const struct mtastat_config *cfg,
@@ -623,10 +646,10 @@ compute_level(const struct day_series *ds, const struct mtastat_config *cfg, int
 		level_judge(&out->last, ds, cfg, win, n, def->level);
 	}
 	out->sofar.day = today;
-	out->sofar.judged = cfg->intraday && !isnan(v);
+	n = window(ds, cfg, 0, today, win);
+	out->sofar.judged = cfg->intraday && !isnan(v) && level_enough(ds, today, win, n, def->level);
 	if (out->sofar.judged) {
 		out->sofar.v = v;
-		n = window(ds, cfg, 0, today, win);
 		level_judge(&out->sofar, ds, cfg, win, n, def->level);
 	}
 	out->hour.day = today;

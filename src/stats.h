@@ -36,6 +36,12 @@ enum indicator {
  */
 enum level { L_NONE = 0, L_DELAY_P95, L_PLAIN_SHARE, L_COUNT };
 #define STATS_LEVEL_MIN 20
+/*
+ * Today's level so far is judged once today has this share of the
+ * window's usual samples: a p95 of the night's few deliveries is noise
+ * against whole days (bench/replay: 13 false raises in 30 days without it).
+ */
+#define STATS_LEVEL_SOFAR_SHARE 0.25
 
 struct indicator_def {
 	const char *name;     /* SMTP_RECVD_MSGS ... */
@@ -75,6 +81,7 @@ struct day_series {
 	int64_t (*h)[24][STATS_SERIES];
 	/* levels by day: delay p95 (ms), plaintext share (%); NAN: too few samples */
 	double (*lv)[L_COUNT];
+	int64_t (*ln)[L_COUNT];   /* their samples: deliveries with a delay, sessions */
 };
 
 /* The index of indicator name (case-insensitive), or -1. */

@@ -814,11 +814,14 @@ put_health(struct store *s, int32_t d, int64_t broken, int64_t tls, int64_t plai
 
 	put(s, d, 10, C_RECEIVED, 1);
 	snprintf(q, sizeof(q), "INSERT INTO health_hourly(day, hour, broken, tls_in, plain_in,"
-	    " delays) VALUES(%d, 10, %lld, %lld, %lld, %d)", d, (long long)broken, (long long)tls,
-	    (long long)plain, na + nb);
+	    " delays) VALUES(%d, 10, %lld, %lld, %lld, %d) ON CONFLICT(day, hour) DO UPDATE SET"
+	    " broken = broken + excluded.broken, tls_in = tls_in + excluded.tls_in,"
+	    " plain_in = plain_in + excluded.plain_in, delays = delays + excluded.delays", d,
+	    (long long)broken, (long long)tls, (long long)plain, na + nb);
 	ck_assert_int_eq(sqlite3_exec(s->db, q, NULL, NULL, NULL), SQLITE_OK);
-	snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n) VALUES(%d, 10, %d, %d)",
-	    d, delayhist_bucket(ms_a), na);
+	snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n) VALUES(%d, 10, %d, %d)"
+	    " ON CONFLICT(day, hour, bucket) DO UPDATE SET n = n + excluded.n", d,
+	    delayhist_bucket(ms_a), na);
 	ck_assert_int_eq(sqlite3_exec(s->db, q, NULL, NULL, NULL), SQLITE_OK);
 	if (nb > 0) {
 		snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n)"
@@ -875,6 +878,23 @@ START_TEST(health_indicators)
 		detect_result_free(&r);
 		store_close(&s);
 	}
+	/* today so far: judged once today has a quarter of a usual day's deliveries */
+	snprintf(dbpath, sizeof(dbpath), "%s/sofar.db", dir);
+	ck_assert_int_eq(store_open(&s, dbpath), 0);
+	for (d = d0; d < d0 + 20; d++)
+		put_health(&s, d, 100, 90, 10, 1000, 200, 0, 0);
+	put_health(&s, d0 + 20, 0, 90, 10, 60000, 30, 0, 0);   /* 30 of 200: 15 % */
+	ck_assert_int_eq(detect_run(&s, &cfg, (int64_t)(d0 + 20) * 86400 + 11 * 3600, &r), 0);
+	ck_assert_int_eq(r.stats[IND_DELAY_P95].sofar.judged, 0);
+	ck_assert_uint_eq(r.nalarms, 0);
+	detect_result_free(&r);
+	put_health(&s, d0 + 20, 0, 0, 0, 60000, 30, 0, 0);     /* 60 of 200: 30 % */
+	ck_assert_int_eq(detect_run(&s, &cfg, (int64_t)(d0 + 20) * 86400 + 11 * 3600, &r), 0);
+	ck_assert_int_eq(r.stats[IND_DELAY_P95].sofar.judged, 1);
+	ck_assert_double_eq(r.stats[IND_DELAY_P95].sofar.v, 60415);
+	ck_assert_int_eq(r.status[IND_DELAY_P95], J_HIGH);
+	detect_result_free(&r);
+	store_close(&s);
 	/* too few samples: 10 deliveries and 10 sessions make no level */
 	snprintf(dbpath, sizeof(dbpath), "%s/few.db", dir);
 	ck_assert_int_eq(store_open(&s, dbpath), 0);
