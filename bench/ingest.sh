@@ -1,9 +1,10 @@
 #!/bin/sh
-# bench/ingest.sh [--small N] [--big N] [--seed N] [--no-exim] [--build DIR]:
+# bench/ingest.sh [--small N] [--big N] [--seed N] [--no-exim] [--no-icewarp] [--build DIR]:
 # time `mtastat import` against pflogsumm and prometheus-postfix-exporter on
 # the same seeded Postfix logs, and against eximstats on seeded Exim main logs
-# of the same sizes, in one run, and print seconds, lines/s, peak RSS and the
-# ratios.  Also checks mtastat's report against genlog's true counts.  Run by
+# of the same sizes, and alone on IceWarp logs of the same sizes, in one run,
+# and print seconds, lines/s, peak RSS, the load average at the start of each
+# command, and the ratios.  Also checks mtastat's report against genlog's true counts.  Run by
 # hand, not in CI.  Everything it writes goes to bench/out/ (git-ignored).
 # DIR is the build tree whose mtastat is measured (default build/).
 #
@@ -20,15 +21,16 @@
 # installed; eximstats is a Perl script and needs nothing else.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-small=1000000 big=10000000 seed=42 exim=1 build="$top/build"
+small=1000000 big=10000000 seed=42 exim=1 icewarp=1 build="$top/build"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--small) small=$2; shift 2 ;;
 	--big) big=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--no-exim) exim=0; shift ;;
+	--no-icewarp) icewarp=0; shift ;;
 	--build) build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
-	*) echo "usage: $0 [--small N] [--big N] [--seed N] [--no-exim] [--build DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--small N] [--big N] [--seed N] [--no-exim] [--no-icewarp] [--build DIR]" >&2; exit 2 ;;
 	esac
 done
 out="$top/bench/out"
@@ -60,9 +62,11 @@ trap 'cleanup; exit 130' INT TERM
 results="$out/results.txt"
 : > "$results"
 : > "$results.tsv"
+# the load average when the row's command started: the machine may be shared
+load=""
 row() {
-	printf '%-28s %-18s %11s %9s %11s %9s\n' "$@" | tee -a "$results"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$results.tsv"
+	printf '%-28s %-18s %11s %9s %11s %9s %6s\n' "$@" "${load:-load}" | tee -a "$results"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "${load:-load}" >> "$results.tsv"
 }
 rate() { awk -v l="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? l / s : 0) }'; }
 now() { date +%s.%N; }
@@ -71,6 +75,7 @@ now() { date +%s.%N; }
 time_cmd() {
 	name=$1 file=$2 lines=$3
 	shift 3
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	if ! /usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" > /dev/null 2> "$out/stderr.txt"; then
 		echo "$name failed:" >&2
 		cat "$out/stderr.txt" >&2
@@ -116,6 +121,7 @@ time_exporter() {
 	done
 	size=$(stat -c %s "$file")
 	limit=$((60 + lines / 20000))
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	start=$(now)
 	cat "$file" >> "$dir/mail.log" &
 	cat_pid=$!
@@ -224,6 +230,25 @@ if [ $exim = 1 ]; then
 		same_mail "$f" "$n"
 	done
 fi
+# IceWarp: daily files of SMTP sessions (genlog --mta icewarp); no peer tool reads them
+if [ $icewarp = 1 ]; then
+	for n in $small $big; do
+		d="$out/icewarp-$n"
+		if [ ! -s "$d.expect.json" ] || [ "$d.expect.json" -ot "$out/genlog" ]; then
+			rm -rf "$d"
+			mkdir -p "$d"
+			"$out/genlog" --mta icewarp --out "$d" --seed "$seed" --lines "$n" \
+			    --expect "$d.expect.json" 2> /dev/null || exit 1
+		fi
+		lines=$(cat "$d"/*.log | wc -l)
+		rm -f "$out/bench.db" "$out/bench.db-wal" "$out/bench.db-shm"
+		time_cmd "mtastat import (icewarp)" "icewarp-$n/" "$lines" "$mtastat" import --quiet \
+			--mta icewarp --config "$top/bench/mtastat.conf" --db "$out/bench.db" "$d"/*.log || exit 1
+		"$mtastat" report --json --db "$out/bench.db" > "$d.report.json"
+		python3 "$top/bench/compare.py" "$d.expect.json" "$d.report.json" | tail -n 1 |
+			sed 's/^/  mtastat vs the true counts: /' | tee -a "$results"
+	done
+fi
 echo | tee -a "$results"
 awk -F'\t' '$1 == "mtastat import (exim)" { x[$2] = $5; xs[$2] = $4; xorder[++xn] = $2 }
 	$1 == "eximstats" { es[$2] = $5 }
@@ -239,4 +264,13 @@ awk -F'\t' '$1 == "mtastat import" { m[$2] = $5; order[++n] = $2 }
 		printf "%s: lines/s mtastat/pflogsumm %s, mtastat/exporter %s\n", f,
 		    (p[f] > 0 ? sprintf("%.1fx", m[f] / p[f]) : "n/a"),
 		    (e[f] > 0 ? sprintf("%.1fx", m[f] / e[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
+# the issue's "Exim and IceWarp logs at least as fast": lines/s against Postfix's
+awk -F'\t' '{ f = $2; sub(/^(maillog|mainlog|icewarp)-/, "", f); sub(/\/$/, "", f) }
+	$1 == "mtastat import" { p[f] = $5; order[++n] = f }
+	$1 == "mtastat import (exim)" { x[f] = $5 }
+	$1 == "mtastat import (icewarp)" { w[f] = $5 }
+	END { for (i = 1; i <= n; i++) { f = order[i]
+		printf "%s lines: lines/s Exim/Postfix %s, IceWarp/Postfix %s\n", f,
+		    (x[f] > 0 ? sprintf("%.2fx", x[f] / p[f]) : "n/a"),
+		    (w[f] > 0 ? sprintf("%.2fx", w[f] / p[f]) : "n/a") } }' "$results.tsv" | tee -a "$results"
 echo "(the exporter cannot read a file from the start: it was started on an empty file and the log appended; see bench/README.md)" | tee -a "$results"
