@@ -21,10 +21,16 @@
  * child that closes its output and lingers is killed at the timeout.
  */
 #define QUEUE_REAP_MS 20
+/* At the timeout, what the pipes hold is read first: at most this many slices (4 MiB). */
+#define QUEUE_DRAIN_SLICES 64
+/* A child whose output is complete but that is not reaped yet at the timeout: once, this long. */
+#define QUEUE_GRACE_MS 200
+/* The first sample, once the loop runs. */
+#define QUEUE_FIRST_MS 10
 
 static const char *const rule_subject[QR_COUNT] = { "queue limit", "queue age" };
 
-static void on_readable(int fd, void *data);
+static void on_timeout(unsigned int reg, void *data);
 
 /* "postqueue -c /etc/postfix-out -j": the command as logged. */
 static void
@@ -196,16 +202,14 @@ on_reap(unsigned int reg, void *data)
 		finish(ctx);
 }
 
+/* fd was closed by queue_run_read: once both are, the child is reaped. */
 static void
-on_readable(int fd, void *data)
+closed(struct mtastat *ctx, int fd)
 {
-	struct mtastat *ctx = data;
 	struct queue_state *q = &ctx->queue;
 	struct timeval later = { 0, QUEUE_REAP_MS * 1000 };
 
-	if (queue_run_read(&q->run, fd) == 0)
-		return;
-	unregister_readfd(fd); /* closed by queue_run_read: its number leaves the loop too */
+	unregister_readfd(fd); /* its number leaves the loop too */
 	if (q->run.out_fd >= 0 || q->run.err_fd >= 0)
 		return;
 	if (queue_run_reap(&q->run))
@@ -215,21 +219,76 @@ on_readable(int fd, void *data)
 }
 
 static void
-on_timeout(unsigned int reg, void *data)
+on_readable(int fd, void *data)
 {
 	struct mtastat *ctx = data;
+
+	if (queue_run_read(&ctx->queue.run, fd) == 1)
+		closed(ctx, fd);
+}
+
+/*
+ * Read what the pipes hold now, as the loop would have: a loop held up past
+ * the timeout (a slow start, a long commit) finds a child that had long
+ * finished.  Bounded: a child that keeps writing is not waited for.  1 when
+ * the run finished (and was handled).
+ */
+static int
+drain(struct mtastat *ctx)
+{
 	struct queue_state *q = &ctx->queue;
+	int slices = 0, more = 1, i, fd, rc;
+
+	while (q->running && more && slices < QUEUE_DRAIN_SLICES) {
+		more = 0;
+		for (i = 0; i < 2 && q->running; i++) {
+			fd = i == 0 ? q->run.out_fd : q->run.err_fd;
+			if (fd < 0)
+				continue;
+			rc = queue_run_read(&q->run, fd);
+			if (rc == 1)
+				closed(ctx, fd);
+			if (rc != -1) {
+				more = 1;
+				slices++;
+			}
+		}
+	}
+	return !q->running;
+}
+
+/* The timeout: what is there is read; else the child is killed (grace: once, if it is exiting). */
+static void
+give_up(struct mtastat *ctx, int grace)
+{
+	struct queue_state *q = &ctx->queue;
+	struct timeval moment = { 0, QUEUE_GRACE_MS * 1000 };
 	char why[128];
 
-	if (reg != 0)
-		q->timeout_alarm = 0; /* fired: a one-shot alarm is gone (called by hand, it is not) */
-	if (!q->running)
+	if (!q->running || drain(ctx))
 		return;
+	if (grace && q->run.out_fd < 0 && q->run.err_fd < 0) {
+		/* its output is complete: it is exiting, give it a moment */
+		q->timeout_alarm = snmp_alarm_register_hr(moment, 0, on_timeout, ctx);
+		return;
+	}
 	run_release(ctx);
 	queue_run_kill(&q->run);
 	snprintf(why, sizeof(why), "no answer within %u s (queuetimeout): killed",
 	    ctx->cfg.queue.timeout);
 	sample_failed(ctx, QS_TIMEOUT, why);
+}
+
+static void
+on_timeout(unsigned int reg, void *data)
+{
+	struct mtastat *ctx = data;
+	struct queue_state *q = &ctx->queue;
+	int grace = !q->grace_used;
+
+	q->timeout_alarm = 0; /* a one-shot alarm that fired is gone */
+	q->grace_used = 1;
+	give_up(ctx, grace);
 }
 
 static void
@@ -239,8 +298,15 @@ on_tick(unsigned int reg, void *data)
 	struct queue_state *q = &ctx->queue;
 	char why[256];
 
-	if (q->running)
-		on_timeout(0, ctx); /* the timeout is at most the interval: it is over */
+	if (q->running) {
+		/* a tick late for a loop held up: the sample running is not over */
+		if (queue_run_elapsed_ms(&q->run) < (long)ctx->cfg.queue.timeout * 1000)
+			return;
+		/* the timeout is at most the interval: it is over, no grace */
+		stop_alarm(&q->timeout_alarm);
+		give_up(ctx, 0);
+	}
+	q->grace_used = 0;
 	if (queue_run_start(&q->run, &ctx->cfg.queue, (int64_t)time(NULL), why, sizeof(why)) != 0) {
 		sample_failed(ctx, QS_FAILED, why);
 		return;
@@ -249,6 +315,15 @@ on_tick(unsigned int reg, void *data)
 	register_readfd(q->run.out_fd, on_readable, ctx);
 	register_readfd(q->run.err_fd, on_readable, ctx);
 	q->timeout_alarm = snmp_alarm_register(ctx->cfg.queue.timeout, 0, on_timeout, ctx);
+}
+
+static void
+on_first(unsigned int reg, void *data)
+{
+	struct mtastat *ctx = data;
+
+	ctx->queue.first_alarm = 0;
+	on_tick(0, ctx);
 }
 
 /*
@@ -297,10 +372,11 @@ queue_watch_start(struct mtastat *ctx)
 {
 	struct queue_state *q = &ctx->queue;
 	struct queue_config *c = &ctx->cfg.queue;
+	struct timeval soon = { 0, QUEUE_FIRST_MS * 1000 };
 	char cmd[512];
 
 	q->running = 0;
-	q->tick_alarm = q->timeout_alarm = q->reap_alarm = 0;
+	q->tick_alarm = q->timeout_alarm = q->reap_alarm = q->first_alarm = 0;
 	if (c->mta == QUEUE_NONE) {
 		q->status = QS_DISABLED;
 		return 0;
@@ -315,7 +391,8 @@ queue_watch_start(struct mtastat *ctx)
 	log_info("queue", "sampling the queue every %u s with %s (timeout %u s)", c->interval, cmd,
 	    c->timeout);
 	q->tick_alarm = snmp_alarm_register(c->interval, SA_REPEAT, on_tick, ctx);
-	on_tick(0, ctx); /* the first sample now, not an interval later */
+	/* the first sample at once, from the loop: the timeout counts from there */
+	q->first_alarm = snmp_alarm_register_hr(soon, 0, on_first, ctx);
 	return 0;
 }
 
@@ -325,6 +402,7 @@ queue_watch_stop(struct mtastat *ctx)
 	struct queue_state *q = &ctx->queue;
 
 	stop_alarm(&q->tick_alarm);
+	stop_alarm(&q->first_alarm);
 	if (q->running) {
 		run_release(ctx);
 		queue_run_kill(&q->run);

@@ -20,7 +20,8 @@ enum queue_status { QS_DISABLED = 1, QS_WAITING, QS_OK, QS_FAILED, QS_TIMEOUT };
 struct queue_state {
 	struct queue_run run;
 	int running;             /* a child is out */
-	unsigned tick_alarm, timeout_alarm, reap_alarm;
+	unsigned tick_alarm, timeout_alarm, reap_alarm, first_alarm;
+	int grace_used;          /* the timeout gave this child its moment already */
 	int status;              /* enum queue_status */
 	char error[QUEUE_ERR_MAX + 64]; /* why the last sample failed; "" after a good one */
 	struct queue_sample last; /* the last good sample */

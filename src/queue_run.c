@@ -129,7 +129,7 @@ queue_run_read(struct queue_run *r, int fd)
 	ssize_t n = read(fd, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
+		return -1;
 	if (n <= 0) {
 		if (fd == r->out_fd)
 			close_fd(&r->out_fd);

@@ -36,7 +36,10 @@ struct queue_run {
  */
 int queue_run_start(struct queue_run *, const struct queue_config *, int64_t now,
     char *why, size_t whylen);
-/* fd is readable: read what is there.  1 when that descriptor reached its end. */
+/*
+ * fd is readable: read one slice.  1 when that descriptor reached its end
+ * (it is closed), 0 when bytes were read, -1 when nothing is there yet.
+ */
 int queue_run_read(struct queue_run *, int fd);
 /* Both descriptors ended: 1 when the child is reaped (the outcome is ready), 0 not yet. */
 int queue_run_reap(struct queue_run *);
