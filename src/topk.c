@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "topk.h"
 
 #define INDEX_MASK (2 * TOPK_SLOTS - 1)
@@ -296,9 +297,16 @@ list_of(struct topk_set *s, struct aggregate *a, enum agg_kind kind, int32_t day
 	t->used = 1;
 	t->dirty = 0;
 	t->stamp = ++s->clock;
+	/*
+	 * A list that cannot be read back starts empty and replaces the stored
+	 * one: what it shows then is still a lower bound, counted from now.
+	 */
 	if (s->load != NULL && s->load(s->load_ctx, kind, day, t) != 0) {
-		t->used = 0;
-		return NULL;
+		log_warn("store", "the stored top list of day %ld could not be read: it restarts",
+		    (long)day);
+		memset(t->index, 0, sizeof(t->index));
+		t->n = 0;
+		t->dirty = 1;
 	}
 	return t;
 }

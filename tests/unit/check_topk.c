@@ -180,6 +180,32 @@ START_TEST(days_leave_memory_and_come_back)
 }
 END_TEST
 
+static int
+failing_loader(void *ctx, enum agg_kind kind, int32_t day, struct topk *t)
+{
+	topk_load_row(t, sv_make("half@loaded.test", 16), 3, 0);
+	return -1;
+}
+
+START_TEST(unreadable_list_restarts)
+{
+	struct topk_set s;
+	struct aggregate a;
+	char buf[64];
+
+	topk_init(&s);
+	aggregate_init(&a);
+	s.load = failing_loader;
+	/* the count goes on (not an error): the list starts from nothing */
+	ck_assert_int_eq(topk_add(&s, &a, AGG_SENDER, 9, name_of(1, buf, sizeof(buf)), 1, 5), 0);
+	ck_assert_int_eq(topk_flush(&s, &a), 0);
+	ck_assert_int_eq(listed(&a, AGG_SENDER, 9, name_of(1, buf, sizeof(buf)), NULL), 1);
+	ck_assert_int_eq(listed(&a, AGG_SENDER, 9, sv_make("half@loaded.test", 16), NULL), -1);
+	aggregate_free(&a);
+	topk_free(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +217,7 @@ main(void)
 	tcase_add_test(tc, exact_below_the_bound);
 	tcase_add_test(tc, bounded_beyond);
 	tcase_add_test(tc, days_leave_memory_and_come_back);
+	tcase_add_test(tc, unreadable_list_restarts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
