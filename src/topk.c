@@ -254,8 +254,14 @@ flush_list(struct topk *t, struct aggregate *a)
 
 	for (i = 0; i < t->n; i++) {
 		const struct topk_slot *x = &t->slot[i];
-		if (aggregate_set(a, t->kind, t->day, sv_make(x->name, x->len), x->count - x->err,
-		    x->v1) != 0)
+		/*
+		 * A retraction (a content filter's re-injection) of a name counted
+		 * before it took the slot leaves less than nothing: no name has a
+		 * negative count, so 0 is the lower bound, and a row of zeros is none.
+		 */
+		int64_t v0 = x->count - x->err > 0 ? x->count - x->err : 0, v1 = x->v1 > 0 ? x->v1 : 0;
+		if ((v0 > 0 || v1 > 0) &&
+		    aggregate_set(a, t->kind, t->day, sv_make(x->name, x->len), v0, v1) != 0)
 			return -1;
 	}
 	t->dirty = 0;
