@@ -9,7 +9,9 @@
  * six hours, a deferral storm toward one domain, a slow 3x growth over a
  * week.  docs/alarms.md has the table over seeds 1-10.  Printed per configuration: raises on the normal days, the hours
  * from each incident's start to its first alarm, and how many days of the
- * growth week raised something.
+ * growth week raised something; apart, the mail-flow health indicators'
+ * raises on the normal days and the hours to SMTP_DELAY_P95 after remote
+ * servers turn slow.
  *
  *   make replay && ./replay [--seed N] [--verbose] [--only ROW] [--set 'token value']...
  *   (in a build directory; --set lines go on top of every row's)
@@ -28,6 +30,7 @@
 
 #include "civil.h"
 #include "conf.h"
+#include "delayhist.h"
 #include "detect.h"
 #include "stats.h"
 #include "store.h"
@@ -60,6 +63,20 @@ static const struct incident_def {
 	[INC_GROWTH] = { "slow 3x growth over a week", 7, 0,
 		{ "SMTP_RECVD_MSGS", "SMTP_SENT_MSGS", "SMTP_RELAY_MSGS", NULL } },
 };
+
+/*
+ * Mail-flow health (issue 14): broken sessions from bots (~190 a day, any
+ * hour), 8 % of client sessions without TLS, delivery delays log-normal
+ * around 1.5 s.  Drawn from a stream of their own, so that every count above
+ * is the same draw as without them and the table's other columns keep their
+ * numbers.  Its incident: remote servers 20x slower 10-14h on this day.
+ */
+#define REPLAY_SLOW_DAY 9
+#define REPLAY_SLOW_FROM 10
+#define REPLAY_SLOW_TO 14
+static const char *const health_subjects[] = { "SMTP_DELAY_P95", "SMTP_BROKEN_SESSIONS",
+	"SMTP_TLS_PLAIN_SHARE" };
+static uint64_t rng_health;
 
 /* The growth week: volume x (1 + 2 k / 6) on its day k. */
 #define REPLAY_GROWTH_DAYS 7
@@ -131,6 +148,9 @@ struct site {
 struct day_counts {
 	int64_t h[24][C_COUNT];
 	int64_t acct[REPLAY_ACCOUNTS][24];
+	int64_t broken[24], tls[24], plain[24], ndelay[24], delay_sum[24];
+	uint32_t delay_max[24];
+	uint32_t dhist[24][DELAY_BUCKETS];
 };
 
 static double
@@ -206,6 +226,40 @@ site_incidents(int k, struct day_counts *dc)
 			dc->h[h][C_DEFERRED] += 60;  /* a domain's MX down: retries every few minutes */
 }
 
+/* The health counts of day k's hours, from their own random stream. */
+static void
+site_health(int k, struct day_counts *dc)
+{
+	uint64_t save = rng;
+	int64_t i, n, sessions;
+	int h;
+
+	rng = rng_health;
+	for (h = 0; h < 24; h++) {
+		dc->broken[h] = rand_poisson(8.0);
+		sessions = dc->h[h][C_RECEIVED];
+		dc->plain[h] = rand_poisson(0.08 * (double)sessions);
+		if (dc->plain[h] > sessions)
+			dc->plain[h] = sessions;
+		dc->tls[h] = sessions - dc->plain[h];
+		n = dc->h[h][C_DELIVERED] > 0 ? dc->h[h][C_DELIVERED] : 0;
+		for (i = 0; i < n; i++) {
+			double ms = 1500 * exp(rand_normal());
+			uint32_t v;
+			if (k == REPLAY_SLOW_DAY && h >= REPLAY_SLOW_FROM && h < REPLAY_SLOW_TO)
+				ms *= 20;
+			v = ms > 4e9 ? 4000000000u : (uint32_t)ms;
+			dc->dhist[h][delayhist_bucket(v)]++;
+			dc->delay_sum[h] += v;
+			if (v > dc->delay_max[h])
+				dc->delay_max[h] = v;
+		}
+		dc->ndelay[h] = n;
+	}
+	rng_health = rng;
+	rng = save;
+}
+
 static int
 exec_sql(struct store *s, const char *q)
 {
@@ -233,6 +287,20 @@ put_hour(struct store *s, int32_t day, int h, const struct day_counts *dc)
 	    (long long)dc->h[h][C_AUTH_FAILED], day, (long long)dc->h[h][C_RECEIVED]);
 	if (exec_sql(s, q) != 0)
 		return -1;
+	snprintf(q, sizeof(q), "INSERT INTO health_hourly(day, hour, broken, tls_in, plain_in, delays,"
+	    " delay_sum_ms, delay_max_ms) VALUES(%d, %d, %lld, %lld, %lld, %lld, %lld, %u)", day, h,
+	    (long long)dc->broken[h], (long long)dc->tls[h], (long long)dc->plain[h],
+	    (long long)dc->ndelay[h], (long long)dc->delay_sum[h], dc->delay_max[h]);
+	if (exec_sql(s, q) != 0)
+		return -1;
+	for (a = 0; a < DELAY_BUCKETS; a++) {
+		if (dc->dhist[h][a] == 0)
+			continue;
+		snprintf(q, sizeof(q), "INSERT INTO delay_hist(day, hour, bucket, n) VALUES(%d, %d, %d, %u)",
+		    day, h, a, dc->dhist[h][a]);
+		if (exec_sql(s, q) != 0)
+			return -1;
+	}
 	for (a = 0; a < REPLAY_ACCOUNTS; a++) {
 		if (dc->acct[a][h] == 0)
 			continue;
@@ -254,7 +322,20 @@ struct score {
 	int normal_notifications; /* raises and clears on the normal days */
 	double first[INC_COUNT];  /* hours from the start to the first alarm, -1 none */
 	int growth_days;          /* days of the growth week with a raise */
+	int health_raises;        /* health indicator raises on the normal days (not above) */
+	double slow_first;        /* hours from the slow servers' start to SMTP_DELAY_P95 */
 };
+
+static int
+is_health(const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(health_subjects) / sizeof(health_subjects[0]); i++)
+		if (strcmp(subject, health_subjects[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static int
 is_raise(enum alarm_kind k)
@@ -285,6 +366,16 @@ score_alarms(struct score *sc, const struct detect_result *r, int k, int h, int 
 		const struct alarm *a = &r->alarms[i];
 		if (verbose)
 			printf("%-8s day %+3d %02d:59  %s\n", cfgname, k, h, a->text);
+		if (is_health(a->subject)) {
+			double hours = (k - REPLAY_SLOW_DAY) * 24 + h + 1 - REPLAY_SLOW_FROM;
+			if (k <= 0 && a->kind == AK_ANOMALY)
+				sc->health_raises++;
+			else if (k >= REPLAY_SLOW_DAY && k <= REPLAY_SLOW_DAY + 1 && hours > 0 &&
+			    a->kind == AK_ANOMALY && strcmp(a->subject, "SMTP_DELAY_P95") == 0 &&
+			    sc->slow_first < 0)
+				sc->slow_first = hours;
+			continue;
+		}
 		if (k <= 0) {
 			sc->normal_notifications++;
 			if (a->kind == AK_ANOMALY)
@@ -329,7 +420,9 @@ replay_run(const char *dir, const char *name, const struct mtastat_config *cfg, 
 	memset(sc, 0, sizeof(*sc));
 	for (j = 0; j < INC_COUNT; j++)
 		sc->first[j] = -1;
+	sc->slow_first = -1;
 	rng = seed;
+	rng_health = seed ^ 0x5eed4ea17bULL;
 	site_init(&site);
 	civil_parse("2026-08-03", &first); /* a Monday */
 	for (d = first; d < first + REPLAY_DAYS; d++) {
@@ -337,6 +430,7 @@ replay_run(const char *dir, const char *name, const struct mtastat_config *cfg, 
 		k = d - first - REPLAY_WARMUP - REPLAY_NORMAL + 1;  /* 1: the first day after */
 		site_day(&site, d, k, &dc);
 		site_incidents(k, &dc);
+		site_health(k, &dc);
 		for (h = 0; h < 24; h++) {
 			struct detect_result r;
 			if (put_hour(&s, d, h, &dc) != 0)
@@ -459,8 +553,8 @@ main(int argc, char **argv)
 	}
 	printf("seed %llu: %d warm-up days, %d normal days, then the incidents\n",
 	    (unsigned long long)seed, REPLAY_WARMUP, REPLAY_NORMAL);
-	printf("%-7s %9s %9s %9s |%9s %9s %9s %9s %7s\n", "rules", "ind.raise", "acct.rais",
-	    "notif.", "spam h", "outage h", "defer h", "growth h", "g.days");
+	printf("%-7s %9s %9s %9s |%9s %9s %9s %9s %7s | %7s %9s\n", "rules", "ind.raise", "acct.rais",
+	    "notif.", "spam h", "outage h", "defer h", "growth h", "g.days", "h.raise", "slow h");
 	for (i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
 		struct mtastat_config cfg;
 		struct score sc;
@@ -476,7 +570,9 @@ main(int argc, char **argv)
 		    sc.normal_account_raises, sc.normal_notifications);
 		for (j = 0; j < INC_COUNT; j++)
 			print_hours(sc.first[j]);
-		printf(" %5d/%d\n", sc.growth_days, REPLAY_GROWTH_DAYS);
+		printf(" %5d/%d | %7d", sc.growth_days, REPLAY_GROWTH_DAYS, sc.health_raises);
+		print_hours(sc.slow_first);
+		printf("\n");
 		fflush(stdout);
 		config_free(&cfg);
 	}
