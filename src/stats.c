@@ -375,9 +375,13 @@ load_delays(struct store *s, struct day_series *ds)
 
 	if (n == NULL)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT day, bucket, sum(n) FROM delay_hist"
-		" WHERE day BETWEEN ?1 AND ?2 GROUP BY day, bucket ORDER BY day", -1, &st,
-		NULL) != SQLITE_OK) {
+	/*
+	 * In the key's order (day, hour, bucket), summed here: a GROUP BY sorts
+	 * every row of the window (38 ms for 44k rows, 10 ms in the key's
+	 * order), and the daemon evaluates after each batch on its loop.
+	 */
+	if (sqlite3_prepare_v2(s->db, "SELECT day, bucket, n FROM delay_hist"
+		" WHERE day BETWEEN ?1 AND ?2 ORDER BY day", -1, &st, NULL) != SQLITE_OK) {
 		free(n);
 		return -1;
 	}
