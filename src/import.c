@@ -355,8 +355,14 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	cm.committed = pos.lines;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((rc = reader_next(&r, &line, &len)) == 1) {
-		if (ingest_line(ig, &clk, line, len) != 0)
+		if (ingest_line(ig, &clk, line, len) != 0) {
+			/* only out-of-memory fails a line: keep what was committed, say where */
+			log_err("import", "%s: out of memory at line %lld; stopped, the next run "
+			    "goes on from the last commit", path,
+			    (long long)(pos.lines + (int64_t)(ig->lines - start_lines)));
+			rc = -3; /* not a read error (-1) nor the store's (IMPORT_DB_FAILED) */
 			break;
+		}
 		if (ingest_commit_due(ig)) {
 			pos.offset = r.offset;
 			pos.year = clk.year;
