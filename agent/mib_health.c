@@ -251,59 +251,148 @@ health_today(const struct mtastat *ctx)
 	return (int32_t)(detect_now(ctx->ig.newest_t, detect_wall_clock(), ctx->live) / 86400);
 }
 
+/*
+ * Read the snapshot of j->day (and with j->whole the sums of every day
+ * before yesterday) from s: the loop's store at start, or the writer's.
+ * Nothing of the daemon is touched: it runs on either thread.
+ */
+static int
+job_load(struct store *s, struct mib_health_job *j)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	j->rc = -1;
+	memset(&j->snap, 0, sizeof(j->snap));
+	j->base = NULL;
+	j->nbase = 0;
+	memset(&j->base_sum, 0, sizeof(j->base_sum));
+	/* every day before yesterday; the snapshot adds the two days after */
+	if (j->whole && health_reply_totals(s, INT32_MIN, j->day - 2, &j->base, &j->nbase) != 0)
+		return -1;
+	/* sessions only: the histogram of a year of days is read in ~0.2 s, needlessly */
+	if ((j->whole && health_sum_sessions(s, INT32_MIN, j->day - 2, &j->base_sum) != 0) ||
+	    health_load(s, j->day, &j->snap) != 0) {
+		free(j->base);
+		j->base = NULL;
+		j->nbase = 0;
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	j->us = (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	j->rc = 0;
+	return 0;
+}
+
+static void
+job_discard(struct mib_health_job *j)
+{
+	if (j->rc == 0) {
+		health_free(&j->snap);
+		free(j->base);
+	}
+	j->base = NULL;
+	j->nbase = 0;
+	j->rc = -1;
+}
+
+/* A loaded snapshot into the rows; j's memory is the state's afterwards. */
+static int
+job_install(struct mtastat *ctx, struct mib_health_job *j, const char *by)
+{
+	struct mib_health_state *h = &ctx->health;
+	size_t i;
+
+	if (j->whole) {
+		h->base_sum = j->base_sum;
+		free(h->base);
+		h->base = j->base;
+		h->nbase = j->nbase;
+		h->base_day = j->day;
+	}
+	j->base = NULL;
+	j->nbase = 0;
+	j->rc = -1;
+	mib_table_clear(&mib_reply_table);
+	mib_table_clear(&mib_broken_table);
+	if (h->loaded)
+		health_free(&h->snap);
+	h->snap = j->snap;
+	h->loaded = 1;
+	h->day = j->day;
+	log_debug("snmp", "health of day %d loaded%s%s: %zu replies, %zu causes in %ld us",
+	    (int)j->day, by, j->whole ? " with the history before it" : "", h->snap.nreplies,
+	    h->snap.ncauses, j->us);
+	for (i = 0; i < h->snap.nreplies; i++)
+		if (add_reply(&h->snap.replies[i]) != 0)
+			return -1;
+	for (i = 0; i < h->snap.ncauses; i++)
+		if (add_cause(&h->snap.causes[i]) != 0)
+			return -1;
+	return mib_std_errors_refresh(ctx);
+}
+
 int
 mib_health_refresh(struct mtastat *ctx)
 {
-	struct health_snapshot snap;
-	int32_t today = health_today(ctx);
-	int whole = ctx->health.base_day != today;
-	struct timespec t0, t1;
-	size_t i;
+	struct mib_health_job j;
 
 	if (!ctx->store_open)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&snap, 0, sizeof(snap));
-	if (ctx->health.base_day != today) {
-		struct health_reply *base = NULL;
-		size_t nbase = 0;
-		/* every day before yesterday; the snapshot adds the two days after */
-		struct health_sum sum;
-		if (health_reply_totals(&ctx->store, INT32_MIN, today - 2, &base, &nbase) != 0)
-			return -1;
-		/* sessions only: the histogram of a year of days is read in ~0.2 s, needlessly */
-		if (health_sum_sessions(&ctx->store, INT32_MIN, today - 2, &sum) != 0) {
-			free(base);
-			return -1;
-		}
-		ctx->health.base_sum = sum;
-		free(ctx->health.base);
-		ctx->health.base = base;
-		ctx->health.nbase = nbase;
-		ctx->health.base_day = today;
-	}
-	if (health_load(&ctx->store, today, &snap) != 0)
+	memset(&j, 0, sizeof(j));
+	j.day = health_today(ctx);
+	j.whole = ctx->health.base_day != j.day;
+	if (job_load(&ctx->store, &j) != 0)
 		return -1;   /* the rows shown stay those of the last load */
-	mib_table_clear(&mib_reply_table);
-	mib_table_clear(&mib_broken_table);
-	if (ctx->health.loaded)
-		health_free(&ctx->health.snap);
-	ctx->health.snap = snap;
-	ctx->health.loaded = 1;
-	ctx->health.day = today;
-	for (i = 0; i < snap.nreplies; i++)
-		if (add_reply(&snap.replies[i]) != 0)
-			return -1;
-	for (i = 0; i < snap.ncauses; i++)
-		if (add_cause(&snap.causes[i]) != 0)
-			return -1;
-	if (mib_std_errors_refresh(ctx) != 0)
+	return job_install(ctx, &j, "");
+}
+
+/* The writer thread, after the batch's commit, on its own connection. */
+static void
+job_run(struct store *s, void *arg)
+{
+	struct mib_health_job *j = arg;
+
+	if (j->next != NULL)
+		j->next(s, j->next_arg);
+	job_load(s, j);
+}
+
+void
+mib_health_batch_job(struct mtastat *ctx, struct store_batch *b)
+{
+	struct mib_health_job *j = &ctx->health.job;
+
+	/* only a batch with replies, causes or sessions changes the rows */
+	if (!ctx->store_open || ctx->health.alarm_id == 0 ||
+	    (b->agg.nhealth == 0 && b->agg.nkeyed == 0))
+		return;
+	j->pending = 1;
+	j->rc = -1;
+	j->day = health_today(ctx);
+	j->whole = ctx->health.base_day != j->day;
+	j->next = b->after;
+	j->next_arg = b->after_arg;
+	b->after = job_run;
+	b->after_arg = j;
+}
+
+int
+mib_health_batch_done(struct mtastat *ctx, const struct store_batch *b)
+{
+	struct mib_health_job *j = &ctx->health.job;
+
+	if (!j->pending || b->rc != 0)
+		return 0;    /* a failed batch keeps its job for the retry */
+	j->pending = 0;
+	if (j->rc != 0)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_debug("snmp", "health of day %d loaded%s: %zu replies, %zu causes in %ld us", (int)today,
-	    whole ? " with the history before it" : "", snap.nreplies, snap.ncauses,
-	    (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
-	return 0;
+	/* stopping, or the day tick loaded a newer day meanwhile */
+	if (ctx->health.alarm_id == 0 || (ctx->health.loaded && j->day < ctx->health.day)) {
+		job_discard(j);
+		return 0;
+	}
+	return job_install(ctx, j, " by the writer");
 }
 
 /* Midnight without a line: today's rows start again. */

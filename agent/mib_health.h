@@ -24,6 +24,26 @@ enum { MIB_TLS_IN = 1, MIB_PLAIN_IN, MIB_TLS_OUT, MIB_PLAIN_OUT, MIB_PLAIN_SHARE
 /* The two scalar subtrees under mtastatObjects. */
 enum { MIB_HEALTH_DELAY = 8, MIB_HEALTH_TLS = 9 };
 
+/*
+ * The snapshot a batch's writer loads after its commit (issue 15: no
+ * query on the loop per batch, nor the sum of every earlier day when the
+ * day changes).  The loop fills the request when it cuts the batch and
+ * touches nothing else here until the batch comes back.
+ */
+struct mib_health_job {
+	int pending;                  /* handed over with a batch, not collected */
+	int32_t day;                  /* the today to load */
+	int whole;                    /* also every day before yesterday (base) */
+	int rc;                       /* -1 until the writer loaded it */
+	long us;                      /* how long the load took */
+	struct health_snapshot snap;
+	struct health_reply *base;
+	size_t nbase;
+	struct health_sum base_sum;
+	void (*next)(struct store *, void *); /* the batch's other after-work */
+	void *next_arg;
+};
+
 struct mib_health_state {
 	struct health_snapshot snap;  /* today and yesterday */
 	int loaded;
@@ -38,6 +58,7 @@ struct mib_health_state {
 	struct health_sum base_sum;   /* sessions of the same days: the accumulated associations */
 	int32_t base_day;             /* the today base was loaded for, 0: never */
 	unsigned alarm_id;
+	struct mib_health_job job;
 };
 
 int mib_health_register(struct mtastat *);
@@ -45,6 +66,10 @@ int mib_health_start(struct mtastat *);
 /* Load the snapshot and rebuild the rows: at start, after a commit, at midnight. */
 int mib_health_refresh(struct mtastat *);
 void mib_health_stop(struct mtastat *);
+/* A batch is about to be handed over: its writer loads the snapshot after it. */
+void mib_health_batch_job(struct mtastat *, struct store_batch *);
+/* The batch is back: the writer's snapshot into the rows; 0, or -1 (rows unchanged). */
+int mib_health_batch_done(struct mtastat *, const struct store_batch *);
 
 int mib_reply_value(const void *row, unsigned col, struct mib_value *);
 int mib_broken_value(const void *row, unsigned col, struct mib_value *);

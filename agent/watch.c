@@ -240,8 +240,8 @@ commit_result(struct mtastat *ctx, struct store_batch *b)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	model_after_batch(ctx, &b->agg, b->acct_id);
 	phase_time(&t0, "the model");
-	/* the health rows: only a batch with replies, causes or sessions changes them */
-	if ((b->agg.nhealth > 0 || b->agg.nkeyed > 0) && mib_health_refresh(ctx) != 0)
+	/* the health rows: the writer loaded their snapshot after the commit */
+	if (mib_health_batch_done(ctx, b) != 0)
 		log_warn("snmp", "mail-flow health not refreshed; tried again after the next commit");
 	phase_time(&t0, "the health rows");
 	store_batch_clear(b);
@@ -465,8 +465,10 @@ watch_commit(struct mtastat *ctx)
 	store_batch_clear(&c->batch);
 	rc = ingest_batch(&ctx->ig, &c->batch, pos, n);
 	free(pos);
-	if (rc == 0)
+	if (rc == 0) {
 		model_batch_job(ctx, &c->batch);
+		mib_health_batch_job(ctx, &c->batch);
+	}
 	if (rc != 0) {
 		log_err("watch", "out of memory cutting a batch: stopping");
 		ctx->stop = 1;
