@@ -402,6 +402,9 @@ day_tick(unsigned int reg, void *arg)
 	struct mtastat *ctx = arg;
 
 	(void)reg;
+	/* lines of the new day not yet written: their batch's writer loads it, off the loop */
+	if (ctx->commit.phase != COMMIT_IDLE || ctx->ig.lines != ctx->ig.lines_at_batch)
+		return;
 	if (ctx->health.loaded && health_today(ctx) != ctx->health.day)
 		mib_health_refresh(ctx);
 }

@@ -2,7 +2,8 @@
  * Mail-flow health in MTASTAT-MIB (issue 14): mtastatReplyTable,
  * mtastatBrokenTable, the delay and TLS scalars; and the reply totals
  * behind the MTA-MIB's mtaGroupErrorTable.  All from the history's
- * snapshot (health.h), loaded after each commit and when the day changes,
+ * snapshot (health.h), loaded by the writer thread after each commit (at
+ * start, SIGHUP and an idle midnight by the loop),
  * so SNMP answers from memory.
  */
 #ifndef MIB_HEALTH_H
