@@ -278,6 +278,7 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		return -1;
 	sqlite3_bind_int(st, 1, today);
 	sqlite3_bind_int(st, 2, (int)ctx->cfg.days);
+	mib_table_bulk_begin(&mib_account_table); /* indexes from names: rows land anywhere */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char shown[ACCOUNT_SHOWN_MAX];
 		struct account_row *row;
@@ -291,6 +292,7 @@ accounts_reload(struct mtastat *ctx, int32_t today)
 		row->relayed_yesterday = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
+	mib_table_bulk_end(&mib_account_table);
 	if (rc != SQLITE_DONE) {
 		free(ids.v);
 		return -1;
@@ -782,6 +784,8 @@ model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t 
 	if (today != ctx->accounts_day && accounts_rollover(ctx, today) != 0)
 		a = NULL;
 	usual_job_apply(ctx);
+	/* a batch's new accounts go into the table at once, not one array move each */
+	mib_table_bulk_begin(&mib_account_table);
 	for (i = 0; a != NULL && i < a->keyed_cap; i++) {
 		const struct agg_entry *e = &a->keyed[i];
 		struct account_row *row;
@@ -798,6 +802,7 @@ model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t 
 			row->relayed_yesterday += e->v[0];
 		}
 	}
+	mib_table_bulk_end(&mib_account_table);
 	mib_table_touch(&mib_account_table);
 	if (!ctx->catching_up)
 		evaluate(ctx);

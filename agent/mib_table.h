@@ -29,6 +29,18 @@ struct mib_table {
 	unsigned nindex;
 	int priority;
 	uint64_t gen;           /* bumped by every change of its rows (mib_table_touch) */
+	/*
+	 * Between mib_table_bulk_begin and _end, single-index adds wait here and
+	 * go in at once (net-snmp's array moves its tail for every row inserted
+	 * in the middle); any lookup or removal lets them in first.
+	 */
+	struct mib_table_pending {
+		int bulk;
+		netsnmp_tdata_row **v;
+		size_t n, cap;
+		uint64_t *set; /* their indexes + 1 (0: free slot), open addressing */
+		size_t setcap;
+	} pending;
 };
 
 /* The most indexes a table has (mtaGroupErrorEntry: applIndex, group, code). */
@@ -47,6 +59,14 @@ netsnmp_tdata_row *mib_table_row_n(struct mib_table *, const uint32_t *idx);
 void mib_table_remove(struct mib_table *, netsnmp_tdata_row *);
 /* Remove every row. */
 void mib_table_clear(struct mib_table *);
+/*
+ * Adds of many rows: from begin to end, mib_table_add queues the row (still
+ * refusing an index taken); end puts them in, one by one when few, else by
+ * one merge of the table (not a move of the array per row).  0, or -1 with
+ * rows lost (out of memory, logged).
+ */
+void mib_table_bulk_begin(struct mib_table *);
+int mib_table_bulk_end(struct mib_table *);
 /* Rows were changed in place: what is computed over them is to be computed again. */
 void mib_table_touch(struct mib_table *);
 

@@ -14,13 +14,13 @@ static const oid alarm_entry[] = { MTASTAT_OID_ROOT, 1, 4, 1 };
 static const oid log_entry[] = { MTASTAT_OID_ROOT, 1, 5, 1 };
 
 struct mib_table mib_indicator_table = { "mtastatIndicatorTable", indicator_entry,
-	OID_LENGTH(indicator_entry), COL_IND_NAME, COL_IND_JUDGED, mib_indicator_value, NULL, 0, 0, 0 };
+	OID_LENGTH(indicator_entry), COL_IND_NAME, COL_IND_JUDGED, mib_indicator_value, NULL, 0, 0, 0, { 0 } };
 struct mib_table mib_account_table = { "mtastatAccountTable", account_entry,
-	OID_LENGTH(account_entry), COL_ACC_NAME, COL_ACC_USUAL_STDDEV, mib_account_value, NULL, 0, 0, 0 };
+	OID_LENGTH(account_entry), COL_ACC_NAME, COL_ACC_USUAL_STDDEV, mib_account_value, NULL, 0, 0, 0, { 0 } };
 struct mib_table mib_alarm_table = { "mtastatAlarmTable", alarm_entry,
-	OID_LENGTH(alarm_entry), COL_ALARM_TIME, COL_ALARM_TIME_UNIX, mib_alarm_value, NULL, 0, 0, 0 };
+	OID_LENGTH(alarm_entry), COL_ALARM_TIME, COL_ALARM_TIME_UNIX, mib_alarm_value, NULL, 0, 0, 0, { 0 } };
 struct mib_table mib_log_table = { "mtastatLogTable", log_entry,
-	OID_LENGTH(log_entry), COL_LOG_PATH, COL_LOG_LOST_BYTES, mib_log_value, NULL, 0, 0, 0 };
+	OID_LENGTH(log_entry), COL_LOG_PATH, COL_LOG_LOST_BYTES, mib_log_value, NULL, 0, 0, 0, { 0 } };
 
 /* Gauge32 and Unsigned32 hold 0 .. 2^32 - 1. */
 static long
