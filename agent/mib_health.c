@@ -9,6 +9,7 @@
 #include "event.h"
 #include "log.h"
 #include "mib_health.h"
+#include "mib_scalar_group.h"
 #include "mib_oid.h"
 #include "mib_std.h"
 #include "mib_tables.h"
@@ -149,63 +150,40 @@ mib_health_scalar_value(const struct health_snapshot *s, unsigned subtree, unsig
 	}
 }
 
-static int
-scalars_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+static const struct health_snapshot *
+shown(const struct mtastat *ctx)
 {
-	const struct mtastat *ctx = reginfo->my_reg_void;
 	static const struct health_snapshot empty;
-	netsnmp_request_info *req;
-	struct mib_value mv;
-	size_t root_len = OID_LENGTH(delay_root);  /* tls_root is as long */
-	unsigned subtree, col;
 
-	(void)handler;
-	if (reqinfo->mode != MODE_GET)
-		return SNMP_ERR_NOERROR;  /* read-only: the scalar_group helper answers SETs */
-	for (req = requests; req != NULL; req = req->next) {
-		if (req->processed || req->requestvb->name_length <= root_len)
-			continue;
-		/* the helper extends rootoid while it calls us: read the request's own OID */
-		subtree = (unsigned)req->requestvb->name[root_len - 1];
-		col = (unsigned)req->requestvb->name[root_len];
-		if (mib_health_scalar_value(ctx->health.loaded ? &ctx->health.snap : &empty,
-		    subtree, col, &mv) != 0) {
-			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
-			continue;
-		}
-		mib_value_to_varbind(&mv, req->requestvb);
-	}
-	return SNMP_ERR_NOERROR;
+	return ctx->health.loaded ? &ctx->health.snap : &empty;
 }
 
 static int
-scalars_register(struct mtastat *ctx, const char *name, const oid *root, size_t len,
-    unsigned last)
+delay_value(const struct mtastat *ctx, unsigned int col, struct mib_value *mv)
 {
-	netsnmp_handler_registration *reg;
-
-	reg = netsnmp_create_handler_registration(name, scalars_handler, root, len,
-	    HANDLER_CAN_RONLY);
-	if (reg == NULL)
-		return -1;
-	reg->my_reg_void = ctx;
-	if (netsnmp_register_scalar_group(reg, 1, last) != MIB_REGISTERED_OK) {
-		log_err("snmp", "cannot register %s", name);
-		return -1;
-	}
-	return 0;
+	return mib_health_scalar_value(shown(ctx), MIB_HEALTH_DELAY, col, mv);
 }
+
+static int
+tls_value(const struct mtastat *ctx, unsigned int col, struct mib_value *mv)
+{
+	return mib_health_scalar_value(shown(ctx), MIB_HEALTH_TLS, col, mv);
+}
+
+static const struct mib_scalar_group delay_group = {
+	"mtastatDelay", delay_root, OID_LENGTH(delay_root), 1, MIB_DELAY_MAX, delay_value,
+};
+static const struct mib_scalar_group tls_group = {
+	"mtastatTls", tls_root, OID_LENGTH(tls_root), 1, MIB_PLAIN_SHARE, tls_value,
+};
 
 int
 mib_health_register(struct mtastat *ctx)
 {
 	if (mib_table_register(&mib_reply_table) != 0 ||
 	    mib_table_register(&mib_broken_table) != 0 ||
-	    scalars_register(ctx, "mtastatDelay", delay_root, OID_LENGTH(delay_root),
-		MIB_DELAY_MAX) != 0 ||
-	    scalars_register(ctx, "mtastatTls", tls_root, OID_LENGTH(tls_root),
-		MIB_PLAIN_SHARE) != 0)
+	    mib_scalar_group_register(&delay_group, ctx) != 0 ||
+	    mib_scalar_group_register(&tls_group, ctx) != 0)
 		return -1;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mib_oid.h"
 #include "mib_queue.h"
+#include "mib_scalar_group.h"
 #include "mib_scalars.h"
 #include "mtastatd.h"
 
@@ -106,61 +107,19 @@ mib_queue_value(const struct mtastat *ctx, unsigned int col, struct mib_value *m
 	}
 }
 
+static const struct mib_scalar_group mib_queue = {
+	"mtastatQueue", mib_queue_root, OID_LENGTH(mib_queue_root),
+	MIB_QUEUE_STATUS, MIB_QUEUE_LAST, mib_queue_value,
+};
+
 int
 mib_queue_varbind(const struct mtastat *ctx, unsigned int col, netsnmp_variable_list **vars)
 {
-	oid name[] = { MTASTAT_OID_QUEUE, (oid)col, 0 };
-	struct mib_value mv;
-	netsnmp_variable_list *vb;
-
-	if (mib_queue_value(ctx, col, &mv) != 0)
-		return -1;
-	vb = snmp_varlist_add_variable(vars, name, OID_LENGTH(name), ASN_NULL, NULL, 0);
-	if (vb == NULL)
-		return -1;
-	return mib_value_to_varbind(&mv, vb);
-}
-
-static int
-mib_queue_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-	const struct mtastat *ctx = reginfo->my_reg_void;
-	netsnmp_request_info *req;
-	struct mib_value mv;
-	int rc;
-
-	if (reqinfo->mode != MODE_GET)
-		return SNMP_ERR_NOERROR; /* read-only: the scalar_group helper answers SETs */
-	for (req = requests; req != NULL; req = req->next) {
-		if (req->processed)
-			continue;
-		rc = mib_queue_value(ctx, (unsigned int)req->requestvb->name[OID_LENGTH(mib_queue_root)],
-		    &mv);
-		if (rc != 0) {
-			netsnmp_set_request_error(reqinfo, req, rc > 0 ? SNMP_NOSUCHINSTANCE :
-			    SNMP_NOSUCHOBJECT);
-			continue;
-		}
-		mib_value_to_varbind(&mv, req->requestvb);
-	}
-	return SNMP_ERR_NOERROR;
+	return mib_scalar_group_varbind(&mib_queue, ctx, col, vars);
 }
 
 int
 mib_queue_register(struct mtastat *ctx)
 {
-	netsnmp_handler_registration *reg;
-
-	reg = netsnmp_create_handler_registration("mtastatQueue", mib_queue_handler, mib_queue_root,
-	    OID_LENGTH(mib_queue_root), HANDLER_CAN_RONLY);
-	if (reg == NULL)
-		return -1;
-	reg->my_reg_void = ctx;
-	if (netsnmp_register_scalar_group(reg, MIB_QUEUE_STATUS, MIB_QUEUE_LAST) !=
-	    MIB_REGISTERED_OK) {
-		log_err("snmp", "cannot register mtastatQueue");
-		return -1;
-	}
-	return 0;
+	return mib_scalar_group_register(&mib_queue, ctx);
 }

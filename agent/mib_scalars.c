@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mib_oid.h"
+#include "mib_scalar_group.h"
 #include "mib_scalars.h"
 #include "mib_tables.h"
 #include "mtastat.h"
@@ -145,62 +146,19 @@ mib_scalar_value(const struct mtastat *ctx, unsigned int col, struct mib_value *
 
 static const oid mib_scalars_root[] = { MTASTAT_OID_SCALARS };
 
+static const struct mib_scalar_group mib_scalars = {
+	"mtastatScalars", mib_scalars_root, OID_LENGTH(mib_scalars_root),
+	MIB_SCALAR_VERSION, MIB_SCALAR_LAST, mib_scalar_value,
+};
+
 int
 mib_scalar_varbind(const struct mtastat *ctx, unsigned int col, netsnmp_variable_list **vars)
 {
-	oid name[] = { MTASTAT_OID_SCALARS, (oid)col, 0 };
-	struct mib_value mv;
-	netsnmp_variable_list *vb;
-
-	if (mib_scalar_value(ctx, col, &mv) != 0)
-		return -1;
-	vb = snmp_varlist_add_variable(vars, name, OID_LENGTH(name), ASN_NULL, NULL, 0);
-	if (vb == NULL)
-		return -1;
-	return mib_value_to_varbind(&mv, vb);
-}
-
-static int
-mib_scalars_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-	const struct mtastat *ctx = reginfo->my_reg_void;
-	netsnmp_request_info *req;
-	struct mib_value mv;
-	oid col;
-
-	if (reqinfo->mode != MODE_GET) {
-		/* Every object is read-only; the scalar_group helper answers SETs. */
-		return SNMP_ERR_NOERROR;
-	}
-	for (req = requests; req != NULL; req = req->next) {
-		if (req->processed)
-			continue;
-		/* The scalar_group helper extends rootoid while it calls us: use ours. */
-		col = req->requestvb->name[OID_LENGTH(mib_scalars_root)];
-		if (mib_scalar_value(ctx, (unsigned int)col, &mv) != 0) {
-			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
-			continue;
-		}
-		mib_value_to_varbind(&mv, req->requestvb);
-	}
-	return SNMP_ERR_NOERROR;
+	return mib_scalar_group_varbind(&mib_scalars, ctx, col, vars);
 }
 
 int
 mib_scalars_register(struct mtastat *ctx)
 {
-	netsnmp_handler_registration *reg;
-
-	reg = netsnmp_create_handler_registration("mtastatScalars", mib_scalars_handler,
-	    mib_scalars_root, OID_LENGTH(mib_scalars_root), HANDLER_CAN_RONLY);
-	if (reg == NULL)
-		return -1;
-	reg->my_reg_void = ctx;
-	if (netsnmp_register_scalar_group(reg, MIB_SCALAR_VERSION, MIB_SCALAR_LAST) !=
-	    MIB_REGISTERED_OK) {
-		log_err("snmp", "cannot register mtastatScalars");
-		return -1;
-	}
-	return 0;
+	return mib_scalar_group_register(&mib_scalars, ctx);
 }
