@@ -147,6 +147,18 @@ mt_start_mtastatd() {
 # chosen) storing each message as a file in $MT_TMP/mail/; each accepted
 # message is logged in smtp.log.  OPTIONS go to smtp_sink.py (--fail-first N,
 # --tls CERT KEY, --require-auth).
+# A private Postfix in DIR (tests/integration/postfix_private.sh) relaying to
+# 127.0.0.1:PORT, stopped with the rest; the test skips (77) where none can run.
+mt_start_postfix() {
+	_rc=0
+	sh "$top_srcdir/tests/integration/postfix_private.sh" start "$1" "$2" \
+		> "$MT_TMP/postfix.log" 2>&1 || _rc=$?
+	[ $_rc -eq 77 ] && { mt_log "SKIP: $(cat "$MT_TMP/postfix.log")"; exit 77; }
+	[ $_rc -eq 0 ] || mt_fail "private Postfix did not start: $(cat "$MT_TMP/postfix.log")"
+	mt_wait_for "Postfix's master pid file" sh -c "[ -s '$1/spool/pid/master.pid' ]"
+	MT_PIDS="$MT_PIDS $(tr -d ' ' < "$1/spool/pid/master.pid")"
+}
+
 mt_start_smtp() {
 	: "${MT_SMTP_PORT:=$(mt_free_port tcp)}"
 	mkdir -p "$MT_TMP/mail"

@@ -28,13 +28,7 @@ $PY "$top_srcdir/tests/integration/smtp_sink.py" "$IP" "$SINK_PORT" "$MT_TMP/mai
 MT_PIDS="$MT_PIDS $!"
 mt_wait_for "SMTP sink listening" grep -q "listening" "$MT_TMP/smtp.log"
 
-rc=0
-sh "$top_srcdir/tests/integration/postfix_private.sh" start "$PF" "$SINK_PORT" \
-	> "$MT_TMP/postfix.log" 2>&1 || rc=$?
-[ $rc -eq 77 ] && { mt_log "SKIP: $(cat "$MT_TMP/postfix.log")"; exit 77; }
-[ $rc -eq 0 ] || mt_fail "private Postfix did not start: $(cat "$MT_TMP/postfix.log")"
-mt_wait_for "Postfix's master pid file" sh -c "[ -s '$PF/spool/pid/master.pid' ]"
-MT_PIDS="$MT_PIDS $(tr -d ' ' < "$PF/spool/pid/master.pid")"
+mt_start_postfix "$PF" "$SINK_PORT"
 # every delivery opens its own connection: the sessions the truth counts
 postconf -c "$PF/etc" -e "relayhost = [$IP]:$SINK_PORT" \
 	"smtpd_recipient_restrictions = reject_non_fqdn_recipient, permit_mynetworks, reject_unauth_destination" \

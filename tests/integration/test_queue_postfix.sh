@@ -21,13 +21,7 @@ N=5
 PF="$MT_TMP/pf"
 
 mt_start_smtp --defer-all
-rc=0
-sh "$top_srcdir/tests/integration/postfix_private.sh" start "$PF" "$MT_SMTP_PORT" \
-	> "$MT_TMP/postfix.log" 2>&1 || rc=$?
-[ $rc -eq 77 ] && { mt_log "SKIP: $(cat "$MT_TMP/postfix.log")"; exit 77; }
-[ $rc -eq 0 ] || mt_fail "private Postfix did not start: $(cat "$MT_TMP/postfix.log")"
-mt_wait_for "Postfix's master pid file" sh -c "[ -s '$PF/spool/pid/master.pid' ]"
-MT_PIDS="$MT_PIDS $(tr -d ' ' < "$PF/spool/pid/master.pid")"   # stopped with the rest
+mt_start_postfix "$PF" "$MT_SMTP_PORT"
 
 for i in $(seq 1 $N); do
 	printf 'Subject: queue test %s\n\nmessage %s\n' "$i" "$i" \
