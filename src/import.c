@@ -24,6 +24,9 @@
 /* How long a commit waits for another writer of the history before it fails. */
 #define IMPORT_BUSY_MS 5000
 
+/* Out of memory: not a read error (-1) nor the store's (IMPORT_DB_FAILED). */
+#define IMPORT_NOMEM (-3)
+
 /* Redraw the progress bar at most this often. */
 #define PROGRESS_INTERVAL_MS 200
 
@@ -185,6 +188,45 @@ import_series(struct ingest *ig, const char *path)
 	return ingest_use_series(ig, key);
 }
 
+/*
+ * Commits go to a writer thread with its own connection (writer.h), one
+ * for the whole import: it writes one batch while this thread parses the
+ * next, so an import uses both cores, and a file's last batch is written
+ * while the next file is read (IceWarp's day is 24 or more files).  One
+ * batch at a time: the next is cut once the last is written, which also
+ * gives a new file's row id to the next batch of that file.
+ */
+struct import_run {
+	struct ingest *ig;
+	struct writer w;
+	struct store_batch b;
+	int out;             /* b is in the writer's hands */
+	unsigned seq;        /* the file being read: 1, 2, ... */
+	unsigned out_seq;    /* the file b belongs to */
+	struct file_pos out_file; /* its identity and head, to tell it again */
+	char out_path[PATH_MAX];
+	int64_t committed;   /* lines of the current file in the history */
+	int64_t out_committed; /* the same for out_seq, when it is another file */
+};
+
+struct import_run *
+import_begin(struct ingest *ig)
+{
+	struct import_run *run = calloc(1, sizeof(*run));
+
+	if (run == NULL) {
+		log_err("import", "out of memory");
+		return NULL;
+	}
+	run->ig = ig;
+	if (writer_start(&run->w, ig->store->path, NULL, IMPORT_BUSY_MS) != 0) {
+		free(run);
+		return NULL;
+	}
+	store_batch_init(&run->b);
+	return run;
+}
+
 /* The database refused the batch: say so against the database, not the log. */
 static void
 commit_failed(const struct ingest *ig, const char *path, const struct store_batch *b,
@@ -196,52 +238,85 @@ commit_failed(const struct ingest *ig, const char *path, const struct store_batc
 }
 
 /*
- * Commits go to a writer thread with its own connection (writer.h): it
- * writes one batch while this thread parses the next, so an import uses
- * both cores.  One batch at a time: the next is cut once the last is
- * written, which also gives a new file's row id to the next batch.
+ * The batch in the writer's hands, written: 0, or IMPORT_DB_FAILED, said
+ * against the file it belongs to.  pos: the file being read (its row id
+ * comes back with its first batch).
  */
-struct import_commits {
-	struct writer w;
-	struct store_batch b;
-	int out;             /* b is in the writer's hands */
-	int64_t committed;   /* lines of the file in the history */
-};
-
-/* The batch in the writer's hands, written: 0, or -1 when it failed (b says why). */
 static int
-import_wait(struct ingest *ig, struct import_commits *c, struct file_pos *pos)
+import_wait(struct import_run *run, struct file_pos *pos)
 {
 	struct store_batch *r;
+	int mine = run->out_seq == run->seq;
 
-	if (!c->out)
+	if (!run->out)
 		return 0;
-	c->out = 0;
-	if ((r = writer_wait(&c->w)) == NULL || r->rc != 0)
-		return -1;
-	if (pos->id == 0 && r->npos > 0)
+	run->out = 0;
+	if ((r = writer_wait(&run->w)) == NULL || r->rc != 0) {
+		commit_failed(run->ig, run->out_path, &run->b, mine ? run->committed
+		    : run->out_committed);
+		return IMPORT_DB_FAILED;
+	}
+	if (mine && pos != NULL && pos->id == 0 && r->npos > 0)
 		pos->id = r->pos[0].id; /* the file's row, inserted by this batch */
-	c->committed = r->npos > 0 ? r->pos[0].lines : c->committed;
-	ingest_batch_done(ig, r);
+	if (mine)
+		run->committed = r->npos > 0 ? r->pos[0].lines : run->committed;
+	ingest_batch_done(run->ig, r);
 	return 0;
 }
 
 /* Hand what was read up to pos to the writer, once the last batch is written. */
 static int
-import_hand(struct ingest *ig, struct import_commits *c, struct file_pos *pos)
+import_hand(struct import_run *run, struct file_pos *pos, const char *path)
 {
-	if (import_wait(ig, c, pos) != 0)
-		return -1;
-	store_batch_clear(&c->b);
-	if (ingest_batch(ig, &c->b, &pos, 1) != 0) {
-		c->b.cause = "out of memory";
-		snprintf(c->b.errmsg, sizeof(c->b.errmsg), "cutting a batch");
-		return -1;
+	int rc;
+
+	if ((rc = import_wait(run, pos)) != 0)
+		return rc;
+	store_batch_clear(&run->b);
+	if (ingest_batch(run->ig, &run->b, &pos, 1) != 0) {
+		log_err("import", "%s: out of memory cutting a batch; the next run goes on from"
+		    " line %lld", path, (long long)run->committed);
+		return IMPORT_NOMEM;
 	}
-	if (writer_submit(&c->w, &c->b) != 0)
-		return -1; /* cannot be: nothing is out */
-	c->out = 1;
+	if (writer_submit(&run->w, &run->b) != 0)
+		return IMPORT_NOMEM; /* cannot be: nothing is out */
+	run->out = 1;
+	run->out_seq = run->seq;
+	run->out_file = *pos;
+	snprintf(run->out_path, sizeof(run->out_path), "%s", path);
 	return 0;
+}
+
+/*
+ * A file's last batch may still be in the writer's hands when the next
+ * file starts: that one must see it written if it is the same file again
+ * (given twice, or a copy), or it would be read twice.
+ */
+static int
+import_settle(struct import_run *run, const struct file_pos *pos)
+{
+	const struct file_pos *o = &run->out_file;
+
+	if (!run->out || run->out_seq == run->seq)
+		return 0;
+	if ((o->dev == pos->dev && o->ino == pos->ino) ||
+	    (o->fp_len == pos->fp_len && memcmp(o->fp, pos->fp, pos->fp_len) == 0))
+		return import_wait(run, NULL);
+	return 0;
+}
+
+int
+import_end(struct import_run *run)
+{
+	int rc;
+
+	if (run == NULL)
+		return 0;
+	rc = import_wait(run, NULL);
+	writer_stop(&run->w);
+	store_batch_free(&run->b);
+	free(run);
+	return rc;
 }
 
 /* Does p read this line as one of its MTA's (not unparsed)? */
@@ -296,21 +371,23 @@ import_detect(const char *path, const struct mta_parser **out, unsigned *lines,
 }
 
 int
-import_file(struct ingest *ig, const char *path, const struct import_opts *o)
+import_file(struct import_run *run, const char *path, const struct import_opts *o, int *fresh)
 {
 	static struct file_pos pos; /* 5 KiB: off the stack, one import at a time */
-	struct file_pos *posp = &pos;
+	struct ingest *ig = run->ig;
 	struct syslog_clock clk;
 	struct reader r;
 	struct stat st;
 	struct timespec t0;
-	struct import_commits cm;
 	const char *line;
 	size_t len;
 	int fd, gz, rc, draw = 0;
 	uint64_t start_lines = ig->lines;
 
+	*fresh = 0;
 	memset(&pos, 0, sizeof(pos));
+	run->out_committed = run->committed;
+	run->seq++;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		log_err("import", "%s: %s", path, strerror(errno));
@@ -323,9 +400,17 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	pos.dev = (uint64_t)st.st_dev;
 	pos.ino = (uint64_t)st.st_ino;
 	pos.size = gz ? 0 : (uint64_t)st.st_size;
-	if (import_fingerprint(fd, gz, &pos) != 0 ||
-	    (rc = resume_point(ig, path, &pos, &clk, &st, o, gz)) < 0) {
+	if (import_fingerprint(fd, gz, &pos) != 0) {
 		log_err("import", "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((rc = import_settle(run, &pos)) != 0) {
+		close(fd);
+		return rc;
+	}
+	if ((rc = resume_point(ig, path, &pos, &clk, &st, o, gz)) < 0) {
+		log_err("import", "%s: cannot look it up in %s", path, ig->store->path);
 		close(fd);
 		return -1;
 	}
@@ -334,6 +419,8 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		close(fd);
 		return 0;
 	}
+	*fresh = pos.id == 0; /* no row for it in the history */
+	run->committed = pos.lines;
 	import_name_day(ig, path, &clk, &st);
 	if (import_series(ig, path) != 0) {
 		log_err("import", "%s: cannot keep the state of its series", path);
@@ -346,13 +433,6 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		reader_close(&r);
 		return -1;
 	}
-	if (writer_start(&cm.w, ig->store->path, NULL, IMPORT_BUSY_MS) != 0) {
-		reader_close(&r);
-		return IMPORT_DB_FAILED;
-	}
-	store_batch_init(&cm.b);
-	cm.out = 0;
-	cm.committed = pos.lines;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((rc = reader_next(&r, &line, &len)) == 1) {
 		if (ingest_line(ig, &clk, line, len) != 0) {
@@ -360,7 +440,7 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			log_err("import", "%s: out of memory at line %lld; stopped, the next run "
 			    "goes on from the last commit", path,
 			    (long long)(pos.lines + (int64_t)(ig->lines - start_lines)));
-			rc = -3; /* not a read error (-1) nor the store's (IMPORT_DB_FAILED) */
+			rc = IMPORT_NOMEM;
 			break;
 		}
 		if (ingest_commit_due(ig)) {
@@ -369,10 +449,9 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 			pos.last_month = clk.last_month;
 			pos.lines += (int64_t)(ig->lines - start_lines);
 			start_lines = ig->lines;
-			if (import_hand(ig, &cm, posp) != 0) {
-				rc = IMPORT_DB_FAILED;
+			if ((rc = import_hand(run, &pos, path)) != 0)
 				break;
-			}
+			rc = 1;
 			if (o->progress && ms_since(&t0) / PROGRESS_INTERVAL_MS > draw) {
 				draw = (int)(ms_since(&t0) / PROGRESS_INTERVAL_MS);
 				progress(path, gz ? (uint64_t)gzoffset(r.gz) : r.offset,
@@ -386,15 +465,9 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 	pos.year = clk.year;
 	pos.last_month = clk.last_month;
 	pos.lines += (int64_t)(ig->lines - start_lines);
-	if (rc >= 0 && import_hand(ig, &cm, posp) != 0)
-		rc = IMPORT_DB_FAILED;
-	if (import_wait(ig, &cm, posp) != 0)
-		rc = IMPORT_DB_FAILED;
-	if (rc == IMPORT_DB_FAILED)
-		commit_failed(ig, path, &cm.b, cm.committed);
-	writer_stop(&cm.w);
-	store_batch_free(&cm.b);
-	pos.lines = cm.committed;
+	/* the last batch is written while the next file is read (import_end waits) */
+	if (rc >= 0)
+		rc = import_hand(run, &pos, path);
 	if (o->progress) {
 		progress(path, 1, 1, pos.lines, ms_since(&t0));
 		fputc('\n', stderr);
@@ -407,6 +480,19 @@ import_file(struct ingest *ig, const char *path, const struct import_opts *o)
 		    (unsigned long long)r.truncated, READER_LINE_MAX);
 	reader_close(&r);
 	return rc == IMPORT_DB_FAILED ? rc : rc < 0 ? -1 : 0;
+}
+
+int
+import_path(struct ingest *ig, const char *path, const struct import_opts *o)
+{
+	struct import_run *run = import_begin(ig);
+	int fresh, rc, end;
+
+	if (run == NULL)
+		return IMPORT_DB_FAILED;
+	rc = import_file(run, path, o, &fresh);
+	end = import_end(run);
+	return rc != 0 ? rc : end;
 }
 
 /* A dated file's place: (date, split, series, name). */

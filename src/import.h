@@ -14,10 +14,26 @@ struct import_opts {
 #define IMPORT_DB_FAILED (-2)
 
 /*
- * Read path (plain or gzip) from where an earlier run stopped.  0, -1, or
- * IMPORT_DB_FAILED: every later file would fail the same way.
+ * One import: a writer thread with its own connection takes the batches
+ * of all its files, in order.  NULL when it cannot start (said).
  */
-int import_file(struct ingest *, const char *path, const struct import_opts *);
+struct import_run;
+struct import_run *import_begin(struct ingest *);
+
+/*
+ * Read path (plain or gzip) from where an earlier run stopped.  0, -1, or
+ * IMPORT_DB_FAILED: every later file would fail the same way.  *fresh: the
+ * history had no row for the file.  Its last batch may still be being
+ * written when this returns.
+ */
+int import_file(struct import_run *, const char *path, const struct import_opts *,
+    int *fresh);
+
+/* Wait for the last batch and stop the writer: 0 or IMPORT_DB_FAILED (said). */
+int import_end(struct import_run *);
+
+/* One file in a run of its own: import_file's result. */
+int import_path(struct ingest *, const char *path, const struct import_opts *);
 
 /*
  * Lines read from a log's start to tell its format: a mail log shows many

@@ -203,40 +203,21 @@ import_mta(const char *name)
 	return p;
 }
 
-/* Has the store never seen this file (by its head)?  1 new, 0 known, -1 unreadable. */
-static int
-import_is_new(struct store *s, const char *path)
-{
-	static struct file_pos pos; /* 5 KiB: off the stack */
-	unsigned char magic[2];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), gz, rc = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&pos, 0, sizeof(pos));
-	/* gzip's magic, as import_file tells them apart */
-	gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-	if (import_fingerprint(fd, gz, &pos) == 0)
-		rc = store_file_lookup(s, &pos) == 0;
-	close(fd);
-	return rc;
-}
-
 /*
  * Import one log.  A file read from its start of which no line was
  * recognised is not a mail log (a binary, the wrong file): an error, where
  * before it was counted as unparsed lines and exit status 0.
  */
 static int
-import_one(struct ingest *ig, const char *path, const struct mta_parser *fmt,
-    const struct import_opts *io)
+import_one(struct import_run *run, struct ingest *ig, const char *path,
+    const struct mta_parser *fmt, const struct import_opts *io)
 {
 	uint64_t lines = ig->lines, unparsed = ig->unparsed;
-	int fresh = import_is_new(ig->store, path), rc;
+	int fresh, rc;
 
 	ingest_set_parser(ig, fmt);
-	rc = import_file(ig, path, io);
-	if (rc != 0 || fresh != 1)
+	rc = import_file(run, path, io, &fresh);
+	if (rc != 0 || !fresh)
 		return rc;
 	lines = ig->lines - lines;
 	if (lines > 0 && ig->unparsed - unparsed == lines) {
@@ -261,6 +242,7 @@ cmd_import(int argc, char **argv)
 	struct import_opts io = { 0, isatty(STDERR_FILENO) };
 	struct store store;
 	struct ingest ig;
+	struct import_run *run;
 	struct timespec t0;
 	double secs;
 	int ch, i, nlogs, rc = 0;
@@ -320,14 +302,23 @@ cmd_import(int argc, char **argv)
 		config_free(&c.cfg);
 		return 1;
 	}
+	if ((run = import_begin(&ig)) == NULL) {
+		ingest_free(&ig);
+		free(fmt);
+		store_close(&store);
+		config_free(&c.cfg);
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = optind; i < nlogs; i++) {
-		int frc = import_one(&ig, argv[i], fmt[i], &io);
+		int frc = import_one(run, &ig, argv[i], fmt[i], &io);
 		if (frc != 0)
 			rc = 1;
 		if (frc == IMPORT_DB_FAILED)
 			break; /* logged once: the next files would wait and fail the same way */
 	}
+	if (import_end(run) != 0)
+		rc = 1;
 	secs = seconds_since(&t0);
 	printf("lines %llu, events %llu, unparsed %llu, evicted %llu, %.3f s, %.0f lines/s\n",
 	    (unsigned long long)ig.lines, (unsigned long long)ig.events,

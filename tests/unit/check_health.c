@@ -111,7 +111,7 @@ import_one(const char *db, const char *file)
 	ck_assert_int_eq(config_apply(&cfg, "localdomain", "example.test", err, sizeof(err)), 0);
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
-	ck_assert_int_eq(import_file(&ig, file, &io), 0);
+	ck_assert_int_eq(import_path(&ig, file, &io), 0);
 	ingest_free(&ig);
 	store_close(&s);
 	config_free(&cfg);

@@ -51,12 +51,16 @@ import(const char *db, const struct mtastat_config *cfg, const char *const *file
 	struct import_opts io = { 2026, 0 };
 	struct store s;
 	struct ingest ig;
+	struct import_run *run;
 	size_t i;
+	int fresh;
 
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, cfg, &s), 0);
+	ck_assert_ptr_nonnull(run = import_begin(&ig));
 	for (i = 0; i < n; i++)
-		ck_assert_int_eq(import_file(&ig, files[i], &io), 0);
+		ck_assert_int_eq(import_file(run, files[i], &io, &fresh), 0);
+	ck_assert_int_eq(import_end(run), 0);
 	ingest_free(&ig);
 	store_close(&s);
 }
@@ -172,6 +176,38 @@ START_TEST(reimport_and_gzip_count_nothing_twice)
 }
 END_TEST
 
+/*
+ * One run writes a file's last batch while it reads the next file: the
+ * same file again (by its name or a copy) must see that batch written.
+ */
+START_TEST(same_file_twice_in_one_run_counts_once)
+{
+	struct mtastat_config cfg;
+	char db[4200], copy[4200], buf[65536];
+	const char *files[3];
+	FILE *in, *out;
+	size_t n;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	snprintf(copy, sizeof(copy), "%s/maillog.copy", dir);
+	in = fopen(fixture, "rb");
+	out = fopen(copy, "wb");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	files[0] = fixture;
+	files[1] = fixture;
+	files[2] = copy;
+	import(db, &cfg, files, 3);
+	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(gzip_alone_counts_the_same)
 {
 	struct mtastat_config cfg;
@@ -240,7 +276,7 @@ START_TEST(year_rolls_over_in_december)
 	    "Jan  1 00:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no\n");
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
-	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_int_eq(import_path(&ig, log, &io), 0);
 	ck_assert_int_eq(day_value(&s, "2025-12-31", C_REJECTED), 1);
 	ck_assert_int_eq(day_value(&s, "2026-01-01", C_REJECTED), 2);
 	ingest_free(&ig);
@@ -277,7 +313,7 @@ START_TEST(queue_table_is_bounded)
 	fclose(f);
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
-	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_int_eq(import_path(&ig, log, &io), 0);
 	/* client= lines that never reached the queue are abandoned, not lost; then
 	 * 20 queued messages push out the remaining 16 aborted ones and 4 queued */
 	ck_assert_uint_eq(ig.corr.q.abandoned, 40);
@@ -335,7 +371,7 @@ START_TEST(hostile_lines)
 	fclose(f);
 	ck_assert_int_eq(store_open(&s, db), 0);
 	ck_assert_int_eq(ingest_init(&ig, &cfg, &s), 0);
-	ck_assert_int_eq(import_file(&ig, log, &io), 0);
+	ck_assert_int_eq(import_path(&ig, log, &io), 0);
 	ck_assert_int_eq(store_total(&s, "lines"), 10);
 	ck_assert_int_eq(day_value(&s, "2026-11-02", C_REJECTED), 3);
 	ck_assert_int_eq(day_value(&s, "2026-11-02", C_DELIVERED), 2);
@@ -741,6 +777,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, counts_follow_the_definitions);
 	tcase_add_test(tc, reimport_and_gzip_count_nothing_twice);
+	tcase_add_test(tc, same_file_twice_in_one_run_counts_once);
 	tcase_add_test(tc, gzip_alone_counts_the_same);
 	tcase_add_test(tc, resume_after_every_line_counts_the_same);
 	tcase_add_test(tc, year_rolls_over_in_december);
