@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acctmap.h"
 #include "log.h"
 #include "sanitize.h"
 #include "store.h"
@@ -25,8 +26,8 @@ enum {
 	ST_HOURLY, ST_DAILY, ST_ACCOUNT_ID, ST_ACCOUNT_DAY, ST_DOMAIN, ST_SENDER, ST_RCPT,
 	ST_UNPARSED, ST_TOTAL_ADD, ST_QUEUE_PUT, ST_QUEUE_DEL, ST_FILE_INSERT, ST_FILE_UPDATE,
 	ST_FILE_LOOKUP, ST_TOTAL_GET, ST_FILE_BY_PATH, ST_TOTAL_MAX, ST_ACCOUNT_DOMAIN,
-	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_REPLY, ST_HEALTH, ST_DELAY,
-	ST_DOMAIN_CLEAR, ST_SENDER_CLEAR, ST_RCPT_CLEAR, ST_COUNT
+	ST_DAY_COUNTER, ST_STATE_PUT, ST_STATE_GET, ST_ACCOUNT_FIRST, ST_ACCOUNT_LOOKUP, ST_REPLY,
+	ST_HEALTH, ST_DELAY, ST_DOMAIN_CLEAR, ST_SENDER_CLEAR, ST_RCPT_CLEAR, ST_COUNT
 };
 
 static const char *const schema_v1[] = {
@@ -178,6 +179,7 @@ static const char *const sql[ST_COUNT] = {
 	    " bytes_delivered = bytes_delivered + excluded.bytes_delivered",
 	[ST_ACCOUNT_ID] = "INSERT INTO accounts(name, first_day) VALUES(?, ?)",
 	[ST_ACCOUNT_FIRST] = "UPDATE accounts SET first_day = ? WHERE id = ?",
+	[ST_ACCOUNT_LOOKUP] = "SELECT id, first_day FROM accounts WHERE name = ?",
 	[ST_ACCOUNT_DAY] = "INSERT INTO account_daily(account_id, day, relayed, relayed_messages)"
 	    " VALUES(?,?,?,?) ON CONFLICT(account_id, day) DO UPDATE SET"
 	    " relayed = relayed + excluded.relayed,"
@@ -613,124 +615,56 @@ put_hours(struct store *s, const struct aggregate *a)
 }
 
 /*
- * Account ids by name, loaded from the accounts table on the first commit
- * and kept for the store's life: a batch looks its accounts up in memory
- * and INSERTs only the new ones (an upsert with RETURNING per account and
- * batch cost 12-16 us a row).  A transaction that changed the map and
- * rolled back invalidates it: it is loaded again by the next commit.
+ * Account ids by name (acctmap.h), loaded from the accounts table on the
+ * first commit, newest first, as many as half the map holds; new accounts
+ * are a plain INSERT while the map holds them all.  A transaction that
+ * changed the map and rolled back invalidates it: it is loaded again by
+ * the next commit.
  */
-struct acct_slot {
-	char *name;            /* malloc'd, len bytes (a NUL may be inside), NULL: empty */
-	uint32_t len;
-	int32_t first_day;
-	sqlite3_int64 id;
-};
-
 struct store_accounts {
-	struct acct_slot *slot;
-	size_t cap, n;         /* cap a power of two, at most half full */
+	struct acctmap map;
 	int loaded;
 	int changed;           /* by the open transaction */
 };
 
-/* Slots at first: 100,000 accounts' worth of growth doublings saved is not worth it. */
-#define STORE_ACCOUNTS_CAP0 1024
-
-static uint64_t
-acct_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static struct acct_slot *
-acct_slot(struct store_accounts *m, const char *name, size_t len)
-{
-	size_t i = (size_t)acct_hash(name, len) & (m->cap - 1);
-
-	while (m->slot[i].name != NULL &&
-	    (m->slot[i].len != len || memcmp(m->slot[i].name, name, len) != 0))
-		i = (i + 1) & (m->cap - 1);
-	return &m->slot[i];
-}
-
 static void
 accounts_drop(struct store *s)
 {
-	struct store_accounts *m = s->accounts;
-	size_t i;
-
-	if (m == NULL)
+	if (s->accounts == NULL)
 		return;
-	for (i = 0; i < m->cap; i++)
-		free(m->slot[i].name);
-	free(m->slot);
-	free(m);
+	acctmap_free(&s->accounts->map);
+	free(s->accounts);
 	s->accounts = NULL;
 }
 
 static int
-accounts_grow(struct store_accounts *m)
-{
-	struct store_accounts big = { NULL, m->cap ? m->cap * 2 : STORE_ACCOUNTS_CAP0, m->n, 0, 0 };
-	size_t i;
-
-	big.slot = calloc(big.cap, sizeof(*big.slot));
-	if (big.slot == NULL)
-		return -1;
-	for (i = 0; i < m->cap; i++)
-		if (m->slot[i].name != NULL)
-			*acct_slot(&big, m->slot[i].name, m->slot[i].len) = m->slot[i];
-	free(m->slot);
-	m->slot = big.slot;
-	m->cap = big.cap;
-	return 0;
-}
-
-static int
-accounts_put(struct store_accounts *m, const char *name, size_t len, sqlite3_int64 id,
-    int32_t first_day)
-{
-	struct acct_slot *x;
-
-	if ((m->n + 1) * 2 > m->cap && accounts_grow(m) != 0)
-		return -1;
-	x = acct_slot(m, name, len);
-	if ((x->name = malloc(len ? len : 1)) == NULL)
-		return -1;
-	memcpy(x->name, name, len);
-	x->len = (uint32_t)len;
-	x->id = id;
-	x->first_day = first_day;
-	m->n++;
-	return 0;
-}
-
-/* Every account of the history, once per store. */
-static int
 accounts_load(struct store *s)
 {
+	struct acctmap *m;
 	sqlite3_stmt *st;
 	int rc;
 
 	if (s->accounts != NULL && s->accounts->loaded)
 		return 0;
 	accounts_drop(s);
-	if ((s->accounts = calloc(1, sizeof(*s->accounts))) == NULL || accounts_grow(s->accounts) != 0)
+	if ((s->accounts = calloc(1, sizeof(*s->accounts))) == NULL)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, name, first_day FROM accounts", -1, &st,
-		NULL) != SQLITE_OK)
+	m = &s->accounts->map;
+	acctmap_init(m, ACCTMAP_MAX);
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, first_day FROM accounts ORDER BY id DESC",
+		-1, &st, NULL) != SQLITE_OK)
 		return commit_error(s, "load accounts");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (accounts_put(s->accounts, (const char *)sqlite3_column_blob(st, 1),
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n >= m->max / 2) {
+			m->complete = 0; /* room left for the batches' new ones */
+			rc = SQLITE_DONE;
+			break;
+		}
+		if (acctmap_put(m, (const char *)sqlite3_column_blob(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0),
 		    sqlite3_column_int(st, 2)) != 0)
 			break;
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		commit_error(s, "load accounts");
@@ -741,36 +675,71 @@ accounts_load(struct store *s)
 	return 0;
 }
 
+/* An account the map does not hold, from the history: 1 found, 0 not, -1 error. */
+static int
+account_lookup(struct store *s, const char *name, int len, sqlite3_int64 *id, int32_t *first)
+{
+	sqlite3_stmt *st = s->st[ST_ACCOUNT_LOOKUP];
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return commit_error(s, "look an account up");
+	return rc == SQLITE_ROW;
+}
+
 /* The account's stable id, created on first sight; first_day only moves back. */
 static int
 account_id(struct store *s, const char *name, int len, int32_t day, sqlite3_int64 *id)
 {
-	struct store_accounts *m = s->accounts;
-	struct acct_slot *x = acct_slot(m, name, (size_t)len);
+	struct acctmap *m = &s->accounts->map;
+	struct acctmap_entry *x = acctmap_find(m, name, (size_t)len);
 	sqlite3_stmt *st;
+	int32_t first = day;
+	int found;
 
-	if (x->name != NULL && x->first_day <= day) {
+	if (x != NULL && x->first_day <= day) {
 		*id = x->id;
 		return 0;
 	}
-	m->changed = 1;
-	if (x->name != NULL) { /* a backfill of older logs */
+	if (x != NULL) {
+		*id = x->id;
+		first = x->first_day;
+		found = 1;
+	} else if (m->complete) {
+		found = 0;
+	} else if ((found = account_lookup(s, name, len, id, &first)) < 0) {
+		return -1;
+	}
+	s->accounts->changed = 1;
+	if (found && first > day) { /* a backfill of older logs */
 		st = s->st[ST_ACCOUNT_FIRST];
 		sqlite3_bind_int(st, 1, day);
-		sqlite3_bind_int64(st, 2, x->id);
+		sqlite3_bind_int64(st, 2, *id);
 		if (step(s, st) != 0)
 			return -1;
-		x->first_day = day;
-		*id = x->id;
+		first = day;
+	}
+	if (x != NULL) {
+		x->first_day = first;
 		return 0;
 	}
-	st = s->st[ST_ACCOUNT_ID];
-	sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, day);
-	if (step(s, st) != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(s->db);
-	return accounts_put(m, name, (size_t)len, *id, day);
+	if (!found) {
+		st = s->st[ST_ACCOUNT_ID];
+		sqlite3_bind_text(st, 1, name, len, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, day);
+		if (step(s, st) != 0)
+			return -1;
+		*id = sqlite3_last_insert_rowid(s->db);
+	}
+	return acctmap_put(m, name, (size_t)len, *id, first);
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <zlib.h>
 
+#include "acctmap.h"
 #include "civil.h"
 #include "conf.h"
 #include "import.h"
@@ -204,6 +205,43 @@ START_TEST(same_file_twice_in_one_run_counts_once)
 	files[2] = copy;
 	import(db, &cfg, files, 3);
 	assert_definitions(db);
+	config_free(&cfg);
+}
+END_TEST
+
+/*
+ * A history with more accounts than half the id map holds: the newest are
+ * loaded, the fixture's (the oldest) are looked up, not made again (the
+ * name is UNIQUE: a second row would fail the commit), and an account seen
+ * on an earlier day than its first_day moves it back.
+ */
+START_TEST(accounts_beyond_the_map_are_looked_up)
+{
+	struct mtastat_config cfg;
+	const char *files[] = { fixture };
+	char db[4200], q[512];
+	struct store s;
+	int32_t day;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	ck_assert_int_eq(civil_parse("2026-11-02", &day), 0);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	snprintf(q, sizeof(q), "INSERT INTO accounts(name, first_day) VALUES('carol', %d),"
+	    " ('friend@ext.example', %d), ('eve@example.test', %d);"
+	    " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+	    " INSERT INTO accounts(name, first_day) SELECT 'filler' || i, %d FROM n;",
+	    (int)day + 5, (int)day, (int)day, ACCTMAP_MAX / 2 + 10, (int)day);
+	ck_assert_int_eq(sqlite3_exec(s.db, q, NULL, NULL, NULL), SQLITE_OK);
+	store_close(&s);
+	import(db, &cfg, files, 1);
+	assert_definitions(db);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM accounts", NULL), ACCTMAP_MAX / 2 + 13);
+	ck_assert_int_eq(tu_query(&s, "SELECT id FROM accounts WHERE name = 'carol'", NULL), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT first_day FROM accounts WHERE name = 'carol'", NULL),
+	    day);
+	store_close(&s);
 	config_free(&cfg);
 }
 END_TEST
@@ -778,6 +816,7 @@ main(void)
 	tcase_add_test(tc, counts_follow_the_definitions);
 	tcase_add_test(tc, reimport_and_gzip_count_nothing_twice);
 	tcase_add_test(tc, same_file_twice_in_one_run_counts_once);
+	tcase_add_test(tc, accounts_beyond_the_map_are_looked_up);
 	tcase_add_test(tc, gzip_alone_counts_the_same);
 	tcase_add_test(tc, resume_after_every_line_counts_the_same);
 	tcase_add_test(tc, year_rolls_over_in_december);
