@@ -488,30 +488,121 @@ alarm_account(struct mtastat *ctx, const struct alarm *a)
 
 static int accounts_rollover(struct mtastat *, int32_t today);
 
-/* Evaluate the alarms, refresh the indicators, notify every transition. */
+/* An evaluation's result: the indicators refreshed, every transition notified. */
 static void
-evaluate(struct mtastat *ctx)
+evaluation_apply(struct mtastat *ctx, struct detect_result *r)
 {
-	struct detect_result r;
-	int64_t now = model_now(ctx);
 	size_t i;
 
-	if (now > 0 && (int32_t)(now / 86400) != ctx->accounts_day)
-		accounts_rollover(ctx, (int32_t)(now / 86400)); /* midnight passed without a line */
-	ctx->evaluated_at = now;
-	if (detect_run(&ctx->store, &ctx->cfg, now, &r) != 0) {
-		log_err("detect", "evaluation failed; will retry after the next commit");
-		return;
-	}
-	indicators_update(&ctx->cfg, &r);
-	for (i = 0; i < r.nalarms; i++) {
-		const struct alarm *a = &r.alarms[i];
+	indicators_update(&ctx->cfg, r);
+	for (i = 0; i < r->nalarms; i++) {
+		const struct alarm *a = &r->alarms[i];
 		struct account_row *acct = alarm_account(ctx, a);
 		alarm_row_add(a);
 		notify_alarm(&ctx->traps, a, acct, NULL, 0);
 		mail_alarm(ctx, a, acct);
 	}
+}
+
+/* The now to judge at; a midnight passed without a line rolls the rows over first. */
+static int64_t
+evaluation_now(struct mtastat *ctx)
+{
+	int64_t now = model_now(ctx);
+
+	if (now > 0 && (int32_t)(now / 86400) != ctx->accounts_day)
+		accounts_rollover(ctx, (int32_t)(now / 86400)); /* midnight passed without a line */
+	ctx->evaluated_at = now;
+	return now;
+}
+
+/* Evaluate on the loop's own connection: at start and SIGHUP, and without a writer. */
+static void
+evaluate_here(struct mtastat *ctx)
+{
+	struct detect_result r;
+
+	if (detect_run(&ctx->store, &ctx->cfg, evaluation_now(ctx), &r) != 0) {
+		log_err("detect", "evaluation failed; will retry after the next commit");
+		return;
+	}
+	evaluation_apply(ctx, &r);
 	detect_result_free(&r);
+}
+
+/* The writer thread: the evaluation on its own connection. */
+static void
+evaluation_run(struct store *s, void *arg)
+{
+	struct mtastat *ctx = arg;
+	struct model_eval *e = &ctx->eval;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e->rc = detect_run(s, &ctx->cfg, e->now, &e->r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	e->us = (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+/*
+ * Evaluate the alarms: handed to the writer thread (model_eval_done applies
+ * the result on the loop), so reading the window and writing the alarm
+ * states never holds the loop.  The now is the loop's, taken here.
+ */
+static void
+evaluate(struct mtastat *ctx)
+{
+	struct model_eval *e = &ctx->eval;
+
+	if (!ctx->commit.writer_on) {
+		evaluate_here(ctx);
+		return;
+	}
+	if (e->out) {
+		e->again = 1; /* after the one out, with the now of then */
+		return;
+	}
+	e->now = evaluation_now(ctx);
+	e->rc = -1;
+	memset(&e->r, 0, sizeof(e->r));
+	if (writer_job(&ctx->commit.writer, evaluation_run, ctx) != 0) {
+		evaluate_here(ctx); /* cannot be: the job slot is the evaluation's */
+		return;
+	}
+	e->out = 1;
+}
+
+void
+model_eval_done(struct mtastat *ctx)
+{
+	struct model_eval *e = &ctx->eval;
+
+	if (!e->out)
+		return;
+	e->out = 0;
+	log_debug("model", "alarms judged by the writer in %ld us", e->us);
+	if (e->rc != 0)
+		log_err("detect", "evaluation failed; will retry after the next commit");
+	else
+		evaluation_apply(ctx, &e->r);
+	detect_result_free(&e->r);
+	if (e->again) {
+		e->again = 0;
+		evaluate(ctx);
+	}
+}
+
+int
+model_eval_drain(struct mtastat *ctx)
+{
+	int n = 0;
+
+	/* an evaluation asked for meanwhile is handed over by model_eval_done: waited for too */
+	while (ctx->eval.out && ctx->commit.writer_on && writer_job_wait(&ctx->commit.writer)) {
+		model_eval_done(ctx);
+		n++;
+	}
+	return n;
 }
 
 /* Whether the raise a (an alarm row) still stands in the rows now. */
@@ -638,7 +729,7 @@ model_start(struct mtastat *ctx)
 	}
 	if (accounts_reload(ctx, (int32_t)(ctx->commit.newest_t / 86400)) != 0)
 		log_warn("model", "cannot load the accounts: %s", sqlite3_errmsg(ctx->store.db));
-	evaluate(ctx);
+	evaluate_here(ctx); /* the re-announcements below are of its result */
 	if (!ctx->reloading)
 		reannounce_collect(ctx); /* a SIGHUP loses no notification: nothing to repeat */
 	return 0;
@@ -659,6 +750,8 @@ model_stop(struct mtastat *ctx)
 	ctx->reannounce = NULL;
 	ctx->nreannounce = ctx->reannounced = 0;
 	map_clear(&ctx->accounts);
+	detect_result_free(&ctx->eval.r); /* the writer is stopped: an evaluation never applied */
+	memset(&ctx->eval, 0, sizeof(ctx->eval));
 	free(ctx->usual.v);
 	memset(&ctx->usual, 0, sizeof(ctx->usual));
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect.h"
+
 /* Alarm rows kept in the MIB: the newest ones. */
 #define MODEL_ALARM_ROWS 500
 
@@ -33,6 +35,22 @@ struct usual_job {
 	int rc;                  /* detect_usual_all's */
 	struct usual_entry *v;
 	size_t n, cap;
+};
+
+/*
+ * One evaluation of the alarms (detect_run) by the writer thread, on its
+ * own connection (issue 15: it reads the window and writes the alarm
+ * states, ~30 ms on a long history); the loop asks for it and applies
+ * the result (model_eval_done).  One at a time: asked for while one is out,
+ * it runs again once that one is applied.
+ */
+struct model_eval {
+	int out;                 /* handed to the writer, not yet applied */
+	int again;               /* asked for meanwhile */
+	int64_t now;             /* the log time judged at */
+	int rc;                  /* detect_run's */
+	long us;                 /* how long it took the writer */
+	struct detect_result r;
 };
 
 struct account_map {
@@ -61,6 +79,10 @@ void model_after_batch(struct mtastat *, const struct aggregate *, const int64_t
 void model_caught_up(struct mtastat *);
 /* An alarm raised outside the evaluation: into the alarm records, the table and the mail. */
 void model_alarm(struct mtastat *, struct alarm *);
+/* The writer ran the evaluation: its result into the MIB, the traps, the mail. */
+void model_eval_done(struct mtastat *);
+/* At stop: wait for the evaluation out, apply it (0: none was out). */
+int model_eval_drain(struct mtastat *);
 /* Once a second: stalled logs. */
 void model_tick(struct mtastat *);
 

@@ -96,6 +96,7 @@ struct mtastat {
 	struct usual_job usual;    /* the accounts' usual day, read by the writer */
 	int live;                  /* caught up on a recent log: now runs with the wall clock */
 	int64_t evaluated_at;      /* the "now" of the last evaluation */
+	struct model_eval eval;    /* the evaluation in the writer's hands */
 	struct log_row **log_rows; /* one per log, owned by the log table */
 	unsigned char *stalled;    /* per log: stall already notified */
 	struct notify_mail mail;   /* e-mail alerts, when configured */

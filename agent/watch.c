@@ -3,8 +3,9 @@
  * directories through register_readfd(), a one-second alarm as a fallback and
  * for commits, and reading in bounded slices so SNMP requests are answered
  * while a backlog is caught up.  Commits are written by the writer thread
- * (src/writer.c); its results come back through an eventfd, also a readfd
- * of the loop, so net-snmp and the model are touched from the loop only.
+ * (src/writer.c), which also judges the alarms (a job of mib_model.c); its
+ * results come back through an eventfd, also a readfd of the loop, so
+ * net-snmp and the model are touched from the loop only.
  */
 #include "config.h"
 
@@ -256,11 +257,18 @@ on_writer(int fd, void *data)
 	struct store_batch *b = writer_result(&ctx->commit.writer);
 	struct timespec t0[2];
 
-	if (b == NULL)
-		return;
-	watch_turn_begin(t0);
-	commit_result(ctx, b);
-	watch_turn(ctx, t0, "batch written");
+	(void)fd;
+	if (b != NULL) {
+		watch_turn_begin(t0);
+		commit_result(ctx, b);
+		watch_turn(ctx, t0, "batch written");
+	}
+	/* the alarms the writer judged (model_after_batch may just have asked again) */
+	if (writer_job_done(&ctx->commit.writer)) {
+		watch_turn_begin(t0);
+		model_eval_done(ctx);
+		watch_turn(ctx, t0, "alarms judged");
+	}
 }
 
 void
@@ -502,6 +510,8 @@ commit_drain(struct mtastat *ctx)
 		if (c->phase == COMMIT_FAILED)
 			break;
 	}
+	/* the evaluation of what was written: its traps and mail as while running */
+	model_eval_drain(ctx);
 }
 
 void

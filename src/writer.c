@@ -19,8 +19,22 @@ writer_run(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->todo == NULL && !w->stop)
+		while (w->todo == NULL && w->job_state != WRITER_JOB_OUT && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
+		/* a job before a batch not yet begun: it sees what was written when it was asked */
+		if (w->job_state == WRITER_JOB_OUT) {
+			void (*fn)(struct store *, void *) = w->job;
+			void *job_arg = w->job_arg;
+			w->job_state = WRITER_JOB_RUNNING;
+			pthread_mutex_unlock(&w->mu);
+			fn(&w->store, job_arg);
+			pthread_mutex_lock(&w->mu);
+			w->job_state = WRITER_JOB_DONE;
+			pthread_cond_broadcast(&w->cv);
+			if (write(w->fd, &one, sizeof(one)) != sizeof(one))
+				log_err("store", "writer: eventfd: %s", strerror(errno));
+			continue;
+		}
 		if (w->todo == NULL)
 			break;
 		b = w->todo;
@@ -113,19 +127,33 @@ writer_submit(struct writer *w, struct store_batch *b)
 	return 0;
 }
 
+/*
+ * Under the lock, after a result was collected: the eventfd read empty,
+ * and readable again if the other result (a batch's, a job's) still waits.
+ */
+static void
+writer_rearm(struct writer *w)
+{
+	uint64_t n, one = 1;
+
+	while (read(w->fd, &n, sizeof(n)) > 0)
+		;
+	if ((w->done != NULL || w->job_state == WRITER_JOB_DONE) &&
+	    write(w->fd, &one, sizeof(one)) != sizeof(one))
+		log_err("store", "writer: eventfd: %s", strerror(errno));
+}
+
 /* Under the lock: the result, handed back once. */
 static struct store_batch *
 writer_take(struct writer *w)
 {
 	struct store_batch *b = w->done;
-	uint64_t n;
 
 	if (b == NULL)
 		return NULL;
 	w->done = NULL;
 	w->busy = 0;
-	while (read(w->fd, &n, sizeof(n)) > 0)
-		;
+	writer_rearm(w);
 	return b;
 }
 
@@ -151,6 +179,59 @@ writer_wait(struct writer *w)
 	b = writer_take(w);
 	pthread_mutex_unlock(&w->mu);
 	return b;
+}
+
+int
+writer_job(struct writer *w, void (*fn)(struct store *, void *), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->job_state != WRITER_JOB_NONE) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	w->job = fn;
+	w->job_arg = arg;
+	w->job_state = WRITER_JOB_OUT;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* Under the lock: the job's end, collected once. */
+static int
+writer_job_take(struct writer *w)
+{
+	if (w->job_state != WRITER_JOB_DONE)
+		return 0;
+	w->job_state = WRITER_JOB_NONE;
+	w->job = NULL;
+	w->job_arg = NULL;
+	writer_rearm(w);
+	return 1;
+}
+
+int
+writer_job_done(struct writer *w)
+{
+	int done;
+
+	pthread_mutex_lock(&w->mu);
+	done = writer_job_take(w);
+	pthread_mutex_unlock(&w->mu);
+	return done;
+}
+
+int
+writer_job_wait(struct writer *w)
+{
+	int done;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->job_state == WRITER_JOB_OUT || w->job_state == WRITER_JOB_RUNNING)
+		pthread_cond_wait(&w->cv, &w->mu);
+	done = writer_job_take(w);
+	pthread_mutex_unlock(&w->mu);
+	return done;
 }
 
 int

@@ -3,7 +3,8 @@
 # is notified once with the account and its count, indicator anomalies and
 # their clears once each (after the hold-down hour); an account far beyond
 # its usual volume once; the tables agree; a restarted snmpd gets the
-# subtree back within the AgentX ping interval.
+# subtree back within the AgentX ping interval.  Every raise and clear here
+# is judged by the writer thread (issue 15) and applied by the loop.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 mt_init
 export TZ=UTC
@@ -25,7 +26,7 @@ CONF
 
 mt_start_snmptrapd
 mt_start_snmpd "$MT_TRAP_PORT"
-mt_start_mtastatd "$MT_TMP/mtastat.conf"
+mt_start_mtastatd "$MT_TMP/mtastat.conf" -D model
 mt_wait_registered
 lines_read() { snmpget -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" $R.1.1.4.0; }
 mt_wait_for "the history to be read" sh -c "[ \"\$(snmpget -v2c -c public -On -Oqv 127.0.0.1:$MT_SNMP_PORT $R.1.1.4.0)\" = $((spam - 1)) ]"
@@ -107,6 +108,11 @@ mt_expect "mtastatAccountUsualMean of alice" 1833 "$(snmpget -v2c -c public -On 
 echo "Nov 18 02:30:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 no" >> "$LOG"
 sleep 1.5
 mt_expect "account-unusual traps" 1 "$(traps 8)"
+# the evaluations after the batches were the writer's, none failed
+judged=$(grep -c "alarms judged by the writer" "$MT_TMP/mtastatd.log")
+[ "$judged" -ge 4 ] || mt_fail "only $judged evaluation(s) by the writer"
+mt_expect "failed evaluations" 0 "$(grep -c 'evaluation failed' "$MT_TMP/mtastatd.log")"
+mt_log "ok: $judged evaluations by the writer thread"
 
 # snmpd restarts: the subagent reconnects by its ping and registers again.
 mt_stop_snmpd
