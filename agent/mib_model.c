@@ -19,6 +19,15 @@
  * a few hundred accounts over their limit must not flood the NOC's receiver
  * or the notification queue (trapqueue) in one burst. */
 #define MODEL_REANNOUNCE_PER_SECOND 10
+/*
+ * A written batch's new account rows go into net-snmp's table for about
+ * this long a turn (each insert into a big table moves its array's tail):
+ * the first days of a backlog bring thousands of new accounts a batch, and
+ * such a batch's rows appear to GET and GETNEXT a few turns (milliseconds)
+ * later.  The rows, their counts, alarms and the summary scalars have them
+ * at once.
+ */
+#define MODEL_ROWS_SLICE_US 4000
 
 int
 model_register(void)
@@ -895,10 +904,26 @@ model_after_batch(struct mtastat *ctx, const struct aggregate *a, const int64_t 
 			row->relayed_yesterday += e->v[0];
 		}
 	}
-	mib_table_bulk_end(&mib_account_table);
+	/* a slice now, the rest on the next turns (model_rows_work): no turn inserts thousands */
+	mib_table_bulk_step(&mib_account_table, MODEL_ROWS_SLICE_US, NULL);
 	mib_table_touch(&mib_account_table);
 	if (!ctx->catching_up)
 		evaluate(ctx);
+}
+
+int
+model_rows_work(struct mtastat *ctx)
+{
+	struct timespec t0[2];
+	size_t left, in;
+
+	if (mib_table_bulk_waiting(&mib_account_table) == 0)
+		return 0;
+	watch_turn_begin(t0);
+	left = mib_table_bulk_step(&mib_account_table, MODEL_ROWS_SLICE_US, &in);
+	watch_turn(ctx, t0, "account rows");
+	log_debug("model", "account rows: %zu put in the table, %zu waiting", in, left);
+	return 1;
 }
 
 void

@@ -75,6 +75,11 @@ void model_batch_job(struct mtastat *, struct store_batch *);
  * id of each AGG_ACCOUNT entry, by slot), evaluate the alarms, notify.
  */
 void model_after_batch(struct mtastat *, const struct aggregate *, const int64_t *ids);
+/*
+ * A turn of the loop: new account rows still waiting go into the table, a
+ * slice of them (MODEL_ROWS_SLICE_US); 1 when it did, 0 when none wait.
+ */
+int model_rows_work(struct mtastat *);
 /* The end of a catch-up whose last batch was already committed: judge it. */
 void model_caught_up(struct mtastat *);
 /* An alarm raised outside the evaluation: into the alarm records, the table and the mail. */

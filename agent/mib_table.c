@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "mib_table.h"
@@ -73,6 +74,14 @@ mib_table_register(struct mib_table *t)
  * ~0.5 us), a single insert moves half the array (~3 us at 40,000 rows).
  */
 #define MIB_TABLE_MERGE_RATIO 8
+/*
+ * A bounded step (mib_table_bulk_step) merges only a table this small
+ * (~0.6 us a row: ~5 ms); a bigger one takes its rows one by one, a
+ * slice a turn.
+ */
+#define MIB_TABLE_MERGE_MAX 8192
+/* ... and looks at the clock every this many rows. */
+#define MIB_TABLE_STEP_ROWS 32
 
 static netsnmp_tdata_row *
 row_new(uint32_t index, void *data)
@@ -102,10 +111,38 @@ pending_slot(const struct mib_table *t, uint32_t index)
 	return &t->pending.set[i];
 }
 
+/* The set again from the rows still waiting (those put in since leave it). */
+static int
+pending_set_rebuild(struct mib_table *t, size_t cap)
+{
+	uint64_t *set = calloc(cap, sizeof(*set));
+	size_t i;
+
+	if (set == NULL)
+		return -1;
+	free(t->pending.set);
+	t->pending.set = set;
+	t->pending.setcap = cap;
+	t->pending.setn = 0;
+	for (i = t->pending.head; i < t->pending.n; i++) {
+		uint32_t index = (uint32_t)t->pending.v[i]->oid_index.oids[0];
+		*pending_slot(t, index) = (uint64_t)index + 1;
+		t->pending.setn++;
+	}
+	return 0;
+}
+
 /* Room for one more pending row (the set at most half full). */
 static int
 pending_room(struct mib_table *t)
 {
+	if (t->pending.head > 0 && t->pending.n == t->pending.cap) {
+		/* the rows put in by earlier steps leave the front */
+		memmove(t->pending.v, t->pending.v + t->pending.head,
+		    (t->pending.n - t->pending.head) * sizeof(*t->pending.v));
+		t->pending.n -= t->pending.head;
+		t->pending.head = 0;
+	}
 	if (t->pending.n == t->pending.cap) {
 		size_t cap = t->pending.cap ? t->pending.cap * 2 : 256;
 		netsnmp_tdata_row **v = realloc(t->pending.v, cap * sizeof(*v));
@@ -114,18 +151,12 @@ pending_room(struct mib_table *t)
 		t->pending.v = v;
 		t->pending.cap = cap;
 	}
-	if ((t->pending.n + 1) * 2 > t->pending.setcap) {
-		uint64_t *old = t->pending.set;
-		size_t oldcap = t->pending.setcap, i;
-		uint64_t *set = calloc(oldcap ? oldcap * 2 : 512, sizeof(*set));
-		if (set == NULL)
+	if ((t->pending.setn + 1) * 2 > t->pending.setcap) {
+		size_t cap = t->pending.setcap ? t->pending.setcap : 512;
+		while ((t->pending.n - t->pending.head + 1) * 4 > cap)
+			cap *= 2;
+		if (pending_set_rebuild(t, cap) != 0)
 			return -1;
-		t->pending.set = set;
-		t->pending.setcap = oldcap ? oldcap * 2 : 512;
-		for (i = 0; i < oldcap; i++)
-			if (old[i] != 0)
-				*pending_slot(t, (uint32_t)(old[i] - 1)) = old[i];
-		free(old);
 	}
 	return 0;
 }
@@ -149,6 +180,7 @@ pending_add(struct mib_table *t, uint32_t index, void *data)
 		return -1;
 	}
 	*pending_slot(t, index) = (uint64_t)index + 1;
+	t->pending.setn++;
 	t->pending.v[t->pending.n++] = row;
 	return 0;
 }
@@ -184,6 +216,16 @@ row_insert(struct mib_table *t, netsnmp_tdata_row *row)
 	return -1;
 }
 
+/* None wait any more: the queue and its set start again. */
+static void
+pending_reset(struct mib_table *t)
+{
+	t->pending.head = t->pending.n = 0;
+	t->pending.setn = 0;
+	if (t->pending.setcap > 0)
+		memset(t->pending.set, 0, t->pending.setcap * sizeof(*t->pending.set));
+}
+
 /*
  * The pending rows in.  A few go in one by one; more, by emptying the array
  * and putting old and new back in index order: every insert is then an append
@@ -196,33 +238,54 @@ pending_flush(struct mib_table *t)
 {
 	netsnmp_container *c;
 	struct rows_copy old = { NULL, 0 };
-	size_t n, i = 0, j = 0;
+	netsnmp_tdata_row **v = t->pending.v + t->pending.head;
+	size_t n, m = t->pending.n - t->pending.head, i = 0, j = 0;
 	int rc = 0;
 
-	if (t->pending.n == 0)
+	if (m == 0)
 		return 0;
 	c = t->tdata->container;
 	n = CONTAINER_SIZE(c);
-	if (t->pending.n * MIB_TABLE_MERGE_RATIO >= n &&
-	    (old.v = malloc(n * sizeof(*old.v) + 1)) != NULL) {
+	if (m * MIB_TABLE_MERGE_RATIO >= n && (old.v = malloc(n * sizeof(*old.v) + 1)) != NULL) {
 		CONTAINER_FOR_EACH(c, rows_copy, &old);
-		qsort(t->pending.v, t->pending.n, sizeof(*t->pending.v), row_cmp);
+		qsort(v, m, sizeof(*v), row_cmp);
 		CONTAINER_CLEAR(c, NULL, NULL);
-		while (i < old.n || j < t->pending.n) {
-			netsnmp_tdata_row *next = j == t->pending.n || (i < old.n &&
-			    row_cmp(&old.v[i], &t->pending.v[j]) < 0) ? old.v[i++] : t->pending.v[j++];
+		while (i < old.n || j < m) {
+			netsnmp_tdata_row *next = j == m || (i < old.n &&
+			    row_cmp(&old.v[i], &v[j]) < 0) ? old.v[i++] : v[j++];
 			if (row_insert(t, next) != 0)
 				rc = -1;
 		}
 		free(old.v);
 	} else {
-		for (j = 0; j < t->pending.n; j++)
-			if (row_insert(t, t->pending.v[j]) != 0)
+		for (j = 0; j < m; j++)
+			if (row_insert(t, v[j]) != 0)
 				rc = -1;
 	}
-	t->pending.n = 0;
-	memset(t->pending.set, 0, t->pending.setcap * sizeof(*t->pending.set));
+	pending_reset(t);
 	return rc;
+}
+
+static long
+us_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* The bulk is over: its memory goes. */
+static void
+bulk_done(struct mib_table *t)
+{
+	t->pending.bulk = 0;
+	free(t->pending.v);
+	free(t->pending.set);
+	t->pending.v = NULL;
+	t->pending.set = NULL;
+	t->pending.head = t->pending.n = t->pending.cap = 0;
+	t->pending.setcap = t->pending.setn = 0;
 }
 
 netsnmp_tdata_row *
@@ -245,13 +308,54 @@ mib_table_bulk_end(struct mib_table *t)
 {
 	int rc = pending_flush(t);
 
-	t->pending.bulk = 0;
-	free(t->pending.v);
-	free(t->pending.set);
-	t->pending.v = NULL;
-	t->pending.set = NULL;
-	t->pending.cap = t->pending.setcap = 0;
+	bulk_done(t);
 	return rc;
+}
+
+size_t
+mib_table_bulk_step(struct mib_table *t, long budget_us, size_t *in)
+{
+	size_t size, left = t->pending.n - t->pending.head, done = 0;
+	struct timespec t0;
+
+	if (left > 0 && t->tdata != NULL) {
+		size = CONTAINER_SIZE(t->tdata->container);
+		if (left * MIB_TABLE_MERGE_RATIO >= size && size + left <= MIB_TABLE_MERGE_MAX) {
+			pending_flush(t); /* small: a merge is quick */
+			done = left;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			while (t->pending.head < t->pending.n) {
+				row_insert(t, t->pending.v[t->pending.head++]);
+				if (++done % MIB_TABLE_STEP_ROWS == 0 && us_since(&t0) >= budget_us)
+					break;
+			}
+		}
+	}
+	if (in != NULL)
+		*in = done;
+	left = t->pending.n - t->pending.head;
+	if (left == 0)
+		bulk_done(t);
+	return left;
+}
+
+size_t
+mib_table_bulk_waiting(const struct mib_table *t)
+{
+	return t->pending.n - t->pending.head;
+}
+
+void
+mib_table_for_each(struct mib_table *t, void (*fn)(void *row, void *arg), void *arg)
+{
+	size_t i;
+
+	if (t->tdata == NULL)
+		return;
+	CONTAINER_FOR_EACH(t->tdata->container, fn, arg);
+	for (i = t->pending.head; i < t->pending.n; i++)
+		fn(t->pending.v[i], arg);
 }
 
 int
@@ -334,11 +438,10 @@ mib_table_clear(struct mib_table *t)
 	t->gen++;
 	if (t->tdata == NULL)
 		return;
-	for (i = 0; i < t->pending.n; i++)
+	/* those before head are in the container already */
+	for (i = t->pending.head; i < t->pending.n; i++)
 		row_free(t->pending.v[i], NULL);
-	t->pending.n = 0;
-	if (t->pending.setcap > 0)
-		memset(t->pending.set, 0, t->pending.setcap * sizeof(*t->pending.set));
+	bulk_done(t); /* nothing waits: a bulk still open is over */
 	/* all at once: removing row by row moves the array's tail each time, O(n^2) */
 	CONTAINER_CLEAR(t->tdata->container, row_free, NULL);
 }

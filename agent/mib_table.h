@@ -37,9 +37,9 @@ struct mib_table {
 	struct mib_table_pending {
 		int bulk;
 		netsnmp_tdata_row **v;
-		size_t n, cap;
+		size_t head, n, cap; /* v[head .. n) wait; those before went in */
 		uint64_t *set; /* their indexes + 1 (0: free slot), open addressing */
-		size_t setcap;
+		size_t setcap, setn;
 	} pending;
 };
 
@@ -67,6 +67,18 @@ void mib_table_clear(struct mib_table *);
  */
 void mib_table_bulk_begin(struct mib_table *);
 int mib_table_bulk_end(struct mib_table *);
+/*
+ * Instead of _end, bounded: the rows waiting go in for about budget_us
+ * (a small table by one merge, else one by one), *in (if not NULL) says
+ * how many; the rest wait for the next step, the table still in bulk (adds
+ * queue behind them).  Returns how many wait; 0: the bulk is over.  Rows
+ * waiting are not yet seen by GET and GETNEXT, only by mib_table_for_each.
+ */
+size_t mib_table_bulk_step(struct mib_table *, long budget_us, size_t *in);
+/* How many rows wait to go in. */
+size_t mib_table_bulk_waiting(const struct mib_table *);
+/* fn on every row's netsnmp_tdata_row, those waiting included, in no order. */
+void mib_table_for_each(struct mib_table *, void (*fn)(void *row, void *arg), void *arg);
 /* Rows were changed in place: what is computed over them is to be computed again. */
 void mib_table_touch(struct mib_table *);
 

@@ -290,7 +290,8 @@ summary_accounts(struct mib_summary *s)
 
 	if (counted_gen != mib_account_table.gen) {
 		memset(&counted, 0, sizeof(counted));
-		CONTAINER_FOR_EACH(mib_account_table.tdata->container, summary_account, &counted);
+		/* the rows a batch added that wait to go into the table count already */
+		mib_table_for_each(&mib_account_table, summary_account, &counted);
 		counted_gen = mib_account_table.gen;
 	}
 	s->accounts_over = counted.accounts_over;

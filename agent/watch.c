@@ -422,6 +422,9 @@ watch_work(struct mtastat *ctx)
 	long n;
 	int backlog = 0, finished = 0, was_catching_up;
 
+	/* a batch's new account rows first, a slice a turn: GETs answered in between */
+	if (model_rows_work(ctx))
+		return 1;
 	if (!ctx->work_pending)
 		return 0;
 	ctx->work_pending = 0;

@@ -57,5 +57,7 @@ sed -n 's/.*long loop turn: \([0-9]*\) us, cpu \([0-9]*\) us (\(.*\))/\3|\1|\2/p
 echo "parts of long turns over 10 ms:"
 sed -n 's/.*long loop turn part: \([0-9]*\) us (\(.*\))/\2|\1/p' "$MT_TMP/mtastatd.log" | \
 	awk -F'|' '{ n[$1]++; if ($2 > m[$1]) m[$1] = $2 } END { for (k in n) printf "  %s: %d, longest %.1f ms\n", k, n[k], m[k] / 1000 }'
+sed -n 's/.*account rows: \([0-9]*\) put in the table, \([0-9]*\) waiting/\1 \2/p' "$MT_TMP/mtastatd.log" | \
+	awk '{ n++; in_ += $1; if ($2 > w) w = $2 } END { printf "account rows put in on later turns: %d turn(s), %d rows, at most %d waiting after one\n", n, in_, w }'
 echo "day changes:"
 grep -E "accounts for day" "$MT_TMP/mtastatd.log" | sed 's/.*\] /  /' | head -20

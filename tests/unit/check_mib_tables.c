@@ -142,6 +142,78 @@ START_TEST(bulk_adds_in_order_and_unique)
 }
 END_TEST
 
+/*
+ * A batch's rows in bounded steps (mib_table_bulk_step, the daemon's loop):
+ * a slice a step into a big table, the rest waiting, refused twice and
+ * counted by the summary meanwhile; all in index order once done.
+ */
+START_TEST(bulk_steps_bounded)
+{
+	netsnmp_tdata_row *row;
+	struct mib_summary sum;
+	struct account_row *r = calloc(1, sizeof(*r));
+	uint32_t i, prev = 0, n = 0;
+	size_t in = 0, left, steps = 0;
+
+	mib_table_clear(&mib_account_table);
+	for (i = 0; i < 20000; i++)
+		account(i * 2 + 2, "old", 1, 100); /* 2, 4 .. 40000 */
+	mib_table_bulk_begin(&mib_account_table);
+	for (i = 0; i < 3000; i++) /* odd ones, scrambled; 100 of them over their limit */
+		account((uint32_t)((i * 7919ULL) % 3000) * 2 + 1, "new", i < 100 ? 101 : 1, 100);
+	/* no time at all: one look at the clock's worth of rows goes in */
+	left = mib_table_bulk_step(&mib_account_table, 0, &in);
+	ck_assert_uint_eq(in, 32);
+	ck_assert_uint_eq(left, 3000 - 32);
+	ck_assert_uint_eq(mib_table_bulk_waiting(&mib_account_table), left);
+	ck_assert_int_eq(netsnmp_tdata_row_count(mib_account_table.tdata), 20032);
+	/* the rows waiting are counted, their indexes taken */
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over, 100);
+	ck_assert_int_eq(mib_table_add(&mib_account_table, 5999, r), -1);
+	/* adds between steps queue behind the rest */
+	account(100001, "later", 500, 100);
+	while ((left = mib_table_bulk_step(&mib_account_table, 1000, &in)) > 0) {
+		ck_assert_uint_gt(in, 0);
+		ck_assert_uint_lt(++steps, 3000);
+	}
+	ck_assert_uint_eq(mib_table_bulk_waiting(&mib_account_table), 0);
+	ck_assert_int_eq(mib_table_add(&mib_account_table, 5999, r), -1);
+	for (row = netsnmp_tdata_row_first(mib_account_table.tdata); row != NULL;
+	    row = netsnmp_tdata_row_next(mib_account_table.tdata, row), n++) {
+		ck_assert_uint_gt(row_index(row), prev);
+		prev = row_index(row);
+	}
+	ck_assert_uint_eq(n, 23001);
+	ck_assert_uint_eq(prev, 100001);
+	mib_table_touch(&mib_account_table);
+	mib_tables_summary(&sum);
+	ck_assert_uint_eq(sum.accounts_over, 101);
+	/* the bulk is over: an add goes straight in */
+	account(100003, "direct", 1, 100);
+	ck_assert_int_eq(netsnmp_tdata_row_count(mib_account_table.tdata), 23002);
+	/* a small table takes its rows by one merge in one step */
+	mib_table_clear(&mib_account_table);
+	mib_table_bulk_begin(&mib_account_table);
+	for (i = 0; i < 500; i++)
+		account(1000 - i, "small", 1, 100);
+	ck_assert_uint_eq(mib_table_bulk_step(&mib_account_table, 0, &in), 0);
+	ck_assert_uint_eq(in, 500);
+	ck_assert_int_eq(netsnmp_tdata_row_count(mib_account_table.tdata), 500);
+	/* cleared with rows in and rows waiting: each freed once (ASan) */
+	for (i = 0; i < 10000; i++)
+		account(i * 2 + 2000, "old", 1, 100);
+	mib_table_bulk_begin(&mib_account_table);
+	for (i = 0; i < 2000; i++)
+		account(i * 2 + 2001, "new", 1, 100);
+	ck_assert_uint_gt(mib_table_bulk_step(&mib_account_table, 0, &in), 0);
+	mib_table_clear(&mib_account_table);
+	ck_assert_uint_eq(mib_table_bulk_waiting(&mib_account_table), 0);
+	ck_assert_int_eq(netsnmp_tdata_row_count(mib_account_table.tdata), 0);
+	free(r);
+}
+END_TEST
+
 START_TEST(account_values_and_status)
 {
 	struct account_row *r;
@@ -502,6 +574,7 @@ main(void)
 	tcase_add_test(tc, rows_in_index_order);
 	tcase_add_test(tc, a_hundred_thousand_accounts);
 	tcase_add_test(tc, bulk_adds_in_order_and_unique);
+	tcase_add_test(tc, bulk_steps_bounded);
 	tcase_add_test(tc, account_values_and_status);
 	tcase_add_test(tc, notification_varbinds_match_get);
 	tcase_add_test(tc, indicator_fixed_point);
