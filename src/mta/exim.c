@@ -15,6 +15,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "event.h"
 #include "mta/reply.h"
@@ -25,59 +28,59 @@ static const char exim_program[] = "exim";
 /* Debian's syslog ident is exim4's "exim"; some builds log as "exim4". */
 static const char *const exim_default_instances[] = { "exim", "exim4", NULL };
 
-/*
- * Exim's base-62 digits.  Two unsigned range tests instead of three signed
- * pairs: every line's id goes through this (ORing 0x20 folds 'A'-'Z' onto
- * 'a'-'z' and sends no other byte there).
- */
-static int
-exim_is_b62(char c)
-{
-	unsigned char u = (unsigned char)c;
-
-	return (unsigned)(u - '0') < 10 || (unsigned)((u | 0x20) - 'a') < 26;
-}
-
 static int
 exim_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* Length of the run of base-62 digits of s from pos. */
-static size_t
-exim_b62_run(struct strview s, size_t pos)
+/*
+ * Exim's base-62 digits as a table, for the message id every line starts
+ * with: its parts are checked at their fixed places, without a branch per byte.
+ */
+#define EXIM_B62_ROW(c) ['0' + (c)] = 1, ['A' + (c)] = 1, ['a' + (c)] = 1
+static const unsigned char exim_b62[256] = {
+	EXIM_B62_ROW(0), EXIM_B62_ROW(1), EXIM_B62_ROW(2), EXIM_B62_ROW(3), EXIM_B62_ROW(4),
+	EXIM_B62_ROW(5), EXIM_B62_ROW(6), EXIM_B62_ROW(7), EXIM_B62_ROW(8), EXIM_B62_ROW(9),
+	['A' + 10] = 1, ['A' + 11] = 1, ['A' + 12] = 1, ['A' + 13] = 1, ['A' + 14] = 1,
+	['A' + 15] = 1, ['A' + 16] = 1, ['A' + 17] = 1, ['A' + 18] = 1, ['A' + 19] = 1,
+	['A' + 20] = 1, ['A' + 21] = 1, ['A' + 22] = 1, ['A' + 23] = 1, ['A' + 24] = 1,
+	['A' + 25] = 1,
+	['a' + 10] = 1, ['a' + 11] = 1, ['a' + 12] = 1, ['a' + 13] = 1, ['a' + 14] = 1,
+	['a' + 15] = 1, ['a' + 16] = 1, ['a' + 17] = 1, ['a' + 18] = 1, ['a' + 19] = 1,
+	['a' + 20] = 1, ['a' + 21] = 1, ['a' + 22] = 1, ['a' + 23] = 1, ['a' + 24] = 1,
+	['a' + 25] = 1,
+};
+
+/* Are the n bytes at p all base-62 digits?  (AND of the table: no early exit needed.) */
+static int
+exim_all_b62(const char *p, size_t n)
 {
+	unsigned ok = 1;
 	size_t i;
 
-	for (i = pos; i < s.n && exim_is_b62(s.p[i]); i++)
-		;
-	return i - pos;
+	for (i = 0; i < n; i++)
+		ok &= exim_b62[(unsigned char)p[i]];
+	return (int)ok;
 }
 
 /*
  * Length of a message id at the start of s followed by a space, else 0:
  * 6-6-2 (up to 4.96) or 6-11-4 (4.97+).  Case matters: ids are base 62.
- * One pass: the length of the middle part says which form the last needs.
+ * The separators are looked at first, at the two forms' fixed places.
  */
 static size_t
 exim_id(struct strview s)
 {
-	size_t pos, mid, last;
+	const char *p = s.p;
 
-	if (exim_b62_run(s, 0) != 6 || s.n < 7 || s.p[6] != '-')
+	if (s.n < 17 || p[6] != '-')
 		return 0;
-	mid = exim_b62_run(s, 7);
-	if (mid != 6 && mid != 11)
-		return 0;
-	pos = 7 + mid;
-	if (pos >= s.n || s.p[pos] != '-')
-		return 0;
-	last = exim_b62_run(s, pos + 1);
-	pos += 1 + last;
-	if (last != (mid == 6 ? 2 : 4) || pos >= s.n || s.p[pos] != ' ')
-		return 0;
-	return pos;
+	if (p[13] == '-' && p[16] == ' ')
+		return exim_all_b62(p, 6) && exim_all_b62(p + 7, 6) && exim_all_b62(p + 14, 2) ? 16 : 0;
+	if (s.n >= 24 && p[18] == '-' && p[23] == ' ')
+		return exim_all_b62(p, 6) && exim_all_b62(p + 7, 11) && exim_all_b62(p + 19, 4) ? 23 : 0;
+	return 0;
 }
 
 /* " +hhmm" (log_timezone) and " [pid]" (log_selector +pid) after a stamp. */
@@ -159,7 +162,7 @@ exim_bare_tag(struct strview s, struct log_header *h)
 
 	if (sp == NULL || sp == s.p)
 		return -1;
-	for (p = tag = sp + 1; p < end && exim_is_b62(*p); p++)
+	for (p = tag = sp + 1; p < end && exim_b62[(unsigned char)*p]; p++)
 		;
 	if (p == tag || p >= end || *p != '[')
 		return -1;
@@ -248,10 +251,36 @@ exim_owns(const char *const *instances, const struct log_header *h)
 static const unsigned char exim_word_stop[256] = { [' '] = 1, ['"'] = 1, ['<'] = 1 };
 
 /*
+ * The first byte of s from i that is a word stop, or s.n.  Sixteen bytes
+ * at a time with SSE2 (x86-64's baseline): a delivery line is read to its
+ * end, so this loop is most of the parser's work.
+ */
+static size_t
+exim_plain_run(struct strview s, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), qu = _mm_set1_epi8('"'), lt = _mm_set1_epi8('<');
+	__m128i v;
+	unsigned m;
+
+	for (; i + 16 <= s.n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sp),
+		    _mm_cmpeq_epi8(v, qu)), _mm_cmpeq_epi8(v, lt)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < s.n && !exim_word_stop[(unsigned char)s.p[i]])
+		i++;
+	return i;
+}
+
+/*
  * The word of s at *pos: up to a space, keeping "..." (with \ escapes) and
  * <...> whole, as Exim quotes local parts and brackets addresses.
  */
-static struct strview
+static inline __attribute__((always_inline)) struct strview
 exim_word(struct strview s, size_t *pos)
 {
 	size_t i = *pos, start;
@@ -261,8 +290,7 @@ exim_word(struct strview s, size_t *pos)
 		i++;
 	start = i;
 	while (i < s.n && s.p[i] != ' ') {
-		while (i < s.n && !exim_word_stop[(unsigned char)s.p[i]])
-			i++;
+		i = exim_plain_run(s, i);
 		if (i >= s.n || s.p[i] == ' ')
 			break;
 		if (s.p[i] == '"') {
@@ -286,7 +314,7 @@ exim_field_key(struct strview w)
 {
 	size_t i;
 
-	for (i = 0; i < w.n && exim_is_b62(w.p[i]); i++)
+	for (i = 0; i < w.n && exim_b62[(unsigned char)w.p[i]]; i++)
 		;
 	return i > 0 && i < w.n && w.p[i] == '=' ? i : 0;
 }
@@ -330,16 +358,34 @@ exim_fields(struct strview s, size_t pos, unsigned want, struct exim_fields *f)
 	memset(f, 0, sizeof(*f));
 	while ((found & want) != want) {
 		w = exim_word(s, &pos);
-		if (w.n == 0 || sv_eq(w, "for") || sv_eq(w, "from") || sv_starts(w, "T=\"") ||
-		    sv_starts(w, "id="))
+		if (w.n == 0)
 			return;
-		klen = exim_field_key(w);
-		if (klen == 2 && w.p[0] == 'Q' && w.p[1] == 'T') {
+		/* by the first byte: most words are none of these */
+		switch (w.p[0]) {
+		case 'f':
+			if (sv_eq(w, "for") || sv_eq(w, "from"))
+				return;
+			break;
+		case 'T':
+			if (sv_starts(w, "T=\""))
+				return;
+			break;
+		case 'i':
+			if (sv_starts(w, "id="))
+				return;
+			break;
+		default:
+			break;
+		}
+		/* only one-letter keys and QT= are wanted: exim_field_key's 1 and 2, without its loop */
+		if (w.n >= 3 && w.p[0] == 'Q' && w.p[1] == 'T' && w.p[2] == '=') {
+			klen = 2;
 			slot = &f->qt;
 			bit = EXIM_F_QT;
-		} else if (klen != 1) {
+		} else if (w.n < 2 || w.p[1] != '=' || !exim_b62[(unsigned char)w.p[0]]) {
 			continue;
 		} else {
+			klen = 1;
 			switch (w.p[0]) {
 			case 'S': slot = &f->size; bit = EXIM_F_SIZE; break;
 			case 'A': slot = &f->auth; bit = EXIM_F_AUTH; break;
