@@ -62,6 +62,8 @@ static uint64_t
 hash_of(const char *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	const char *end = p + n;
+	size_t len = n, i;
 
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
@@ -69,28 +71,69 @@ hash_of(const char *p, size_t n)
 		h ^= h >> 32;
 	}
 	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
+		/*
+		 * The tail: the name's last eight bytes when it has them (one load;
+		 * a copy of n bytes into w went through memory and stalled the
+		 * load after it), else its bytes one by one in a register.
+		 */
+		if (len >= 8) {
+			memcpy(&w, end - 8, 8);
+		} else {
+			for (w = 0, i = 0; i < n; i++)
+				w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+		}
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	return h ^ (h >> 29);
 }
+
+/* An index entry: the hash's upper 48 bits and slot + 1. */
+#define ENTRY_SLOT(e) ((uint32_t)((e) & 0xffff) - 1)
+#define ENTRY_HOME(e) ((uint32_t)((e) >> 16) & INDEX_MASK)
+#define ENTRY_OF(h, slot) (((h) & ~(uint64_t)0xffff) | (uint64_t)((slot) + 1))
 
 /* The slot holding name, or -1; *at: its index position, or where it would go. */
 static int
 lookup(const struct topk *t, uint64_t h, const char *p, size_t n, uint32_t *at)
 {
 	uint32_t i;
+	uint64_t e;
 
-	for (i = (uint32_t)h & INDEX_MASK; t->index[i] != 0; i = (i + 1) & INDEX_MASK) {
-		const struct topk_slot *x = &t->slot[t->index[i] - 1];
+	for (i = ENTRY_HOME(h); (e = t->index[i]) != 0; i = (i + 1) & INDEX_MASK) {
+		const struct topk_slot *x;
+		if (((e ^ h) >> 16) != 0)
+			continue;
+		x = &t->slot[ENTRY_SLOT(e)];
 		if (x->hash == h && x->len == n && memcmp(x->name, p, n) == 0) {
 			*at = i;
-			return t->index[i] - 1;
+			return (int)ENTRY_SLOT(e);
 		}
 	}
 	*at = i;
 	return -1;
+}
+
+/* The index position of slot s (whose hash is h), or -1. */
+static long
+index_of_slot(const struct topk *t, uint64_t h, uint32_t s)
+{
+	uint32_t i;
+
+	for (i = ENTRY_HOME(h); t->index[i] != 0; i = (i + 1) & INDEX_MASK)
+		if (ENTRY_SLOT(t->index[i]) == s)
+			return i;
+	return -1;
+}
+
+/* The first free index position from h's home (for a name known to be absent). */
+static uint32_t
+index_free(const struct topk *t, uint64_t h)
+{
+	uint32_t i;
+
+	for (i = ENTRY_HOME(h); t->index[i] != 0; i = (i + 1) & INDEX_MASK)
+		;
+	return i;
 }
 
 /* Linear probing's deletion: later entries of the run move back into the hole. */
@@ -103,7 +146,7 @@ index_remove(struct topk *t, uint32_t hole)
 		i = (i + 1) & INDEX_MASK;
 		if (t->index[i] == 0)
 			break;
-		home = (uint32_t)t->slot[t->index[i] - 1].hash & INDEX_MASK;
+		home = ENTRY_HOME(t->index[i]);
 		/* the entry at i may fill the hole when its home is not in (hole, i] */
 		if (((i - home) & INDEX_MASK) >= ((i - hole) & INDEX_MASK)) {
 			t->index[hole] = t->index[i];
@@ -117,11 +160,14 @@ static void
 heap_swap(struct topk *t, uint32_t a, uint32_t b)
 {
 	uint16_t x = t->heap[a];
+	int64_t c = t->count[a];
 
 	t->heap[a] = t->heap[b];
+	t->count[a] = t->count[b];
 	t->heap[b] = x;
-	t->slot[t->heap[a]].heap = (uint16_t)a;
-	t->slot[t->heap[b]].heap = (uint16_t)b;
+	t->count[b] = c;
+	t->pos[t->heap[a]] = (uint16_t)a;
+	t->pos[t->heap[b]] = (uint16_t)b;
 }
 
 static void
@@ -129,7 +175,7 @@ heap_fix(struct topk *t, uint32_t i)
 {
 	uint32_t c;
 
-	while (i > 0 && t->slot[t->heap[i]].count < t->slot[t->heap[(i - 1) / 2]].count) {
+	while (i > 0 && t->count[i] < t->count[(i - 1) / 2]) {
 		heap_swap(t, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -137,9 +183,9 @@ heap_fix(struct topk *t, uint32_t i)
 		c = 2 * i + 1;
 		if (c >= t->n)
 			break;
-		if (c + 1 < t->n && t->slot[t->heap[c + 1]].count < t->slot[t->heap[c]].count)
+		if (c + 1 < t->n && t->count[c + 1] < t->count[c])
 			c++;
-		if (t->slot[t->heap[c]].count >= t->slot[t->heap[i]].count)
+		if (t->count[c] >= t->count[i])
 			break;
 		heap_swap(t, i, c);
 		i = c;
@@ -172,9 +218,22 @@ slot_reserve(struct topk_slot *x, size_t n)
 static void
 slot_set(struct topk_slot *x, uint64_t h, const char *p, size_t n)
 {
+	size_t i;
+
 	x->hash = h;
 	x->len = (uint16_t)n;
-	memcpy(x->name, p, n);
+	/*
+	 * Eight bytes at a time, the last word overlapping: names are short, and
+	 * GCC's inline memcpy for them (rep movsq) cost more than the copy.
+	 */
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			x->name[i] = p[i];
+		return;
+	}
+	for (i = 0; i + 8 < n; i += 8)
+		memcpy(x->name + i, p + i, 8);
+	memcpy(x->name + n - 8, p + n - 8, 8);
 }
 
 /* Space-saving: a known name counts; a new one takes a free slot or the smallest. */
@@ -183,14 +242,16 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 {
 	uint64_t h = hash_of(p, n);
 	struct topk_slot *x;
-	uint32_t at;
+	uint32_t at, hp;
+	long old;
 	int i = lookup(t, h, p, n, &at);
 
 	if (i >= 0) {
 		x = &t->slot[i];
-		x->count += v0;
+		hp = t->pos[i];
+		t->count[hp] += v0;
 		x->v1 += v1;
-		heap_fix(t, x->heap);
+		heap_fix(t, hp);
 		t->dirty = 1;
 		return 0;
 	}
@@ -200,14 +261,14 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 		if (slot_reserve(x, n) != 0)
 			return -1;
 		slot_set(x, h, p, n);
-		x->count = v0;
 		x->err = 0;
 		x->v1 = v1;
 		t->heap[t->n] = (uint16_t)i;
-		x->heap = (uint16_t)t->n;
+		t->count[t->n] = v0;
+		t->pos[i] = (uint16_t)t->n;
 		t->n++;
-		t->index[at] = (uint16_t)(i + 1);
-		heap_fix(t, x->heap);
+		t->index[at] = ENTRY_OF(h, (uint32_t)i);
+		heap_fix(t, t->pos[i]);
 		t->dirty = 1;
 		return 0;
 	}
@@ -219,17 +280,14 @@ count(struct topk *t, const char *p, size_t n, int64_t v0, int64_t v1)
 	x = &t->slot[i];
 	if (slot_reserve(x, n) != 0)
 		return -1;
-	{
-		uint32_t old;
-		if (lookup(t, x->hash, x->name, x->len, &old) == i)
-			index_remove(t, old);
-		lookup(t, h, p, n, &at); /* the hole may have moved the free position */
-	}
+	if ((old = index_of_slot(t, x->hash, (uint32_t)i)) >= 0)
+		index_remove(t, (uint32_t)old);
+	at = index_free(t, h); /* the hole may have moved the free position */
 	slot_set(x, h, p, n);
-	x->err = x->count;
-	x->count += v0;
+	x->err = t->count[0];
+	t->count[0] += v0;
 	x->v1 = v1;
-	t->index[at] = (uint16_t)(i + 1);
+	t->index[at] = ENTRY_OF(h, (uint32_t)i);
 	heap_fix(t, 0);
 	t->dirty = 1;
 	return 0;
@@ -259,7 +317,8 @@ flush_list(struct topk *t, struct aggregate *a)
 		 * before it took the slot leaves less than nothing: no name has a
 		 * negative count, so 0 is the lower bound, and a row of zeros is none.
 		 */
-		int64_t v0 = x->count - x->err > 0 ? x->count - x->err : 0, v1 = x->v1 > 0 ? x->v1 : 0;
+		int64_t c = t->count[t->pos[i]];
+		int64_t v0 = c - x->err > 0 ? c - x->err : 0, v1 = x->v1 > 0 ? x->v1 : 0;
 		if ((v0 > 0 || v1 > 0) &&
 		    aggregate_set(a, t->kind, t->day, sv_make(x->name, x->len), v0, v1) != 0)
 			return -1;

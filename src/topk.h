@@ -37,22 +37,29 @@
 
 struct topk_slot {
 	uint64_t hash;
-	int64_t count;   /* the estimate: exact count since the name took the slot + err */
 	int64_t err;     /* the smallest count when it took the slot: what it may have had */
 	int64_t v1;      /* the second value (relayed, bytes) since it took the slot */
 	char *name;      /* malloc'd, name_cap bytes: names are short, AGG_NAME_MAX is not */
 	uint16_t len, name_cap;
-	uint16_t heap;   /* position in the min-heap */
 };
 
+/*
+ * The counts live in the heap beside the slot numbers, and the index holds
+ * each name's hash with its slot: sifting and probing read small arrays
+ * instead of a slot (a cache miss each) per step.
+ */
 struct topk {
 	enum agg_kind kind;
 	int32_t day;
 	int used, dirty;
 	uint64_t stamp;                   /* last use, for eviction */
 	uint32_t n;                       /* slots taken */
+	int64_t count[TOPK_SLOTS];        /* heap order: the estimate, exact count since
+	                                   * the name took the slot + err */
 	uint16_t heap[TOPK_SLOTS];        /* slot numbers, smallest count first */
-	uint16_t index[2 * TOPK_SLOTS];   /* hash table: slot + 1, 0 empty */
+	uint16_t pos[TOPK_SLOTS];         /* each slot's place in the heap */
+	/* hash table: the hash's bits above 16, and slot + 1 in the low 16; 0 empty */
+	uint64_t index[2 * TOPK_SLOTS];
 	struct topk_slot slot[TOPK_SLOTS];
 };
 
