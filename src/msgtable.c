@@ -5,17 +5,34 @@
 
 #include "msgtable.h"
 
-static uint64_t
+/*
+ * Eight bytes at a time (every line of a message looks its id up): Exim's
+ * ids are 16 or 23 bytes, Postfix's 10 to 15.  The tail is the id's last
+ * eight bytes, overlapping, when it has them.
+ */
+static uint32_t
 qid_hash(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	const char *end = p + n;
+	size_t len = n, i;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return h ^ (h >> 29);
+	if (n > 0) {
+		if (len >= 8) {
+			memcpy(&w, end - 8, 8);
+		} else {
+			for (w = 0, i = 0; i < n; i++)
+				w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+		}
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 int
@@ -59,17 +76,19 @@ msgtable_free(struct msgtable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The index position of qid (hash h): its entry, or the empty one where it would go. */
 static uint32_t
-slot_of(const struct msgtable *t, const char *qid, size_t n)
+slot_of(const struct msgtable *t, uint32_t h, const char *qid, size_t n)
 {
-	uint32_t i = (uint32_t)qid_hash(qid, n) & t->index_mask;
+	uint32_t i = h & t->index_mask;
 	uint32_t k;
 
 	for (;; i = (i + 1) & t->index_mask) {
 		k = t->index[i];
 		if (k == 0)
 			return i;
-		if (strncmp(t->slab[k - 1].qid, qid, n) == 0 && t->slab[k - 1].qid[n] == '\0')
+		if (t->slab[k - 1].hash == h && memcmp(t->slab[k - 1].qid, qid, n) == 0 &&
+		    t->slab[k - 1].qid[n] == '\0')
 			return i;
 	}
 }
@@ -103,15 +122,14 @@ lru_append(struct msgtable *t, uint32_t k)
 	t->lru_tail = k;
 }
 
-struct msg *
-msgtable_find(struct msgtable *t, struct strview qid)
+/* The message of qid (hash h) made the most recent, or NULL; *at: its index position. */
+static struct msg *
+find_at(struct msgtable *t, uint32_t h, struct strview qid, uint32_t *at)
 {
-	uint32_t s, k;
+	uint32_t k;
 
-	if (qid.n == 0 || qid.n > MSG_QID_MAX)
-		return NULL;
-	s = slot_of(t, qid.p, qid.n);
-	k = t->index[s];
+	*at = slot_of(t, h, qid.p, qid.n);
+	k = t->index[*at];
 	if (k == 0)
 		return NULL;
 	if (t->lru_tail != k - 1) {
@@ -119,6 +137,16 @@ msgtable_find(struct msgtable *t, struct strview qid)
 		lru_append(t, k - 1);
 	}
 	return &t->slab[k - 1];
+}
+
+struct msg *
+msgtable_find(struct msgtable *t, struct strview qid)
+{
+	uint32_t at;
+
+	if (qid.n == 0 || qid.n > MSG_QID_MAX)
+		return NULL;
+	return find_at(t, qid_hash(qid.p, qid.n), qid, &at);
 }
 
 /* Backward-shift deletion keeps linear probing free of tombstones. */
@@ -133,8 +161,7 @@ index_delete(struct msgtable *t, uint32_t s)
 			j = (j + 1) & t->index_mask;
 			if (t->index[j] == 0)
 				return;
-			home = (uint32_t)qid_hash(t->slab[t->index[j] - 1].qid,
-			    strlen(t->slab[t->index[j] - 1].qid)) & t->index_mask;
+			home = t->slab[t->index[j] - 1].hash & t->index_mask;
 			/* move j back to i unless its home lies cyclically in (i, j] */
 			if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 				continue;
@@ -164,10 +191,13 @@ remember_gone(struct msgtable *t, const struct msg *m)
 void
 msgtable_remove(struct msgtable *t, struct msg *m)
 {
-	uint32_t k = (uint32_t)(m - t->slab);
+	uint32_t k = (uint32_t)(m - t->slab), s = m->hash & t->index_mask;
 
 	remember_gone(t, m);
-	index_delete(t, slot_of(t, m->qid, strlen(m->qid)));
+	/* its entry is the one holding its slab index: no name to compare */
+	while (t->index[s] != k + 1)
+		s = (s + 1) & t->index_mask;
+	index_delete(t, s);
 	lru_unlink(t, k);
 	free(m->account);
 	memset(m, 0, sizeof(*m));
@@ -178,13 +208,14 @@ msgtable_remove(struct msgtable *t, struct msg *m)
 struct msg *
 msgtable_get(struct msgtable *t, struct strview qid)
 {
-	struct msg *m = msgtable_find(t, qid);
-	uint32_t k, s;
+	struct msg *m;
+	uint32_t k, s, h;
 
-	if (m != NULL)
-		return m;
 	if (qid.n == 0 || qid.n > MSG_QID_MAX)
 		return NULL;
+	h = qid_hash(qid.p, qid.n);
+	if ((m = find_at(t, h, qid, &s)) != NULL)
+		return m;
 	if (t->nfree == 0) {
 		/* client= without a queued message is an aborted transaction, not a loss */
 		if (t->slab[t->lru_head].flags & MSG_QUEUED)
@@ -192,6 +223,7 @@ msgtable_get(struct msgtable *t, struct strview qid)
 		else
 			t->abandoned++;
 		msgtable_remove(t, &t->slab[t->lru_head]);
+		s = slot_of(t, h, qid.p, qid.n); /* the removal may have moved the free place */
 	}
 	k = t->free_idx[--t->nfree];
 	m = &t->slab[k];
@@ -199,7 +231,7 @@ msgtable_get(struct msgtable *t, struct strview qid)
 	memcpy(m->qid, qid.p, qid.n);
 	m->relay_day = -1;
 	m->recv_day = -1;
-	s = slot_of(t, qid.p, qid.n);
+	m->hash = h;
 	t->index[s] = k + 1;
 	lru_append(t, k);
 	t->used++;

@@ -36,6 +36,7 @@ struct msg {
 	int8_t recv_hour;
 	int32_t recv_day;
 	int32_t relay_day;  /* day whose relayed_messages counted this message, or -1 */
+	uint32_t hash;      /* of qid (its index home): removal and moves need no rehash */
 	uint64_t size;
 	int64_t recv_t;     /* log time of its receipt (s), 0: unknown; for delivery delays */
 	uint32_t out_conn;  /* hash of the relay whose session its deliveries last opened */
