@@ -35,6 +35,14 @@ qid_hash(const char *p, size_t n)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/*
+ * The index starts this small and doubles as messages come: a log has far
+ * fewer in flight than the table's size, and every line's lookup is a
+ * random probe into the index (a cache miss at the full 1 MiB of the
+ * default queuetable).
+ */
+#define MSGTABLE_INDEX_MIN 1024
+
 int
 msgtable_init(struct msgtable *t, uint32_t cap)
 {
@@ -45,6 +53,9 @@ msgtable_init(struct msgtable *t, uint32_t cap)
 		cap = 16;
 	while (icap < cap * 2)
 		icap *= 2;
+	t->index_max = icap;
+	if (icap > MSGTABLE_INDEX_MIN)
+		icap = MSGTABLE_INDEX_MIN;
 	t->slab = calloc(cap, sizeof(*t->slab));
 	t->free_idx = malloc(cap * sizeof(*t->free_idx));
 	t->index = calloc(icap, sizeof(*t->index));
@@ -120,6 +131,28 @@ lru_append(struct msgtable *t, uint32_t k)
 	else
 		t->lru_head = k;
 	t->lru_tail = k;
+}
+
+/* The index twice as large, every entry moved to its new home; -1 on out-of-memory. */
+static int
+index_grow(struct msgtable *t)
+{
+	uint32_t ncap = (t->index_mask + 1) * 2, mask = ncap - 1, i, j, k;
+	uint32_t *nidx = calloc(ncap, sizeof(*nidx));
+
+	if (nidx == NULL)
+		return -1;
+	for (i = 0; i <= t->index_mask; i++) {
+		if ((k = t->index[i]) == 0)
+			continue;
+		for (j = t->slab[k - 1].hash & mask; nidx[j] != 0; j = (j + 1) & mask)
+			;
+		nidx[j] = k;
+	}
+	free(t->index);
+	t->index = nidx;
+	t->index_mask = mask;
+	return 0;
 }
 
 /* The message of qid (hash h) made the most recent, or NULL; *at: its index position. */
@@ -224,6 +257,12 @@ msgtable_get(struct msgtable *t, struct strview qid)
 			t->abandoned++;
 		msgtable_remove(t, &t->slab[t->lru_head]);
 		s = slot_of(t, h, qid.p, qid.n); /* the removal may have moved the free place */
+	}
+	/* at most half full: probes stay short */
+	if ((t->used + 1) * 2 > t->index_mask + 1 && t->index_mask + 1 < t->index_max) {
+		if (index_grow(t) != 0)
+			return NULL;
+		s = slot_of(t, h, qid.p, qid.n);
 	}
 	k = t->free_idx[--t->nfree];
 	m = &t->slab[k];
