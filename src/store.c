@@ -767,22 +767,61 @@ put_account_domain(struct store *s, const struct agg_entry *e)
 	return step(s, st);
 }
 
-static int
-put_account(struct store *s, const struct aggregate *a, const struct agg_entry *e)
-{
-	sqlite3_stmt *st;
+/* An account's row of a batch with its id. */
+struct account_put {
 	sqlite3_int64 id;
+	const struct agg_entry *e;
+};
 
-	if (account_id(s, e->name, e->len, e->day, &id) != 0)
+static int
+account_put_order(const void *x, const void *y)
+{
+	const struct account_put *a = x, *b = y;
+
+	if (a->e->day != b->e->day)
+		return a->e->day < b->e->day ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/*
+ * The batch's accounts (n entries, sorted by day and name): their ids
+ * first, in name order (new accounts are created in it, as the name index
+ * likes), then their days' rows by day and id.  account_daily is keyed by
+ * (account_id, day) and indexed by day: written in name order each upsert
+ * went to a random page of both, and the account rows were most of the
+ * writer thread's time (1.17 of 1.49 s of the 10M Exim import's upserts).
+ */
+static int
+put_accounts(struct store *s, const struct aggregate *a, const struct agg_entry *const *e,
+    size_t n)
+{
+	struct account_put *x = malloc((n ? n : 1) * sizeof(*x));
+	sqlite3_stmt *st = s->st[ST_ACCOUNT_DAY];
+	size_t i;
+	int rc = -1;
+
+	if (x == NULL)
 		return -1;
-	if (s->ids_out != NULL)
-		s->ids_out[e - a->keyed] = id;
-	st = s->st[ST_ACCOUNT_DAY];
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, e->day);
-	sqlite3_bind_int64(st, 3, e->v[0]);
-	sqlite3_bind_int64(st, 4, e->v[1]);
-	return step(s, st);
+	for (i = 0; i < n; i++) {
+		x[i].e = e[i];
+		if (account_id(s, e[i]->name, e[i]->len, e[i]->day, &x[i].id) != 0)
+			goto out;
+		if (s->ids_out != NULL)
+			s->ids_out[e[i] - a->keyed] = x[i].id;
+	}
+	qsort(x, n, sizeof(*x), account_put_order);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, x[i].id);
+		sqlite3_bind_int(st, 2, x[i].e->day);
+		sqlite3_bind_int64(st, 3, x[i].e->v[0]);
+		sqlite3_bind_int64(st, 4, x[i].e->v[1]);
+		if (step(s, st) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(x);
+	return rc;
 }
 
 /* A reply count: its key is agg_reply_key()'s, the example sanitised here. */
@@ -907,10 +946,15 @@ put_keyed(struct store *s, const struct aggregate *a)
 	s->last_account_len = (size_t)-1; /* ids may change with a rolled-back batch */
 	if (accounts_load(s) != 0)
 		goto out;
-	for (i = 0; i < n; i++) {
+	/* AGG_ACCOUNT sorts first: its run goes by id */
+	for (i = 0; i < n && order[i]->kind == AGG_ACCOUNT; i++)
+		;
+	if (put_accounts(s, a, order, i) != 0)
+		goto out;
+	for (; i < n; i++) {
 		const struct agg_entry *e = order[i];
-		if (e->kind == AGG_ACCOUNT || e->kind == AGG_ACCOUNT_DOMAIN) {
-			if ((e->kind == AGG_ACCOUNT ? put_account(s, a, e) : put_account_domain(s, e)) != 0)
+		if (e->kind == AGG_ACCOUNT_DOMAIN) {
+			if (put_account_domain(s, e) != 0)
 				goto out;
 			continue;
 		}
