@@ -5,7 +5,8 @@
 # of the same sizes, and alone on IceWarp logs of the same sizes, in one run,
 # and print seconds, lines/s, peak RSS, the load average at the start of each
 # command, and the ratios; mtastat also without a configuration.  Also checks
-# mtastat's report against genlog's true counts.  Run by hand, not in CI.  Everything it writes goes to bench/out/ (git-ignored).
+# mtastat's report against genlog's true counts.  Run by hand, not in CI.
+# Everything it writes goes to bench/out/ (git-ignored).
 # DIR is the build tree whose mtastat is measured (default build/).
 #
 # An Exim line says more than a Postfix line (a reception, a delivery or a
