@@ -5,10 +5,15 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "writer.h"
+
+/* The writer thread's nice value above the reading thread's. */
+#define WRITER_NICE 5
 
 static void *
 writer_run(void *arg)
@@ -16,7 +21,19 @@ writer_run(void *arg)
 	struct writer *w = arg;
 	struct store_batch *b;
 	uint64_t one = 1, lines;
+	id_t tid;
+	int nice;
 
+	/*
+	 * The reading thread answers SNMP between its turns: when it and the
+	 * commits want the same core, the commit waits, not the GET (Linux
+	 * gives each thread its own nice value).
+	 */
+	tid = (id_t)syscall(SYS_gettid);
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, tid);
+	if (errno != 0 || setpriority(PRIO_PROCESS, tid, nice + WRITER_NICE) != 0)
+		log_debug("store", "writer: nice +%d: %s", WRITER_NICE, strerror(errno));
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->todo == NULL && w->job_state != WRITER_JOB_OUT && !w->stop)
