@@ -183,8 +183,10 @@ heap_fix(struct topk *t, uint32_t i)
 		c = 2 * i + 1;
 		if (c >= t->n)
 			break;
-		if (c + 1 < t->n && t->count[c + 1] < t->count[c])
-			c++;
+		/* the smaller child, the left on a tie: added, not branched on (a coin flip at
+		 * every level of an evicting name's way down) */
+		if (c + 1 < t->n)
+			c += t->count[c + 1] < t->count[c];
 		if (t->count[c] >= t->count[i])
 			break;
 		heap_swap(t, i, c);
