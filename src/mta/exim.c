@@ -261,7 +261,7 @@ static const unsigned char exim_word_stop[256] = { [' '] = 1, ['"'] = 1, ['<'] =
  * at a time with SSE2 (x86-64's baseline): a delivery line is read to its
  * end, so this loop is most of the parser's work.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 exim_plain_run(struct strview s, size_t i)
 {
 #ifdef __SSE2__
