@@ -452,6 +452,7 @@ mtastatd_main(int argc, char **argv)
 	if (parse_options(&ctx, argc, argv) != 0)
 		return 2;
 	log_init("mtastatd", !ctx.foreground && !ctx.check_only, !ctx.check_only);
+	ingest_malloc_tune();
 	the_ctx = &ctx;
 	if (config_file_readable(ctx.config_path) != 0)
 		return 1;

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 
 #include "ingest.h"
 #include "log.h"
@@ -51,6 +54,14 @@ recent_position(struct ingest *ig, struct file_pos **out, size_t *n)
 	ig->recent_pos->state_len = sizeof(ig->recent_blob);
 	out[(*n)++] = ig->recent_pos;
 	return 0;
+}
+
+void
+ingest_malloc_tune(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 }
 
 int

@@ -289,6 +289,7 @@ cmd_import(int argc, char **argv)
 		config_free(&c.cfg);
 		return 1; /* nothing to read: no database is created for it */
 	}
+	ingest_malloc_tune();
 	if (store_open(&store, db_path(&c)) != 0) {
 		free(fmt);
 		config_free(&c.cfg);
