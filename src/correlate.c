@@ -399,6 +399,20 @@ health_of(struct correlator *c, const struct log_time *t, const struct mta_event
 	return 0;
 }
 
+/*
+ * A message refused or dropped before it was queued: nothing more comes of
+ * it, not even a removal, and kept it would hold a place in the table until
+ * pushed out (a milter rejecting spam all day filled 100,000 places).
+ */
+static void
+on_gone(struct correlator *c, const struct mta_event *ev)
+{
+	struct msg *m;
+
+	if (ev->gone && (m = msgtable_find(&c->q, ev->qid)) != NULL)
+		msgtable_remove(&c->q, m);
+}
+
 int
 correlate(struct correlator *c, const struct log_time *t, const struct mta_event *ev)
 {
@@ -431,6 +445,7 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 	case EV_NOTIFICATION:
 		return on_notification(c, t, ev);
 	case EV_REJECT:
+		on_gone(c, ev);
 		/* a content filter's verdict too (Postfix milter-reject): what = its name */
 		if (ev->what.n > 0 && day_counter(c, t, "antispam_", ev->what) != 0)
 			return -1;
@@ -442,6 +457,7 @@ correlate(struct correlator *c, const struct log_time *t, const struct mta_event
 	case EV_BLOCKED:
 		return day_counter(c, t, "ipblock_", ev->what);
 	case EV_ANTISPAM:
+		on_gone(c, ev);
 		return day_counter(c, t, "antispam_", ev->what);
 	case EV_REPLY:
 	case EV_TLS:

@@ -94,6 +94,12 @@ struct mta_event {
 	unsigned resolved : 1;
 	/* EV_DELIVERY of a recipient whose relay was counted when resolved: delivered only */
 	unsigned forwarded : 1;
+	/*
+	 * EV_REJECT, EV_ANTISPAM: the whole message qid is refused or dropped
+	 * before it is queued, and no EV_REMOVED will follow (Postfix's cleanup
+	 * logs none for a reject or a discard): it leaves the correlator here.
+	 */
+	unsigned gone : 1;
 	struct strview what;     /* EV_SESSION_INCOMPLETE, EV_BLOCKED, EV_ANTISPAM */
 	/*
 	 * Issue 14.  EV_SESSION_INCOMPLETE's what is the cause of a broken

@@ -400,11 +400,14 @@ parse_queued_line(const struct log_header *h, struct strview rest, struct mta_ev
 			ev->has_sender = found;
 		}
 	} else if (sv_eq(svc, "cleanup")) {
+		/* cleanup refuses or drops the whole message: qmgr never logs "removed" */
 		if (is_reject(rest)) {
 			ev->type = EV_REJECT;
+			ev->gone = 1;
 			reject_reply(rest, ev);
 		} else if (sv_starts(rest, "milter-discard:")) {
 			ev->type = EV_ANTISPAM;
+			ev->gone = 1;
 			ev->what = sv_make("milter_discard", 14);
 		}
 	} else if (sv_eq(svc, "qmgr")) {

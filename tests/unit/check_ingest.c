@@ -246,6 +246,46 @@ START_TEST(accounts_beyond_the_map_are_looked_up)
 }
 END_TEST
 
+/*
+ * Postfix's cleanup refusing or dropping a message logs no "removed": the
+ * message leaves the table at the reject, not when pushed out of it.
+ */
+START_TEST(cleanup_reject_leaves_no_message_in_flight)
+{
+	struct mtastat_config cfg;
+	const char *files[1];
+	char db[4200], log[4200];
+	struct store s;
+	FILE *f;
+
+	test_config(&cfg);
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	snprintf(log, sizeof(log), "%s/gone.log", dir);
+	f = fopen(log, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("Nov  2 10:00:00 mx postfix/smtpd[1]: AAAA000001: client=a[192.0.2.1]\n"
+	    "Nov  2 10:00:01 mx postfix/cleanup[2]: AAAA000001: milter-reject: END-OF-MESSAGE from"
+	    " a[192.0.2.1]: 5.7.1 Spam; from=<s@a.example> to=<r@example.test> proto=ESMTP helo=<a>\n"
+	    "Nov  2 10:00:02 mx postfix/smtpd[1]: AAAA000002: client=a[192.0.2.1]\n"
+	    "Nov  2 10:00:03 mx postfix/cleanup[2]: AAAA000002: reject: header Subject: x from"
+	    " a[192.0.2.1]; from=<s@a.example> to=<r@example.test> proto=ESMTP helo=<a>: 5.7.1 no\n"
+	    "Nov  2 10:00:04 mx postfix/smtpd[1]: AAAA000003: client=a[192.0.2.1]\n"
+	    "Nov  2 10:00:05 mx postfix/cleanup[2]: AAAA000003: milter-discard: END-OF-MESSAGE from"
+	    " a[192.0.2.1]: milter triggers DISCARD action\n"
+	    "Nov  2 10:00:06 mx postfix/smtpd[1]: AAAA000004: client=a[192.0.2.1]\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	files[0] = log;
+	import(db, &cfg, files, 1);
+	ck_assert_int_eq(store_open(&s, db), 0);
+	ck_assert_int_eq(day_value(&s, "2026-11-02", C_REJECTED), 2);
+	/* only the message whose fate the log does not tell yet */
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue", NULL), 1);
+	ck_assert_int_eq(tu_query(&s, "SELECT count(*) FROM queue WHERE qid = 'AAAA000004'", NULL), 1);
+	store_close(&s);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(gzip_alone_counts_the_same)
 {
 	struct mtastat_config cfg;
@@ -817,6 +857,7 @@ main(void)
 	tcase_add_test(tc, reimport_and_gzip_count_nothing_twice);
 	tcase_add_test(tc, same_file_twice_in_one_run_counts_once);
 	tcase_add_test(tc, accounts_beyond_the_map_are_looked_up);
+	tcase_add_test(tc, cleanup_reject_leaves_no_message_in_flight);
 	tcase_add_test(tc, gzip_alone_counts_the_same);
 	tcase_add_test(tc, resume_after_every_line_counts_the_same);
 	tcase_add_test(tc, year_rolls_over_in_december);

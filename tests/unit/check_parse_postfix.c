@@ -380,13 +380,19 @@ START_TEST(reject)
 	ck_assert_int_eq(pm("postfix/smtpd", "1D8CC1CA0A7F: milter-reject: DATA from h[192.0.2.151]: 550 5.7.1"),
 	    EV_REJECT);
 	ck_assert_sv(ev.qid, "1D8CC1CA0A7F");
+	ck_assert_uint_eq(ev.gone, 0); /* smtpd: one recipient or command, the message goes on */
 	ck_assert_int_eq(pm("postfix/smtpd", "NOQUEUE: milter-reject: RCPT from h[8.8.8.8]: 451 4.7.1 Greylisting"),
 	    EV_REJECT);
 	ck_assert_int_eq(pm("postfix/cleanup", "4104E3D: milter-reject: END-OF-MESSAGE from h[61.238.241.86]:"
 	    " 5.7.1 Blocked by SpamAssassin"), EV_REJECT);
 	ck_assert_sv(ev.qid, "4104E3D");
+	ck_assert_uint_eq(ev.gone, 1); /* cleanup: the whole message, and no "removed" follows */
 	ck_assert_int_eq(pm("postfix/cleanup", "1A2B3C4D5E: reject: header Subject: x from h[192.0.2.1]; 5.7.1 no"),
 	    EV_REJECT);
+	ck_assert_uint_eq(ev.gone, 1);
+	ck_assert_int_eq(pm("postfix/cleanup", "1A2B3C4D5E: milter-discard: END-OF-MESSAGE from h[192.0.2.1]:"
+	    " milter triggers DISCARD action"), EV_ANTISPAM);
+	ck_assert_uint_eq(ev.gone, 1);
 	/* postscreen rejects are not counted as rejects: only their replies (issue 14) */
 	ck_assert_int_eq(pm("postfix/postscreen", "NOQUEUE: reject: RCPT from [192.0.2.1]:25: 550 5.7.1 Service"
 	    " unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"), EV_REPLY);
