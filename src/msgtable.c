@@ -36,10 +36,12 @@ qid_hash(const char *p, size_t n)
 }
 
 /*
- * The index starts this small and doubles as messages come: a log has far
- * fewer in flight than the table's size, and every line's lookup is a
- * random probe into the index (a cache miss at the full 1 MiB of the
- * default queuetable).
+ * The index is allocated at its full size (twice the table) but only a
+ * prefix is used: it starts at this many entries and doubles as messages
+ * come.  A log has far fewer in flight than the table's size, and every
+ * line's lookup is a random probe into the index (a cache miss at the full
+ * 1 MiB of the default queuetable); the prefix's pages are the only ones
+ * touched, so the memory is no more than the whole index's.
  */
 #define MSGTABLE_INDEX_MIN 1024
 
@@ -54,11 +56,11 @@ msgtable_init(struct msgtable *t, uint32_t cap)
 	while (icap < cap * 2)
 		icap *= 2;
 	t->index_max = icap;
-	if (icap > MSGTABLE_INDEX_MIN)
-		icap = MSGTABLE_INDEX_MIN;
 	t->slab = calloc(cap, sizeof(*t->slab));
 	t->free_idx = malloc(cap * sizeof(*t->free_idx));
 	t->index = calloc(icap, sizeof(*t->index));
+	if (icap > MSGTABLE_INDEX_MIN)
+		icap = MSGTABLE_INDEX_MIN;
 	if (t->slab == NULL || t->free_idx == NULL || t->index == NULL) {
 		msgtable_free(t);
 		return -1;
@@ -133,26 +135,24 @@ lru_append(struct msgtable *t, uint32_t k)
 	t->lru_tail = k;
 }
 
-/* The index twice as large, every entry moved to its new home; -1 on out-of-memory. */
-static int
+/*
+ * The index's prefix twice as large: emptied and every message in flight
+ * (the LRU list holds them all) put back at its new home.  Nothing is
+ * allocated: a second array while the first is still in use would raise
+ * the peak, and glibc keeps freed large blocks' sizes on its heap after.
+ */
+static void
 index_grow(struct msgtable *t)
 {
-	uint32_t ncap = (t->index_mask + 1) * 2, mask = ncap - 1, i, j, k;
-	uint32_t *nidx = calloc(ncap, sizeof(*nidx));
+	uint32_t ncap = (t->index_mask + 1) * 2, mask = ncap - 1, j, k;
 
-	if (nidx == NULL)
-		return -1;
-	for (i = 0; i <= t->index_mask; i++) {
-		if ((k = t->index[i]) == 0)
-			continue;
-		for (j = t->slab[k - 1].hash & mask; nidx[j] != 0; j = (j + 1) & mask)
+	memset(t->index, 0, ncap * sizeof(*t->index));
+	for (k = t->lru_head; k != MSG_NIL; k = t->slab[k].next) {
+		for (j = t->slab[k].hash & mask; t->index[j] != 0; j = (j + 1) & mask)
 			;
-		nidx[j] = k;
+		t->index[j] = k + 1;
 	}
-	free(t->index);
-	t->index = nidx;
 	t->index_mask = mask;
-	return 0;
 }
 
 /* The message of qid (hash h) made the most recent, or NULL; *at: its index position. */
@@ -260,8 +260,7 @@ msgtable_get(struct msgtable *t, struct strview qid)
 	}
 	/* at most half full: probes stay short */
 	if ((t->used + 1) * 2 > t->index_mask + 1 && t->index_mask + 1 < t->index_max) {
-		if (index_grow(t) != 0)
-			return NULL;
+		index_grow(t);
 		s = slot_of(t, h, qid.p, qid.n);
 	}
 	k = t->free_idx[--t->nfree];

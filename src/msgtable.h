@@ -52,7 +52,7 @@ struct msgtable {
 	uint32_t nfree;
 	uint32_t *index;      /* slab index + 1; 0 is empty */
 	uint32_t index_mask;
-	uint32_t index_max;   /* the size it may grow to: at least twice cap */
+	uint32_t index_max;   /* entries allocated (at least twice cap); index_mask + 1 in use */
 	uint32_t lru_head, lru_tail;
 	uint64_t evictions;   /* queued messages pushed out while in flight */
 	uint64_t abandoned;   /* transactions that never reached the queue (RSET, disconnect) */
