@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "acctmap.h"
+#include "hash.h"
 
 /* Name bytes per account the arena may hold on average before a reset. */
 #define ACCTMAP_NAME_BYTES 64
@@ -11,13 +12,7 @@
 static uint64_t
 name_hash(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
+	return hash_bytes(HASH_SEED ^ n, p, n);
 }
 
 void

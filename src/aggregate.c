@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "hash.h"
 
 /* Arena chunks hold many names; one malloc per chunk, freed at reset. */
 #define ARENA_CHUNK (256 * 1024)
@@ -118,35 +119,12 @@ aggregate_add(struct aggregate *a, int32_t day, int hour, enum counter c, int64_
 	return 0;
 }
 
-/*
- * Names are short and attacker-chosen, but the table only lives one batch.
- * Eight bytes at a time (FNV-1a's multiply per byte was a chain of 25 for
- * an account name), the tail as the name's last eight bytes when it has them.
- */
+/* The table only lives one batch: kind, day and length in the seed. */
 static uint64_t
 hash_name(enum agg_kind kind, int32_t day, const char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)kind << 40) ^ (uint32_t)day ^
-	    ((uint64_t)n << 48), w;
-	const char *end = p + n;
-	size_t len = n, i;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		if (len >= 8) {
-			memcpy(&w, end - 8, 8);
-		} else {
-			for (w = 0, i = 0; i < n; i++)
-				w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-		}
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	h ^= h >> 29;
-	return h | 1;
+	return hash_bytes(HASH_SEED ^ ((uint64_t)kind << 40) ^ (uint32_t)day ^ ((uint64_t)n << 48),
+	    p, n) | 1;
 }
 
 static int

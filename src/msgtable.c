@@ -4,34 +4,14 @@
 #include <string.h>
 
 #include "msgtable.h"
+#include "hash.h"
 
-/*
- * Eight bytes at a time (every line of a message looks its id up): Exim's
- * ids are 16 or 23 bytes, Postfix's 10 to 15.  The tail is the id's last
- * eight bytes, overlapping, when it has them.
- */
+/* Every line of a message looks its id up: Exim's are 16 or 23 bytes, Postfix's 10 to 15. */
 static uint32_t
 qid_hash(const char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-	const char *end = p + n;
-	size_t len = n, i;
+	uint64_t h = hash_bytes(HASH_SEED ^ n, p, n);
 
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		if (len >= 8) {
-			memcpy(&w, end - 8, 8);
-		} else {
-			for (w = 0, i = 0; i < n; i++)
-				w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-		}
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	h ^= h >> 29;
 	return (uint32_t)(h ^ (h >> 32));
 }
 

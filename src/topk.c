@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "log.h"
 #include "topk.h"
 
@@ -54,37 +55,14 @@ topk_free(struct topk_set *s)
 }
 
 /*
- * Eight bytes at a time (a name is hashed at every count): multiply and
- * fold.  Names are attacker-chosen; a list holds TOPK_SLOTS of them at most,
- * so collisions only lengthen probes in a table of 2 * TOPK_SLOTS.
+ * A name is hashed at every count.  Names are attacker-chosen; a list holds
+ * TOPK_SLOTS of them at most, so collisions only lengthen probes in a table
+ * of 2 * TOPK_SLOTS.
  */
 static uint64_t
 hash_of(const char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-	const char *end = p + n;
-	size_t len = n, i;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		/*
-		 * The tail: the name's last eight bytes when it has them (one load;
-		 * a copy of n bytes into w went through memory and stalled the
-		 * load after it), else its bytes one by one in a register.
-		 */
-		if (len >= 8) {
-			memcpy(&w, end - 8, 8);
-		} else {
-			for (w = 0, i = 0; i < n; i++)
-				w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-		}
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	return h ^ (h >> 29);
+	return hash_bytes(HASH_SEED ^ n, p, n);
 }
 
 /* An index entry: the hash's upper 48 bits and slot + 1. */

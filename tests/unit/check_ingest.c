@@ -148,26 +148,33 @@ START_TEST(counts_follow_the_definitions)
 }
 END_TEST
 
+/* The fixture copied to path, gzip-compressed or plain (zlib's transparent mode). */
+static void
+copy_fixture(const char *path, int gz)
+{
+	char buf[65536];
+	FILE *in = fopen(fixture, "rb");
+	gzFile out = gzopen(path, gz ? "wb" : "wbT");
+	size_t n;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_int_eq(gzwrite(out, buf, (unsigned)n), (int)n);
+	fclose(in);
+	ck_assert_int_eq(gzclose(out), Z_OK);
+}
+
 START_TEST(reimport_and_gzip_count_nothing_twice)
 {
 	struct mtastat_config cfg;
-	char db[4200], gzpath[4200], buf[65536];
+	char db[4200], gzpath[4200];
 	const char *files[2];
-	FILE *in;
-	gzFile out;
-	size_t n;
 
 	test_config(&cfg);
 	snprintf(db, sizeof(db), "%s/h.db", dir);
 	snprintf(gzpath, sizeof(gzpath), "%s/maillog.1.gz", dir);
-	in = fopen(fixture, "rb");
-	out = gzopen(gzpath, "wb");
-	ck_assert_ptr_nonnull(in);
-	ck_assert_ptr_nonnull(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		gzwrite(out, buf, (unsigned)n);
-	fclose(in);
-	gzclose(out);
+	copy_fixture(gzpath, 1);
 	files[0] = fixture;
 	files[1] = gzpath;
 	import(db, &cfg, files, 2);   /* the .gz is the same file compressed */
@@ -184,22 +191,13 @@ END_TEST
 START_TEST(same_file_twice_in_one_run_counts_once)
 {
 	struct mtastat_config cfg;
-	char db[4200], copy[4200], buf[65536];
+	char db[4200], copy[4200];
 	const char *files[3];
-	FILE *in, *out;
-	size_t n;
 
 	test_config(&cfg);
 	snprintf(db, sizeof(db), "%s/h.db", dir);
 	snprintf(copy, sizeof(copy), "%s/maillog.copy", dir);
-	in = fopen(fixture, "rb");
-	out = fopen(copy, "wb");
-	ck_assert_ptr_nonnull(in);
-	ck_assert_ptr_nonnull(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	ck_assert_int_eq(fclose(out), 0);
+	copy_fixture(copy, 0);
 	files[0] = fixture;
 	files[1] = fixture;
 	files[2] = copy;
