@@ -36,7 +36,10 @@ struct writer {
 
 /* Open the history at path (as store_open_group) for the thread and start it. */
 int writer_start(struct writer *, const char *path, const char *group, int busy_ms);
-/* Join the thread (after the last result is collected; a job handed over runs first) and close its store. */
+/*
+ * Join the thread (after the last result is collected; a job handed over
+ * runs first) and close its store.
+ */
 void writer_stop(struct writer *);
 /* Hand b over; -1 while another batch is in the thread's hands. */
 int writer_submit(struct writer *, struct store_batch *b);
