@@ -29,7 +29,7 @@ struct acctmap {
 	int complete;          /* holds every account of the history: a miss is a new one */
 };
 
-/* Accounts kept by default: 3 MiB of entries, 1 MiB of index, 8 MiB of names at most. */
+/* Accounts kept by default: 1.5 MiB of entries, 0.5 MiB of index, 4 MiB of names at most. */
 #define ACCTMAP_MAX 65536
 
 void acctmap_init(struct acctmap *, uint32_t max);

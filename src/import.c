@@ -206,7 +206,7 @@ struct import_run {
 	struct file_pos out_file; /* its identity and head, to tell it again */
 	char out_path[PATH_MAX];
 	int64_t committed;   /* lines of the current file in the history */
-	int64_t out_committed; /* the same for out_seq, when it is another file */
+	int64_t out_committed; /* of out_seq's file before b: what a failed b leaves */
 };
 
 struct import_run *
@@ -252,8 +252,7 @@ import_wait(struct import_run *run, struct file_pos *pos)
 		return 0;
 	run->out = 0;
 	if ((r = writer_wait(&run->w)) == NULL || r->rc != 0) {
-		commit_failed(run->ig, run->out_path, &run->b, mine ? run->committed
-		    : run->out_committed);
+		commit_failed(run->ig, run->out_path, &run->b, run->out_committed);
 		return IMPORT_DB_FAILED;
 	}
 	if (mine && pos != NULL && pos->id == 0 && r->npos > 0)
@@ -282,6 +281,7 @@ import_hand(struct import_run *run, struct file_pos *pos, const char *path)
 		return IMPORT_NOMEM; /* cannot be: nothing is out */
 	run->out = 1;
 	run->out_seq = run->seq;
+	run->out_committed = run->committed;
 	run->out_file = *pos;
 	snprintf(run->out_path, sizeof(run->out_path), "%s", path);
 	return 0;
@@ -386,7 +386,6 @@ import_file(struct import_run *run, const char *path, const struct import_opts *
 
 	*fresh = 0;
 	memset(&pos, 0, sizeof(pos));
-	run->out_committed = run->committed;
 	run->seq++;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -451,7 +450,6 @@ import_file(struct import_run *run, const char *path, const struct import_opts *
 			start_lines = ig->lines;
 			if ((rc = import_hand(run, &pos, path)) != 0)
 				break;
-			rc = 1;
 			if (o->progress && ms_since(&t0) / PROGRESS_INTERVAL_MS > draw) {
 				draw = (int)(ms_since(&t0) / PROGRESS_INTERVAL_MS);
 				progress(path, gz ? (uint64_t)gzoffset(r.gz) : r.offset,

@@ -279,36 +279,25 @@ cmd_import(int argc, char **argv)
 	nlogs = import_usable(argc, argv, forced, fmt);
 	if (nlogs < argc)
 		rc = 1;
-	if (import_order(argv + optind, fmt + optind, (size_t)(nlogs - optind)) != 0) {
-		free(fmt);
-		config_free(&c.cfg);
-		return 1;
-	}
-	if (nlogs == optind) {
-		free(fmt);
-		config_free(&c.cfg);
-		return 1; /* nothing to read: no database is created for it */
+	if (import_order(argv + optind, fmt + optind, (size_t)(nlogs - optind)) != 0 ||
+	    nlogs == optind) {
+		rc = 1; /* nothing to read: no database is created for it */
+		goto out_fmt;
 	}
 	ingest_malloc_tune();
 	if (store_open(&store, db_path(&c)) != 0) {
-		free(fmt);
-		config_free(&c.cfg);
-		return 1;
+		rc = 1;
+		goto out_fmt;
 	}
 	/* this connection only looks files and lists up: the writer thread has its own */
 	sqlite3_exec(store.db, "PRAGMA cache_size = -" IMPORT_READER_CACHE_KIB, NULL, NULL, NULL);
 	if (ingest_init(&ig, &c.cfg, &store) != 0) {
-		free(fmt);
-		store_close(&store);
-		config_free(&c.cfg);
-		return 1;
+		rc = 1;
+		goto out_store;
 	}
 	if ((run = import_begin(&ig)) == NULL) {
-		ingest_free(&ig);
-		free(fmt);
-		store_close(&store);
-		config_free(&c.cfg);
-		return 1;
+		rc = 1;
+		goto out_ingest;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = optind; i < nlogs; i++) {
@@ -327,10 +316,13 @@ cmd_import(int argc, char **argv)
 	    secs > 0 ? (double)ig.lines / secs : 0.0);
 	if (ig.unparsed > 0)
 		print_unparsed(&ig);
+out_ingest:
 	ingest_free(&ig);
+out_store:
 	store_close(&store);
-	config_free(&c.cfg);
+out_fmt:
 	free(fmt);
+	config_free(&c.cfg);
 	return rc;
 }
 
