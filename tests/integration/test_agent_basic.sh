@@ -31,6 +31,18 @@ expected_version=$("$top_builddir/mtastatd" -v | awk '{print $2}')
 mt_wait_registered
 mt_expect "mtastatVersion" "\"$expected_version\"" "$(snmpget -v2c -c public -On -Oqv "127.0.0.1:$MT_SNMP_PORT" "$VERSION_OID")"
 
+# The writer thread runs 5 nice levels below the loop that answers SNMP
+# (a commit waits for a core, not a GET); the loop keeps the daemon's.
+nice_of() { sed 's/^.*) //' "$1" | awk '{ print $17 }'; } # field 19 of stat
+main_nice=$(nice_of "/proc/$MT_MTASTATD_PID/stat")
+writer_nice=""
+for t in /proc/$MT_MTASTATD_PID/task/*; do
+	[ "${t##*/}" = "$MT_MTASTATD_PID" ] && continue
+	[ "$(nice_of "$t/stat")" -eq $((main_nice + 5)) ] && writer_nice=$((main_nice + 5))
+done
+mt_expect "a thread (the writer) at the loop's nice + 5" "$((main_nice + 5))" "$writer_nice"
+mt_expect "the loop's own nice" "$(nice_of /proc/self/stat)" "$main_nice"
+
 # DateAndTime as raw octets, decoded here independently of the agent's code.
 hex=$(snmpget -v2c -c public -On -Oqvx "127.0.0.1:$MT_SNMP_PORT" "$START_OID")
 start=$($PY - "$hex" <<'PYEOF'
